@@ -1,0 +1,407 @@
+import type { CallContext, CallIO, CallTarget, JsonObject, Outcome } from './call.js';
+import { newNotes } from './call.js';
+import { Catalog, type CatalogEntry, type CatalogKind, type UpstreamListing } from './catalog.js';
+import { CONTINUE, runChain, type Interceptor } from './chain.js';
+import { GatewayError, toGatewayError } from './errors.js';
+import { newCorrelationId } from './ids.js';
+import type { Logger } from './logger.js';
+import type { NamingOptions } from './naming.js';
+import type { SessionInfo } from './session.js';
+import type { UpstreamEvent, UpstreamPool } from './upstream.js';
+
+/** How the gateway reaches a downstream session outside of any call (list_changed, resource updates, logs). */
+export interface SessionPeer {
+  notify(method: string, params?: JsonObject): Promise<void>;
+}
+
+/** Decides what a session may see in lists. Policy supplies one; default shows everything. */
+export interface VisibilityFilter {
+  visible(session: SessionInfo, kind: CatalogKind, entry: CatalogEntry): boolean;
+}
+
+/**
+ * The chain around routing: `outer` steps see every request (even one naming a tool that does not
+ * exist — so refusals are recorded), then the core `route` step resolves names, then `inner` steps
+ * (authorize, approval, masking, audit-ahead…) see the routed call.
+ */
+export interface ChainSteps {
+  readonly outer: readonly Interceptor[];
+  readonly inner: readonly Interceptor[];
+}
+
+export interface GatewayOptions {
+  readonly pool: UpstreamPool;
+  readonly steps: ChainSteps;
+  readonly naming: NamingOptions;
+  readonly logger: Logger;
+  readonly visibility?: VisibilityFilter;
+}
+
+const LIST_METHODS: Readonly<Record<string, { kind: CatalogKind; key: string }>> = {
+  'tools/list': { kind: 'tools', key: 'tools' },
+  'prompts/list': { kind: 'prompts', key: 'prompts' },
+  'resources/list': { kind: 'resources', key: 'resources' },
+  'resources/templates/list': { kind: 'resourceTemplates', key: 'resourceTemplates' },
+};
+
+const LIST_CHANGED: Readonly<Record<CatalogKind, string | undefined>> = {
+  tools: 'notifications/tools/list_changed',
+  prompts: 'notifications/prompts/list_changed',
+  resources: 'notifications/resources/list_changed',
+  resourceTemplates: 'notifications/resources/list_changed',
+};
+
+/**
+ * The data path's orchestrator: resolves a request to its upstream, runs it through the chain,
+ * forwards it, and fans upstream notifications out to sessions. Knows nothing of wires (faces) or
+ * of policy/audit internals (steps).
+ */
+export class Gateway {
+  private catalog = new Catalog();
+  private readonly sessions = new Map<string, GatewaySession>();
+  private steps: readonly Interceptor[] = [];
+  private visibility: VisibilityFilter | undefined;
+  readonly logger: Logger;
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.setSteps(opts.steps, opts.visibility);
+    this.logger = opts.logger;
+    opts.pool.onEvent((e) => this.onUpstreamEvent(e));
+  }
+
+  /** Starts upstreams and builds the first catalog. A name collision is fatal here (startup error). */
+  async start(): Promise<void> {
+    await this.opts.pool.start();
+    this.catalog = this.buildCatalog();
+  }
+
+  /** Swap the chain (hot reload): calls already running finish on the chain they started with. */
+  setSteps(steps: ChainSteps, visibility?: VisibilityFilter): void {
+    const route: Interceptor = {
+      name: 'route',
+      onRequest: (ctx) => {
+        ctx.target = resolveTarget(this.catalog, ctx.method, ctx.params, ctx.correlationId);
+        return CONTINUE;
+      },
+    };
+    this.steps = [...steps.outer, route, ...steps.inner];
+    this.visibility = visibility;
+  }
+
+  /** Names of the chain's steps in order (for docs, `mcpgate validate` and tests). */
+  stepNames(): string[] {
+    return this.steps.map((s) => s.name);
+  }
+
+  get pool(): UpstreamPool {
+    return this.opts.pool;
+  }
+
+  currentCatalog(): Catalog {
+    return this.catalog;
+  }
+
+  openSession(info: SessionInfo, peer: SessionPeer): GatewaySession {
+    const s = new GatewaySession(this, info, peer);
+    this.sessions.set(info.id, s);
+    return s;
+  }
+
+  /** @internal */
+  forgetSession(id: string): void {
+    this.sessions.delete(id);
+  }
+
+  sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.sessions.values()].map((s) => s.close()));
+    await this.opts.pool.close();
+  }
+
+  /** @internal */
+  chain(): readonly Interceptor[] {
+    return this.steps;
+  }
+
+  /** @internal */
+  isVisible(session: SessionInfo, kind: CatalogKind, entry: CatalogEntry): boolean {
+    return this.visibility ? this.visibility.visible(session, kind, entry) : true;
+  }
+
+  private buildCatalog(): Catalog {
+    const listings: UpstreamListing[] = this.opts.pool.names().map((name) => ({
+      name,
+      prefix: this.opts.pool.prefix(name),
+      catalog: this.opts.pool.catalog(name),
+    }));
+    return Catalog.build(listings, this.opts.naming);
+  }
+
+  private onUpstreamEvent(e: UpstreamEvent): void {
+    switch (e.type) {
+      case 'list_changed': {
+        try {
+          this.catalog = this.buildCatalog();
+        } catch (err) {
+          // A collision appearing at runtime must not take the gateway down: keep the last good
+          // catalog and say why loudly.
+          this.logger.error(
+            { err: toGatewayError(err).message, upstream: e.upstream },
+            'catalog rebuild failed',
+          );
+          return;
+        }
+        const method = LIST_CHANGED[e.kind];
+        if (method) for (const s of this.sessions.values()) s.notifySafe(method);
+        return;
+      }
+      case 'resource_updated': {
+        for (const s of this.sessions.values()) {
+          if (e.sessionId && s.info.id !== e.sessionId) continue;
+          if (s.isSubscribed(e.uri)) s.notifySafe('notifications/resources/updated', { uri: e.uri });
+        }
+        return;
+      }
+      case 'log': {
+        for (const s of this.sessions.values()) {
+          if (e.sessionId && s.info.id !== e.sessionId) continue;
+          s.notifySafe('notifications/message', {
+            ...e.params,
+            logger: prefixLogger(e.upstream, e.params.logger),
+          });
+        }
+        return;
+      }
+    }
+  }
+}
+
+function prefixLogger(upstream: string, logger: unknown): string {
+  return typeof logger === 'string' && logger.length > 0 ? `${upstream}/${logger}` : upstream;
+}
+
+export class GatewaySession {
+  private readonly subscriptions = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly gw: Gateway,
+    readonly info: SessionInfo,
+    private readonly peer: SessionPeer,
+  ) {}
+
+  isSubscribed(uri: string): boolean {
+    return this.subscriptions.has(uri);
+  }
+
+  notifySafe(method: string, params?: JsonObject): void {
+    if (this.closed) return;
+    this.peer.notify(method, params).catch((err: unknown) => {
+      this.gw.logger.debug(
+        { err: String(err), session: this.info.id, method },
+        'notification to client failed',
+      );
+    });
+  }
+
+  /**
+   * Handles one client request. Resolves with the result to send, or rejects with a GatewayError
+   * that carries the correlation id (the face turns it into a JSON-RPC error).
+   */
+  async handle(
+    method: string,
+    params: JsonObject | undefined,
+    io: CallIO,
+    signal: AbortSignal,
+  ): Promise<JsonObject> {
+    const correlationId = newCorrelationId();
+    const ctx: CallContext = {
+      correlationId,
+      session: this.info,
+      method,
+      params,
+      target: { kind: 'gateway' },
+      receivedAt: new Date(),
+      signal,
+      io,
+      notes: newNotes(),
+    };
+    const outcome = await runChain(this.gw.chain(), ctx, (c) => this.forward(c), {
+      onStepError: (step, phase, err) =>
+        this.gw.logger.warn(
+          { correlationId, step, phase, err: String(err) },
+          'fail-open step errored; continuing',
+        ),
+    });
+    if (outcome.kind === 'error') throw outcome.error;
+    return outcome.result;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.gw.forgetSession(this.info.id);
+    await this.gw.pool.closeSession(this.info.id);
+  }
+
+  private async forward(ctx: CallContext): Promise<Outcome> {
+    const { method, target } = ctx;
+    const list = LIST_METHODS[method];
+    if (list) return { kind: 'result', result: { [list.key]: this.visibleList(list.kind) } };
+    if (method === 'logging/setLevel') {
+      await this.broadcastSetLevel(ctx);
+      return { kind: 'result', result: {} };
+    }
+    if (!target.upstream) throw new GatewayError('internal', `no upstream resolved for ${method}`);
+    const conn = await this.gw.pool.connection(target.upstream, this.info);
+    ctx.notes.forwardedAt = new Date();
+    const result = await conn.request(method, upstreamParams(ctx), {
+      signal: ctx.signal,
+      onProgress: (p) => void ctx.io.progress(p),
+      call: ctx,
+    });
+    if (method === 'resources/subscribe' && target.uri) this.subscriptions.add(target.uri);
+    if (method === 'resources/unsubscribe' && target.uri) this.subscriptions.delete(target.uri);
+    return { kind: 'result', result };
+  }
+
+  private visibleList(kind: CatalogKind): JsonObject[] {
+    const cat = this.gw.currentCatalog();
+    const out: JsonObject[] = [];
+    if (kind === 'resourceTemplates') {
+      for (const t of cat.templates) {
+        const entry: CatalogEntry = {
+          upstream: t.upstream,
+          name: t.template,
+          exposedName: t.template,
+          exposed: t.exposed,
+          original: t.exposed,
+        };
+        if (this.gw.isVisible(this.info, kind, entry)) out.push(t.exposed);
+      }
+      return out;
+    }
+    const map = kind === 'tools' ? cat.tools : kind === 'prompts' ? cat.prompts : cat.resources;
+    for (const entry of map.values()) if (this.gw.isVisible(this.info, kind, entry)) out.push(entry.exposed);
+    return out;
+  }
+
+  private async broadcastSetLevel(ctx: CallContext): Promise<void> {
+    const pool = this.gw.pool;
+    await Promise.allSettled(
+      pool
+        .status()
+        .filter((s) => s.state === 'ready')
+        .map(async (s) => {
+          const conn = await pool.connection(s.name, this.info);
+          const caps = conn.capabilities();
+          if (!caps?.logging) return;
+          await conn.request('logging/setLevel', ctx.params, { signal: ctx.signal });
+        }),
+    );
+  }
+}
+
+/** Resolves a namespaced request to its upstream target; unknown names are refused here. */
+export function resolveTarget(
+  catalog: Catalog,
+  method: string,
+  params: JsonObject | undefined,
+  correlationId: string,
+): CallTarget {
+  switch (method) {
+    case 'tools/call': {
+      const name = stringParam(params, 'name', method, correlationId);
+      const entry = catalog.tools.get(name);
+      if (!entry) throw unknown('unknown_tool', `unknown tool "${name}"`, correlationId);
+      const annotations = entry.original.annotations as Record<string, unknown> | undefined;
+      return {
+        kind: 'tool',
+        upstream: entry.upstream,
+        name: entry.name,
+        exposedName: name,
+        ...(annotations ? { annotations } : {}),
+      };
+    }
+    case 'prompts/get': {
+      const name = stringParam(params, 'name', method, correlationId);
+      const entry = catalog.prompts.get(name);
+      if (!entry) throw unknown('unknown_prompt', `unknown prompt "${name}"`, correlationId);
+      return { kind: 'prompt', upstream: entry.upstream, name: entry.name, exposedName: name };
+    }
+    case 'resources/read':
+    case 'resources/subscribe':
+    case 'resources/unsubscribe': {
+      const uri = stringParam(params, 'uri', method, correlationId);
+      const upstream = catalog.routeResource(uri);
+      if (!upstream) throw unknown('unknown_resource', `no upstream serves resource "${uri}"`, correlationId);
+      return { kind: 'resource', upstream, uri };
+    }
+    case 'completion/complete': {
+      const ref = (params?.ref ?? {}) as JsonObject;
+      if (ref.type === 'ref/prompt') {
+        const name = typeof ref.name === 'string' ? ref.name : '';
+        const entry = catalog.prompts.get(name);
+        if (!entry) throw unknown('unknown_prompt', `unknown prompt "${name}"`, correlationId);
+        return { kind: 'completion', upstream: entry.upstream, name: entry.name, exposedName: name };
+      }
+      if (ref.type === 'ref/resource') {
+        const uri = typeof ref.uri === 'string' ? ref.uri : '';
+        const upstream = catalog.routeResource(uri);
+        if (!upstream)
+          throw unknown('unknown_resource', `no upstream serves resource "${uri}"`, correlationId);
+        return { kind: 'completion', upstream, uri };
+      }
+      throw new GatewayError(
+        'invalid_params',
+        'completion/complete needs ref.type ref/prompt or ref/resource',
+        {
+          correlationId,
+        },
+      );
+    }
+    default:
+      if (method in LIST_METHODS || method === 'logging/setLevel') return { kind: 'gateway' };
+      throw new GatewayError('method_not_found', `method "${method}" is not supported by the gateway`, {
+        correlationId,
+      });
+  }
+}
+
+/** Rewrites namespaced names back to the upstream's own before forwarding. */
+function upstreamParams(ctx: CallContext): JsonObject | undefined {
+  const { params, target, method } = ctx;
+  if (!params) return params;
+  if ((method === 'tools/call' || method === 'prompts/get') && target.name)
+    return { ...params, name: target.name };
+  if (method === 'completion/complete' && target.name) {
+    return { ...params, ref: { ...(params.ref as JsonObject), name: target.name } };
+  }
+  return params;
+}
+
+function stringParam(
+  params: JsonObject | undefined,
+  key: string,
+  method: string,
+  correlationId: string,
+): string {
+  const v = params?.[key];
+  if (typeof v !== 'string' || v.length === 0) {
+    throw new GatewayError('invalid_params', `${method} needs a non-empty string "${key}"`, {
+      correlationId,
+    });
+  }
+  return v;
+}
+
+function unknown(
+  code: 'unknown_tool' | 'unknown_prompt' | 'unknown_resource',
+  msg: string,
+  correlationId: string,
+): GatewayError {
+  return new GatewayError(code, msg, { correlationId });
+}

@@ -1,0 +1,21 @@
+/** Who is calling. Never holds a token: only what was proven by one. */
+export type AuthMethod = 'local' | 'oidc' | 'introspection' | 'api-key' | 'none';
+
+export interface Identity {
+  /** Stable subject: OS user for stdio (`os:alice`), `sub` claim for OIDC, `key:<name>` for API keys. */
+  readonly subject: string;
+  readonly name?: string;
+  readonly email?: string;
+  readonly groups: readonly string[];
+  readonly scopes?: readonly string[];
+  readonly authMethod: AuthMethod;
+  /** API key name, when authMethod is api-key. */
+  readonly keyName?: string;
+  /** Token identifier (`jti`) or key id — never the token itself. */
+  readonly tokenId?: string;
+  readonly issuer?: string;
+  /** When the credential stops being valid (epoch ms), if known. */
+  readonly expiresAt?: number;
+}
+
+export const ANONYMOUS: Identity = Object.freeze({ subject: 'anonymous', groups: [], authMethod: 'none' });

@@ -1,0 +1,22 @@
+/**
+ * Namespacing of upstream tool and prompt names behind one endpoint:
+ * `<prefix><separator><name>`, where prefix is the upstream's alias or name. In no-prefix mode
+ * (allowed only with a single upstream) names pass through unchanged.
+ */
+export interface NamingOptions {
+  readonly separator: string;
+  readonly noPrefix: boolean;
+}
+
+export const DEFAULT_NAMING: NamingOptions = Object.freeze({ separator: '__', noPrefix: false });
+
+export function exposeName(prefix: string, name: string, opts: NamingOptions): string {
+  return opts.noPrefix ? name : `${prefix}${opts.separator}${name}`;
+}
+
+/** Tool names the spec allows: 1–128 of A-Za-z0-9_-. */
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export function isValidToolName(name: string): boolean {
+  return TOOL_NAME.test(name);
+}

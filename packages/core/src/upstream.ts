@@ -1,0 +1,66 @@
+import type { CallContext, JsonObject, ProgressUpdate } from './call.js';
+import type { CatalogKind, UpstreamCatalog } from './catalog.js';
+import type { Era, SessionInfo } from './session.js';
+
+export interface UpstreamRequestOptions {
+  readonly signal: AbortSignal;
+  readonly onProgress?: (update: ProgressUpdate) => void;
+  /** The downstream call this request serves; server→client requests it causes are routed to it. */
+  readonly call?: CallContext;
+}
+
+/** A live MCP client connection to one upstream. Implementations remap ids; nothing downstream leaks up. */
+export interface UpstreamConnection {
+  readonly upstream: string;
+  readonly era: Era | undefined;
+  request(method: string, params: JsonObject | undefined, opts: UpstreamRequestOptions): Promise<JsonObject>;
+  /** Server capabilities the upstream declared (discover or initialize). */
+  capabilities(): JsonObject | undefined;
+}
+
+export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
+
+export interface UpstreamStatus {
+  readonly name: string;
+  readonly state: UpstreamState;
+  readonly era?: Era;
+  readonly transport: 'stdio' | 'streamable-http' | 'sse';
+  readonly sharing: 'shared' | 'per-session';
+  readonly lastError?: string;
+  readonly restarts: number;
+}
+
+/** Notifications an upstream sends that the gateway must fan out to sessions. */
+export type UpstreamEvent =
+  | { readonly type: 'list_changed'; readonly upstream: string; readonly kind: CatalogKind }
+  | {
+      readonly type: 'resource_updated';
+      readonly upstream: string;
+      readonly uri: string;
+      readonly sessionId?: string;
+    }
+  | {
+      readonly type: 'log';
+      readonly upstream: string;
+      readonly params: JsonObject;
+      /** Set for per-session connections: the only session this belongs to. */
+      readonly sessionId?: string;
+    };
+
+/**
+ * The upstream side as the gateway core sees it. `connection` hands out the shared connection or
+ * the session's own (per-session sharing), starting it on first use.
+ */
+export interface UpstreamPool {
+  start(): Promise<void>;
+  names(): readonly string[];
+  prefix(upstream: string): string;
+  connection(upstream: string, session: SessionInfo): Promise<UpstreamConnection>;
+  /** Catalog of an upstream as last fetched (all pages). Empty while it is down. */
+  catalog(upstream: string): UpstreamCatalog;
+  status(): readonly UpstreamStatus[];
+  onEvent(listener: (event: UpstreamEvent) => void): void;
+  /** Close every per-session connection of this session. */
+  closeSession(sessionId: string): Promise<void>;
+  close(): Promise<void>;
+}
