@@ -42,4 +42,5 @@ export type {
   UpstreamStatus,
 } from './upstream.js';
 export { Gateway, GatewaySession, resolveTarget } from './gateway.js';
+export type { SqlClient, SqlQueryable, SqlResult } from './sql.js';
 export type { ChainSteps, GatewayOptions, SessionPeer, VisibilityFilter } from './gateway.js';

@@ -1,0 +1,12 @@
+import type { Command } from '../command.js';
+import { stdioCommand } from './stdio.js';
+import { validateCommand } from './validate.js';
+
+/**
+ * Every `mcpgate` subcommand, in help order. Each lives in its own file under commands/;
+ * add one import and one entry here per command.
+ */
+export const COMMANDS: readonly Command[] = [
+  stdioCommand,
+  validateCommand,
+];
