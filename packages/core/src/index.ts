@@ -38,6 +38,7 @@ export type {
   UpstreamEvent,
   UpstreamPool,
   UpstreamRequestOptions,
+  UpstreamSpec,
   UpstreamState,
   UpstreamStatus,
 } from './upstream.js';

@@ -64,3 +64,33 @@ export interface UpstreamPool {
   closeSession(sessionId: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** One upstream as the config package normalizes it (secrets already resolved). */
+export interface UpstreamSpec {
+  /** Config key: `[a-z0-9-]+`. */
+  readonly name: string;
+  /** Namespace prefix for tools/prompts: the alias if set, else the name. */
+  readonly prefix: string;
+  readonly transport: 'stdio' | 'streamable-http' | 'sse';
+  /** stdio only. Spawned exactly as configured — never anything a client supplies. */
+  readonly command?: string;
+  readonly args: readonly string[];
+  /** Extra environment for a stdio child (merged over a minimal safe base, not the gateway's env). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** Remote upstreams only. */
+  readonly url?: string;
+  /** Remote upstreams only: the gateway's own credentials for that upstream. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sharing: 'shared' | 'per-session';
+  /** Which protocol era to speak: probe (`auto`), or pin. */
+  readonly era: 'auto' | 'legacy' | 'modern';
+  readonly requestTimeoutMs: number;
+  readonly startTimeoutMs: number;
+  readonly restart: {
+    readonly maxRestarts: number;
+    readonly initialDelayMs: number;
+    readonly maxDelayMs: number;
+  };
+  readonly maxMessageBytes: number;
+}
