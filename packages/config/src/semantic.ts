@@ -1,0 +1,114 @@
+import type { SchemaIssue } from './schema-check.js';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Upstream entries that will actually run: mappings not marked `disabled: true`. */
+export function enabledUpstreams(root: unknown): [string, Obj][] {
+  const ups = isObj(root) ? root.upstreams : undefined;
+  if (!isObj(ups)) return [];
+  return Object.entries(ups).filter((e): e is [string, Obj] => isObj(e[1]) && e[1].disabled !== true);
+}
+
+const STDIO_ONLY = ['args', 'env', 'cwd'] as const;
+const REMOTE_ONLY = ['transport', 'headers'] as const;
+
+/**
+ * Rules JSON Schema can express only cryptically (or not at all): what kind of upstream an entry
+ * is, namespace collisions, no-prefix mode. Runs on schema-checked data even when the schema found
+ * problems, so a file's errors are all reported together; every check tolerates wrong shapes.
+ */
+export function checkSemantics(root: unknown): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const ups = isObj(root) && isObj(root.upstreams) ? root.upstreams : {};
+  for (const [name, up] of Object.entries(ups)) {
+    if (!isObj(up)) continue;
+    const at = ['upstreams', name];
+    const hasCommand = 'command' in up;
+    const hasUrl = 'url' in up;
+    if (hasCommand && hasUrl) {
+      issues.push({
+        path: [...at, 'url'],
+        message: 'an upstream has either "command" (stdio) or "url" (remote), not both',
+      });
+    } else if (!hasCommand && !hasUrl) {
+      issues.push({ path: at, message: 'missing "command" (stdio upstream) or "url" (remote upstream)' });
+    } else if (hasCommand) {
+      for (const k of REMOTE_ONLY) {
+        if (k in up)
+          issues.push({ path: [...at, k], message: `"${k}" applies only to remote upstreams (with "url")` });
+      }
+    } else {
+      for (const k of STDIO_ONLY) {
+        if (k in up)
+          issues.push({
+            path: [...at, k],
+            message: `"${k}" applies only to stdio upstreams (with "command")`,
+          });
+      }
+    }
+  }
+
+  const enabled = enabledUpstreams(root);
+  const owners = new Map<string, string>();
+  for (const [name, up] of enabled) {
+    const alias = typeof up.alias === 'string' ? up.alias : undefined;
+    const prefix = alias ?? name;
+    const other = owners.get(prefix);
+    if (other !== undefined) {
+      issues.push({
+        path: alias === undefined ? ['upstreams', name] : ['upstreams', name, 'alias'],
+        message: `namespace prefix "${prefix}" is already used by upstream "${other}"; set a distinct "alias"`,
+      });
+    } else {
+      owners.set(prefix, name);
+    }
+  }
+
+  const naming = isObj(root) && isObj(root.naming) ? root.naming : {};
+  if (naming.prefix === 'none' && enabled.length !== 1) {
+    issues.push({
+      path: ['naming', 'prefix'],
+      message: `"none" requires exactly one enabled upstream (found ${enabled.length})`,
+    });
+  }
+  if (typeof naming.separator === 'string' && /^[a-z0-9-]*$/.test(naming.separator)) {
+    issues.push({
+      path: ['naming', 'separator'],
+      message:
+        'must contain a character that cannot appear in an upstream name (such as "_" or "."), or exposed names become ambiguous',
+    });
+  }
+  return issues;
+}
+
+/** Checks that need resolved references: URLs whose value came from `${env:…}`. Never quotes the value. */
+export function checkResolved(root: unknown): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  for (const [name, up] of enabledUpstreams(root)) {
+    if (typeof up.url !== 'string') continue;
+    if (!isHttpUrl(up.url)) {
+      issues.push({
+        path: ['upstreams', name, 'url'],
+        message: 'must be an absolute http:// or https:// URL',
+      });
+    }
+  }
+  const store = isObj(root) && isObj(root.store) ? root.store : {};
+  if (typeof store.url === 'string' && !/^postgres(ql)?:\/\/./.test(store.url)) {
+    issues.push({ path: ['store', 'url'], message: 'must be a postgres:// or postgresql:// URL' });
+  }
+  return issues;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,58 @@
+import type { NamingOptions, UpstreamSpec } from '@mcpgate/core';
+import type { ApprovalsSection } from './schema/approvals.js';
+import type { AuditSection } from './schema/audit.js';
+import type { AuthSection } from './schema/auth.js';
+import type { LimitsSection } from './schema/limits.js';
+import type { LoggingSection } from './schema/logging.js';
+import type { MaskingSection } from './schema/masking.js';
+import type { PolicySection } from './schema/policy.js';
+import type { ServerSection } from './schema/server.js';
+import type { StoreSection } from './schema/store.js';
+
+export type PathSegment = string | number;
+
+/** One problem found in a config file. `path` is the YAML path (`upstreams.docs.transport`), '' for the whole file. */
+export interface ConfigIssue {
+  readonly path: string;
+  /** 1-based; absent only when no position applies (e.g. the file cannot be read). */
+  readonly line?: number;
+  readonly column?: number;
+  readonly message: string;
+}
+
+/**
+ * The loaded configuration: validated, defaults applied, references resolved, durations in
+ * milliseconds, relative paths made absolute — and deeply frozen.
+ */
+export interface GatewayConfig {
+  /** Absolute directory of the config file; relative paths in any section resolve against it. */
+  readonly baseDir: string;
+  /** Enabled upstreams, in file order (disabled ones are left out). */
+  readonly upstreams: readonly UpstreamSpec[];
+  readonly naming: NamingOptions;
+  readonly limits: LimitsSection;
+  readonly logging: LoggingSection;
+  readonly store: StoreSection;
+  readonly audit: AuditSection;
+  readonly server: ServerSection;
+  readonly auth: AuthSection;
+  readonly policy: PolicySection;
+  readonly masking: MaskingSection;
+  readonly approvals: ApprovalsSection;
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly config: GatewayConfig; readonly warnings: readonly ConfigIssue[] }
+  | { readonly ok: false; readonly errors: readonly ConfigIssue[] };
+
+export type ReadFile = (path: string) => Promise<string>;
+
+export interface LoadOptions {
+  /** Config file path; relative paths resolve against `cwd`. */
+  readonly path: string;
+  /** Environment for `${env:NAME}` references (pass `process.env` from the CLI). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Reads the config file and `${file:…}` references as UTF-8; defaults to node:fs. */
+  readonly readFile?: ReadFile;
+}
