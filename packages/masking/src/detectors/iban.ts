@@ -1,0 +1,46 @@
+import { at, isAlnum, isDigit, isUpper } from './chars.js';
+import { IBAN_LENGTHS, ibanValid } from './checksums.js';
+import { PRIORITY, type Detector, type Match } from './types.js';
+
+/** Country code + check digits, at a word start. The rest is read by hand against the country's length. */
+const IBAN_START_RE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}/g;
+
+/**
+ * Reads exactly `length - 4` more alphanumerics after the check digits, allowing single spaces
+ * (the printed form groups by four), then requires a word end and a valid mod-97 checksum.
+ */
+export const ibanDetector: Detector = {
+  id: 'iban',
+  kind: 'pii',
+  description: 'IBAN (ISO 13616): registered country length and mod-97 checksum; compact or grouped by four',
+  needsDigit: true,
+  find(text: string, out: Match[]): void {
+    const re = new RegExp(IBAN_START_RE.source, 'g');
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      const length = IBAN_LENGTHS[m[0].slice(0, 2)];
+      if (length === undefined) continue;
+      let compact = m[0];
+      let i = m.index + 4;
+      while (compact.length < length && i < text.length) {
+        const c = text.charCodeAt(i);
+        if (isUpper(c) || isDigit(c)) {
+          compact += text[i];
+          i++;
+        } else if (
+          c === 32 &&
+          (isUpper(at(text, i + 1)) || isDigit(at(text, i + 1))) &&
+          at(text, i - 1) !== 32
+        ) {
+          i++;
+        } else break;
+      }
+      if (compact.length !== length || isAlnum(at(text, i))) continue;
+      if (!ibanValid(compact)) continue;
+      out.push({ detector: 'iban', start: m.index, end: i, priority: PRIORITY.pii });
+      re.lastIndex = i;
+    }
+  },
+};
+
+export const IBAN_REGEXES: readonly RegExp[] = [IBAN_START_RE];

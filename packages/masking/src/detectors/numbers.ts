@@ -1,0 +1,193 @@
+import { at, isDigit, isWord } from './chars.js';
+import { luhnValid } from './checksums.js';
+import { PRIORITY, type Detector, type Match } from './types.js';
+
+// Every regex here uses only bounded quantifiers, so each start position costs bounded work and a
+// scan is linear in the input (test/linear-time.test.ts runs them on 1 MB of near-misses).
+
+/** 13–19 digits with optional single space/dash separators; validated by Luhn + IIN/length below. */
+const CARD_RE = /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w])/g;
+
+interface Brand {
+  readonly test: (d: string) => boolean;
+  readonly lengths: readonly number[];
+}
+
+function prefixIn(d: string, digits: number, lo: number, hi: number): boolean {
+  const n = Number(d.slice(0, digits));
+  return n >= lo && n <= hi;
+}
+
+const BRANDS: readonly Brand[] = [
+  { test: (d) => d[0] === '4', lengths: [13, 16, 19] }, // Visa
+  { test: (d) => prefixIn(d, 2, 51, 55) || prefixIn(d, 4, 2221, 2720), lengths: [16] }, // Mastercard
+  { test: (d) => d.startsWith('34') || d.startsWith('37'), lengths: [15] }, // Amex
+  {
+    test: (d) => d.startsWith('6011') || prefixIn(d, 3, 644, 649) || d.startsWith('65'),
+    lengths: [16, 17, 18, 19],
+  }, // Discover
+  { test: (d) => d.startsWith('62'), lengths: [16, 17, 18, 19] }, // UnionPay
+  { test: (d) => prefixIn(d, 4, 3528, 3589), lengths: [16, 17, 18, 19] }, // JCB
+  {
+    test: (d) => prefixIn(d, 3, 300, 305) || d.startsWith('36') || d.startsWith('38') || d.startsWith('39'),
+    lengths: [14, 15, 16, 17, 18, 19],
+  }, // Diners
+];
+
+export function plausibleCard(digits: string): boolean {
+  if (!BRANDS.some((b) => b.test(digits) && b.lengths.includes(digits.length))) return false;
+  // A run of one repeated digit is a placeholder, not a card.
+  let same = true;
+  for (let i = 1; i < digits.length && same; i++) same = digits[i] === digits[0];
+  if (same) return false;
+  return luhnValid(digits);
+}
+
+/**
+ * A match of CARD_RE may hold a card plus neighbouring numbers ("ref 12 4111 1111 1111 1111");
+ * try every window of whole digit groups, earliest start first, longest first.
+ */
+function findCardIn(text: string, start: number, end: number): { start: number; end: number } | undefined {
+  const groups: { s: number; e: number }[] = [];
+  let i = start;
+  while (i < end) {
+    let j = i;
+    while (j < end && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+    groups.push({ s: i, e: j });
+    i = j + 1;
+  }
+  for (let a = 0; a < groups.length; a++) {
+    let best: { start: number; end: number } | undefined;
+    let digits = '';
+    for (let b = a; b < groups.length; b++) {
+      digits += text.slice(groups[b]!.s, groups[b]!.e);
+      if (digits.length > 19) break;
+      if (digits.length >= 13 && plausibleCard(digits)) best = { start: groups[a]!.s, end: groups[b]!.e };
+    }
+    if (best) return best;
+  }
+  return undefined;
+}
+
+export const cardDetector: Detector = {
+  id: 'card',
+  kind: 'pii',
+  description: 'payment card number (Luhn-valid, known issuer prefix and length; spaces/dashes allowed)',
+  needsDigit: true,
+  find(text: string, out: Match[]): void {
+    const re = new RegExp(CARD_RE.source, 'g');
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      const found = findCardIn(text, m.index, m.index + m[0].length);
+      if (found) {
+        out.push({ detector: 'card', ...found, priority: PRIORITY.pii });
+        re.lastIndex = found.end;
+      }
+    }
+  },
+};
+
+const SSN_RE = /(?<![\w.-])(\d{3})-(\d{2})-(\d{4})(?![\w]|-\d)/g;
+
+export function validSsn(area: string, group: string, serial: string): boolean {
+  const a = Number(area);
+  if (a === 0 || a === 666 || a >= 900) return false;
+  if (group === '00' || serial === '0000') return false;
+  // Numbers the SSA voided after they were published in advertising.
+  const whole = `${area}${group}${serial}`;
+  return whole !== '078051120' && whole !== '219099999';
+}
+
+export const ssnDetector: Detector = {
+  id: 'ssn',
+  kind: 'pii',
+  description: 'US social security number, AAA-GG-SSSS with valid ranges',
+  needsDigit: true,
+  find(text: string, out: Match[]): void {
+    const re = new RegExp(SSN_RE.source, 'g');
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      if (validSsn(m[1]!, m[2]!, m[3]!))
+        out.push({ detector: 'ssn', start: m.index, end: m.index + m[0].length, priority: PRIORITY.pii });
+    }
+  },
+};
+
+/** North American national forms: (415) 555-0132, 415-555-0132, 415.555.0132, 1-415-555-0132. */
+const NANP_RE =
+  /(?<![\w+.(-])(?:1[ .-])?(?:\(([2-9]\d{2})\) ?|([2-9]\d{2})([ .-]))([2-9]\d{2})([ .-])(\d{4})(?![\w]|[.-]\d)/g;
+
+/**
+ * E.164 by hand, because a regex for "digits in groups" is ambiguous (many ways to split a run)
+ * and backtracks combinatorially on near-misses. From each "+": a country code digit 1–9, then
+ * digits with single space/dot/dash separators and at most one (area) group, 8–15 digits in all.
+ */
+function findE164(text: string, out: Match[]): void {
+  let p = text.indexOf('+');
+  while (p !== -1) {
+    let next = p + 1;
+    const first = at(text, p + 1);
+    if (!isWord(at(text, p - 1)) && first >= 49 && first <= 57) {
+      let digits = 0;
+      let i = p + 1;
+      let lastDigitEnd = -1;
+      let prevSep = true; // the "+" itself
+      let parens = 0;
+      let open = false;
+      let ok = true;
+      const stop = Math.min(text.length, p + 26);
+      for (; i < stop; i++) {
+        const c = text.charCodeAt(i);
+        if (isDigit(c)) {
+          digits++;
+          prevSep = false;
+          lastDigitEnd = i + 1;
+        } else if (c === 40 /* ( */) {
+          if (open || parens > 0 || (!prevSep && at(text, i - 1) !== 32)) break;
+          open = true;
+          prevSep = true;
+        } else if (c === 41 /* ) */) {
+          if (!open || prevSep) break;
+          open = false;
+          parens++;
+          lastDigitEnd = i + 1;
+        } else if (c === 32 || c === 45 || c === 46) {
+          if (prevSep && at(text, i - 1) !== 41) break;
+          prevSep = true;
+        } else break;
+      }
+      next = Math.max(i, p + 1);
+      if (i === stop && stop < text.length && isDigit(text.charCodeAt(stop))) ok = false; // too long
+      if (i === lastDigitEnd && isWord(at(text, i))) ok = false;
+      if (open) ok = false;
+      if (ok && digits >= 8 && digits <= 15 && lastDigitEnd > 0) {
+        // "+1 415 555 0132.5" or "...-7" right after: part of something longer.
+        const after = at(text, lastDigitEnd);
+        const after2 = at(text, lastDigitEnd + 1);
+        if (!((after === 46 || after === 45) && isDigit(after2)))
+          out.push({ detector: 'phone', start: p, end: lastDigitEnd, priority: PRIORITY.pii });
+      }
+    }
+    p = text.indexOf('+', next);
+  }
+}
+
+export const phoneDetector: Detector = {
+  id: 'phone',
+  kind: 'pii',
+  description: 'phone number: E.164 (+CC …) or North American national format',
+  needsDigit: true,
+  find(text: string, out: Match[]): void {
+    findE164(text, out);
+    let m: RegExpExecArray | null;
+    const nanp = new RegExp(NANP_RE.source, 'g');
+    while ((m = nanp.exec(text)) !== null) {
+      // Mixed separators (415-555.0132) are more often ids than phone numbers.
+      if (m[3] !== undefined && m[3] !== m[5]) continue;
+      out.push({ detector: 'phone', start: m.index, end: m.index + m[0].length, priority: PRIORITY.pii });
+    }
+  },
+};
+
+/** Exposed for the linear-time tests. */
+export const NUMBER_REGEXES: readonly RegExp[] = [CARD_RE, SSN_RE, NANP_RE];

@@ -1,0 +1,113 @@
+import { at, isAlnum, isDigit, isUpper, isWord } from './chars.js';
+import { PRIORITY, type Detector, type Match } from './types.js';
+
+export interface PrefixedTokenSpec {
+  readonly id: string;
+  readonly description: string;
+  readonly prefixes: readonly string[];
+  /** Characters allowed after the prefix. */
+  readonly body: (c: number) => boolean;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * Tokens that announce themselves with a literal prefix (`ghp_`, `AKIA`, `xoxb-`…): find each
+ * prefix with indexOf, require a word start, read the body up to `max + 1` characters and
+ * resume after it — so each input character is read a bounded number of times per prefix.
+ */
+export function prefixedTokenDetector(spec: PrefixedTokenSpec): Detector {
+  return {
+    id: spec.id,
+    kind: 'secret',
+    description: spec.description,
+    triggers: spec.prefixes,
+    find(text: string, out: Match[]): void {
+      for (const prefix of spec.prefixes) {
+        let p = text.indexOf(prefix);
+        while (p !== -1) {
+          const bodyStart = p + prefix.length;
+          let e = bodyStart;
+          const stop = Math.min(text.length, bodyStart + spec.max + 1);
+          while (e < stop && spec.body(text.charCodeAt(e))) e++;
+          const len = e - bodyStart;
+          if (!isWord(at(text, p - 1)) && len >= spec.min && len <= spec.max)
+            out.push({ detector: spec.id, start: p, end: e, priority: PRIORITY.secret });
+          p = text.indexOf(prefix, Math.max(e, p + 1));
+        }
+      }
+    },
+  };
+}
+
+const alnum = isAlnum;
+const alnumUnderscore = (c: number): boolean => isAlnum(c) || c === 95;
+const alnumDashUnderscore = (c: number): boolean => isAlnum(c) || c === 45 || c === 95;
+const alnumDash = (c: number): boolean => isAlnum(c) || c === 45;
+const upperDigit = (c: number): boolean => isUpper(c) || isDigit(c);
+
+export const awsAccessKeyIdDetector = prefixedTokenDetector({
+  id: 'aws_access_key_id',
+  description: 'AWS access key id (AKIA…/ASIA… + 16 upper-case alphanumerics)',
+  prefixes: ['AKIA', 'ASIA', 'ABIA', 'ACCA'],
+  body: upperDigit,
+  min: 16,
+  max: 16,
+});
+
+export const githubTokenDetector = prefixedTokenDetector({
+  id: 'github_token',
+  description: 'GitHub token (ghp_, gho_, ghs_, ghu_, ghr_, github_pat_)',
+  prefixes: ['ghp_', 'gho_', 'ghs_', 'ghu_', 'ghr_', 'github_pat_'],
+  body: alnumUnderscore,
+  min: 36,
+  max: 255,
+});
+
+export const gitlabTokenDetector = prefixedTokenDetector({
+  id: 'gitlab_token',
+  description: 'GitLab personal/project access token (glpat-…)',
+  prefixes: ['glpat-'],
+  body: alnumDashUnderscore,
+  min: 20,
+  max: 64,
+});
+
+export const slackTokenDetector = prefixedTokenDetector({
+  id: 'slack_token',
+  description: 'Slack token (xoxa-, xoxb-, xoxp-, xoxo-, xoxs-, xoxr-)',
+  prefixes: ['xoxa-', 'xoxb-', 'xoxp-', 'xoxo-', 'xoxs-', 'xoxr-'],
+  body: alnumDash,
+  min: 10,
+  max: 250,
+});
+
+export const slackWebhookDetector: Detector = {
+  ...prefixedTokenDetector({
+    id: 'slack_webhook',
+    description: 'Slack incoming webhook URL (hooks.slack.com/services/…)',
+    prefixes: ['hooks.slack.com/services/', 'hooks.slack.com/workflows/'],
+    body: (c) => isAlnum(c) || c === 47 || c === 95,
+    min: 20,
+    max: 200,
+  }),
+};
+
+export const stripeKeyDetector = prefixedTokenDetector({
+  id: 'stripe_key',
+  description:
+    'Stripe secret or restricted key (sk_live_, sk_test_, rk_live_, rk_test_) and webhook secret (whsec_)',
+  prefixes: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_', 'whsec_'],
+  body: alnum,
+  min: 16,
+  max: 247,
+});
+
+export const googleApiKeyDetector = prefixedTokenDetector({
+  id: 'google_api_key',
+  description: 'Google API key (AIza + 35 characters)',
+  prefixes: ['AIza'],
+  body: alnumDashUnderscore,
+  min: 35,
+  max: 35,
+});

@@ -1,0 +1,191 @@
+import type { MaskingEvent } from '@mcpgate/core';
+import { formatLocation, pathMatches, type Location } from './jsonpath.js';
+import { normalizeKey, type CompiledProfile } from './profile.js';
+import { scanText } from './scan.js';
+import type { Replacer, StrategyName } from './strategies.js';
+
+/** Above this many matches in one string, events are summarised per detector (bounded audit rows). */
+const MAX_EVENTS_PER_STRING = 20;
+/** JSON text is parsed and masked structurally only below this size; larger text is scanned as text. */
+const MAX_JSON_TEXT = 8 * 1024 * 1024;
+const MAX_DEPTH = 64;
+
+/** Where a string sits: the event path prefix (e.g. `content[0].text`) and its JSON location. */
+export interface Place {
+  /** Path of the enclosing document in the MCP message (`structuredContent`, `content[0].text:$`). */
+  readonly doc: string;
+  /** Location within the document (used by field rules and rendered after `doc`). */
+  readonly loc: Location;
+}
+
+export function placePath(p: Place): string {
+  if (p.loc.length === 0) return p.doc;
+  const inner = formatLocation(p.loc);
+  if (p.doc.length === 0) return inner;
+  return `${p.doc}${inner.startsWith('[') ? '' : '.'}${inner}`;
+}
+
+/** Masks detector matches inside one string. Returns the input itself when nothing matched. */
+export function maskText(
+  text: string,
+  place: Place,
+  profile: CompiledProfile,
+  events: MaskingEvent[],
+): string {
+  const matches = scanText(text, profile.detectors);
+  if (matches.length === 0) return text;
+  const path = placePath(place);
+  let out = '';
+  let pos = 0;
+  const summary = new Map<string, { strategy: string; count: number; start: number; end: number }>();
+  const many = matches.length > MAX_EVENTS_PER_STRING;
+  for (const m of matches) {
+    const st = profile.detectorStrategy.get(m.detector)!;
+    out += text.slice(pos, m.start) + st.replace(text.slice(m.start, m.end), m.detector);
+    pos = m.end;
+    if (many) {
+      const s = summary.get(m.detector);
+      if (s) {
+        s.count++;
+        s.end = m.end;
+      } else summary.set(m.detector, { strategy: st.strategy, count: 1, start: m.start, end: m.end });
+    } else {
+      events.push({
+        detector: m.detector,
+        path,
+        start: m.start,
+        end: m.end,
+        count: 1,
+        strategy: st.strategy,
+      });
+    }
+  }
+  for (const [detector, s] of summary) events.push({ detector, path, ...s });
+  return out + text.slice(pos);
+}
+
+function wholeValue(
+  value: unknown,
+  place: Place,
+  id: string,
+  strategy: StrategyName,
+  replace: Replacer,
+  events: MaskingEvent[],
+): unknown {
+  if (value === null || value === undefined) return value;
+  if (typeof value === 'string') {
+    if (value.length === 0) return value;
+    events.push({ detector: id, path: placePath(place), start: 0, end: value.length, count: 1, strategy });
+    return replace(value, id);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    const s = String(value);
+    events.push({ detector: id, path: placePath(place), start: 0, end: s.length, count: 1, strategy });
+    return replace(s, id);
+  }
+  if (Array.isArray(value))
+    return value.map((v, i) =>
+      wholeValue(v, { ...place, loc: [...place.loc, i] }, id, strategy, replace, events),
+    );
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      out[k] = wholeValue(v, { ...place, loc: [...place.loc, k] }, id, strategy, replace, events);
+    return out;
+  }
+  return value;
+}
+
+/** Pagination cursors end in "token" but are not credentials; masking them would break paging. */
+const NOT_SECRET_SUFFIXES = ['pagetoken', 'nexttoken', 'continuationtoken', 'synctoken'];
+
+function keyRule(profile: CompiledProfile, key: string | number): string | undefined {
+  if (typeof key !== 'string' || profile.keyNames.length === 0) return undefined;
+  const k = normalizeKey(key);
+  if (NOT_SECRET_SUFFIXES.some((s) => k.endsWith(s))) return undefined;
+  return profile.keyNames.find((n) => k.endsWith(n));
+}
+
+/**
+ * Masks a JSON value: field rules and key-name rules replace whole values; every other string is
+ * scanned by the detectors (and parsed as JSON first when it looks like JSON). Returns the same
+ * object when nothing changed, so callers can tell cheaply.
+ */
+export function maskValue(
+  value: unknown,
+  place: Place,
+  profile: CompiledProfile,
+  events: MaskingEvent[],
+): unknown {
+  if (place.loc.length > 0) {
+    for (const f of profile.fields)
+      if (pathMatches(f.segments, place.loc))
+        return wholeValue(value, place, `field:${f.id}`, f.strategy, f.replace, events);
+    const key = place.loc[place.loc.length - 1]!;
+    const name = keyRule(profile, key);
+    if (name !== undefined)
+      return wholeValue(
+        value,
+        place,
+        `key:${name}`,
+        profile.keyStrategy.strategy,
+        profile.keyStrategy.replace,
+        events,
+      );
+  }
+  if (typeof value === 'string') return maskString(value, place, profile, events);
+  if (value === null || typeof value !== 'object' || place.loc.length > MAX_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((v, i) => {
+      const m = maskValue(v, { ...place, loc: [...place.loc, i] }, profile, events);
+      if (m !== v) changed = true;
+      return m;
+    });
+    return changed ? out : value;
+  }
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const m = maskValue(v, { ...place, loc: [...place.loc, k] }, profile, events);
+    if (m !== v) changed = true;
+    out[k] = m;
+  }
+  return changed ? out : value;
+}
+
+function looksLikeJson(text: string): boolean {
+  let i = 0;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t'))
+    i++;
+  return text[i] === '{' || text[i] === '[';
+}
+
+/**
+ * A string that is a JSON document is masked structurally (so key and field rules apply) and
+ * re-serialised, pretty-printed if it was; anything else is scanned as text.
+ */
+export function maskString(
+  text: string,
+  place: Place,
+  profile: CompiledProfile,
+  events: MaskingEvent[],
+): string {
+  if (text.length <= MAX_JSON_TEXT && looksLikeJson(text)) {
+    let doc: unknown;
+    let parsed = false;
+    try {
+      doc = JSON.parse(text);
+      parsed = true;
+    } catch {
+      // Not JSON after all: fall through to text scanning.
+    }
+    if (parsed) {
+      const inner: Place = { doc: `${placePath(place)}:$`, loc: [] };
+      const masked = maskValue(doc, inner, profile, events);
+      if (masked === doc) return text;
+      return JSON.stringify(masked, null, text.includes('\n') ? 2 : undefined);
+    }
+  }
+  return maskText(text, place, profile, events);
+}

@@ -1,0 +1,89 @@
+import { CONTINUE, type CallContext, type Interceptor, type Logger } from '@mcpgate/core';
+import type { MaskingConfig } from './config.js';
+import { Masker } from './masker.js';
+import { MASKED_METHODS } from './mcp.js';
+import type { MaskTarget } from './profile.js';
+import { seal } from './seal.js';
+
+export interface MaskingStepOptions {
+  readonly logger?: Logger;
+  /** Clock for tests; default Date.now. */
+  readonly now?: () => number;
+}
+
+function targetOf(ctx: CallContext): MaskTarget | undefined {
+  const t = ctx.target;
+  if (t.upstream === undefined) return undefined; // answered by the gateway itself
+  return { upstream: t.upstream, kind: t.kind, name: t.name, uri: t.uri };
+}
+
+function asMasker(config: MaskingConfig | Masker): Masker {
+  return config instanceof Masker ? config : new Masker(config);
+}
+
+/**
+ * The `mask` step. Place it *after* audit-ahead in the inner chain so that, response side (reverse
+ * order), it runs before the audit step records the outcome: the client and the audit row both
+ * get the masked result. Fail-closed (the default): if masking throws, the chain turns that into
+ * a `step_failed` error and the unmasked payload is dropped.
+ *
+ * Notes left on the call: `notes.masking` (events), `notes.extra.maskingException` ({rule, group})
+ * when a group exception let the caller see raw data, `notes.extra.sealed` (SealedBlob of the raw
+ * result) when sealing is on and something was masked.
+ */
+export function createMaskingStep(
+  config: MaskingConfig | Masker,
+  _opts: MaskingStepOptions = {},
+): Interceptor {
+  const masker = asMasker(config);
+  return {
+    name: 'mask',
+    failMode: 'closed',
+    onResponse(ctx, outcome) {
+      if (outcome.kind !== 'result' || !MASKED_METHODS.includes(ctx.method)) return CONTINUE;
+      const target = targetOf(ctx);
+      if (!target || !masker.enabledFor(target)) return CONTINUE;
+      const exception = masker.exceptionFor(ctx.session.identity, target);
+      if (exception) {
+        ctx.notes.extra.maskingException = { rule: exception.rule, group: exception.group };
+        return CONTINUE;
+      }
+      const { value, events, changed } = masker.maskResult(ctx.method, outcome.result, target);
+      if (!changed) return CONTINUE;
+      ctx.notes.masking.push(...events);
+      const sealCfg = masker.config.seal;
+      if (sealCfg.enabled && sealCfg.publicKey)
+        ctx.notes.extra.sealed = seal({ result: outcome.result }, sealCfg.publicKey, ctx.correlationId);
+      return { kind: 'mutate', outcome: { kind: 'result', result: value } };
+    },
+  };
+}
+
+/**
+ * The `mask-args` step: masks the *audit copy* of `tools/call` / `prompts/get` arguments into
+ * `notes.extra.auditArguments` (the forwarded params are never changed). Place it before
+ * audit-ahead, which should record `notes.extra.auditArguments` instead of the params when set.
+ * With sealing on, the raw arguments go to `notes.extra.sealedArguments`.
+ */
+export function createArgumentMaskingStep(config: MaskingConfig | Masker): Interceptor {
+  const masker = asMasker(config);
+  return {
+    name: 'mask-args',
+    failMode: 'closed',
+    onRequest(ctx) {
+      if (ctx.method !== 'tools/call' && ctx.method !== 'prompts/get') return CONTINUE;
+      const target = targetOf(ctx);
+      const args = ctx.params?.arguments;
+      if (!target || args === undefined) return CONTINUE;
+      if (masker.exceptionFor(ctx.session.identity, target)) return CONTINUE;
+      const { value, events, changed } = masker.maskArguments(args, target);
+      if (!changed) return CONTINUE;
+      ctx.notes.masking.push(...events);
+      ctx.notes.extra.auditArguments = value;
+      const sealCfg = masker.config.seal;
+      if (sealCfg.enabled && sealCfg.publicKey)
+        ctx.notes.extra.sealedArguments = seal({ arguments: args }, sealCfg.publicKey, ctx.correlationId);
+      return CONTINUE;
+    },
+  };
+}
