@@ -1,0 +1,45 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Entry JS of an npm MCP server package (its `bin`), resolved from testkit's own dependencies. */
+function packageEntry(name: string): string {
+  const pkgJson = require.resolve(`${name}/package.json`);
+  const pkg = require(pkgJson) as { bin?: string | Record<string, string> };
+  const bin = typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin ?? {})[0];
+  if (!bin) throw new Error(`${name} declares no bin entry`);
+  return join(dirname(pkgJson), bin);
+}
+
+/** `@modelcontextprotocol/server-everything` entry; run as `node <entry> stdio|sse|streamableHttp`. */
+export function everythingBin(): string {
+  return packageEntry('@modelcontextprotocol/server-everything');
+}
+
+/** `@modelcontextprotocol/server-memory` entry (stdio). Set `MEMORY_FILE_PATH` to keep tests apart. */
+export function memoryBin(): string {
+  return packageEntry('@modelcontextprotocol/server-memory');
+}
+
+/** `@modelcontextprotocol/server-filesystem` entry; pass the allowed directories as arguments. */
+export function filesystemBin(): string {
+  return packageEntry('@modelcontextprotocol/server-filesystem');
+}
+
+/** The modern-era (2026-07-28) test server (stdio). See `servers/modern.ts` for its tools. */
+export function modernServerBin(): string {
+  return join(here, 'servers', 'modern.js');
+}
+
+/** The mutable legacy-era test server (stdio). See `servers/mutable.ts` for its tools. */
+export function mutableServerBin(): string {
+  return join(here, 'servers', 'mutable.js');
+}
+
+/** Preload module (`node --import <it>`) that makes any listen() without a host bind 127.0.0.1. */
+export function loopbackPreload(): string {
+  return join(here, 'loopback-preload.js');
+}

@@ -1,0 +1,402 @@
+import {
+  Client,
+  ProtocolError,
+  type Implementation,
+  type VersionNegotiationMode,
+} from '@modelcontextprotocol/client';
+import {
+  GatewayError,
+  isGatewayError,
+  type Era,
+  type JsonObject,
+  type Logger,
+  type ProgressUpdate,
+  type UpstreamConnection,
+  type UpstreamEvent,
+  type UpstreamRequestOptions,
+  type UpstreamSpec,
+} from '@mcpgate/core';
+import { closedError, mapRequestError, type CloseReason } from './errors.js';
+import { InFlight, SERVER_TO_CLIENT } from './inflight.js';
+import { PASSTHROUGH } from './passthrough.js';
+import { buildTransport, type BuiltTransport } from './transport.js';
+
+/** The modern protocol revision a `era: modern` upstream is pinned to. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** What a connection reports to whoever supervises it. */
+export interface ConnectionHooks {
+  /** The upstream said a list changed (legacy notification or modern subscription). */
+  onListChanged(kind: 'tools' | 'prompts' | 'resources'): void;
+  onEvent(event: UpstreamEvent): void;
+  /** The connection ended without `close()` being called (child exited, stream dropped). */
+  onLost(conn: McpUpstreamConnection, reason: CloseReason): void;
+}
+
+export interface OpenOptions {
+  readonly spec: UpstreamSpec;
+  readonly logger: Logger;
+  readonly clientInfo: Implementation;
+  /** Set for a per-session connection. */
+  readonly sessionId?: string;
+  readonly hooks: ConnectionHooks;
+}
+
+const LIST_CHANGED: Readonly<Record<string, 'tools' | 'prompts' | 'resources'>> = {
+  'notifications/tools/list_changed': 'tools',
+  'notifications/prompts/list_changed': 'prompts',
+  'notifications/resources/list_changed': 'resources',
+};
+
+/**
+ * One MCP client connection to one upstream, on the official SDK's `Client`. Requests go through
+ * `client.request(…, PASSTHROUGH)`, so JSON-RPC ids are the SDK's own and results come back as the
+ * upstream sent them; an `input_required` result of a modern upstream is returned as a plain result
+ * (`allowInputRequired`, auto-fulfilment off) for the faces to relay.
+ */
+export class McpUpstreamConnection implements UpstreamConnection {
+  readonly upstream: string;
+  readonly sessionId: string | undefined;
+  private readonly inflight: InFlight;
+  private closeReason: CloseReason | undefined;
+  private closing = false;
+  /**
+   * Progress is tracked here rather than through the SDK's `onprogress`: the SDK drops its progress
+   * handler synchronously when the response arrives but dispatches notifications a microtask later,
+   * so the final progress update that precedes a response on the same read is lost. Our handler is
+   * removed only after the caller's await resumes, which is after that notification's microtask.
+   */
+  private readonly progressListeners = new Map<string, (update: ProgressUpdate) => void>();
+  private progressSeq = 0;
+
+  private constructor(
+    private readonly spec: UpstreamSpec,
+    private readonly client: Client,
+    private readonly built: BuiltTransport,
+    private readonly logger: Logger,
+    private readonly hooks: ConnectionHooks,
+    sessionId: string | undefined,
+  ) {
+    this.upstream = spec.name;
+    this.sessionId = sessionId;
+    this.inflight = new InFlight(spec.name, sessionId);
+  }
+
+  /** Spawns/connects and negotiates the era; rejects (with the child reaped) if that fails or times out. */
+  static async open(opts: OpenOptions): Promise<McpUpstreamConnection> {
+    const { spec } = opts;
+    const logger = opts.logger.child({
+      upstream: spec.name,
+      ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
+    });
+    const client = new Client(opts.clientInfo, {
+      // Declared so legacy upstreams may ask; each request is refused if the caller's client lacks it.
+      capabilities: { elicitation: { form: {}, url: {} }, sampling: {}, roots: {} },
+      versionNegotiation: { mode: negotiationMode(spec.era), probe: { timeoutMs: spec.startTimeoutMs } },
+      inputRequired: { autoFulfill: false },
+      // On a modern connection this opens `subscriptions/listen`; on legacy it wires the notifications.
+      listChanged: {
+        tools: { autoRefresh: false, debounceMs: 0, onChanged: () => opts.hooks.onListChanged('tools') },
+        prompts: { autoRefresh: false, debounceMs: 0, onChanged: () => opts.hooks.onListChanged('prompts') },
+        resources: {
+          autoRefresh: false,
+          debounceMs: 0,
+          onChanged: () => opts.hooks.onListChanged('resources'),
+        },
+      },
+    });
+    const built = buildTransport(spec, logger);
+    const conn = new McpUpstreamConnection(spec, client, built, logger, opts.hooks, opts.sessionId);
+    conn.wire();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.connect(built.transport, { timeout: spec.startTimeoutMs }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no handshake within the start timeout of ${spec.startTimeoutMs} ms`)),
+            spec.startTimeoutMs,
+          );
+        }),
+      ]);
+    } catch (err) {
+      conn.closing = true;
+      await client.close().catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    logger.info(
+      { era: conn.era, protocolVersion: client.getNegotiatedProtocolVersion() },
+      'upstream connected',
+    );
+    return conn;
+  }
+
+  get era(): Era | undefined {
+    return this.client.getProtocolEra();
+  }
+
+  get protocolVersion(): string | undefined {
+    return this.client.getNegotiatedProtocolVersion();
+  }
+
+  /** The stdio child's pid (undefined for remotes or once it is gone). */
+  pid(): number | undefined {
+    return this.built.pid();
+  }
+
+  get alive(): boolean {
+    return this.closeReason === undefined;
+  }
+
+  capabilities(): JsonObject | undefined {
+    return this.client.getServerCapabilities();
+  }
+
+  async request(
+    method: string,
+    params: JsonObject | undefined,
+    opts: UpstreamRequestOptions,
+  ): Promise<JsonObject> {
+    if (this.closeReason) throw closedError(this.upstream, method, this.closeReason);
+    let fail: (err: GatewayError) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    const done = this.inflight.add(method, opts.call, fail);
+    // Our own deadline (reset by progress) and our own progress token: see `progressListeners`.
+    const deadline = new Deadline(this.spec.requestTimeoutMs, opts.signal);
+    const token = opts.onProgress ? `mcpgate-${++this.progressSeq}` : undefined;
+    if (token !== undefined && opts.onProgress) {
+      const onProgress = opts.onProgress;
+      this.progressListeners.set(token, (update) => {
+        deadline.reset();
+        onProgress(update);
+      });
+    }
+    try {
+      const pending = this.client.request({ method, params: withProgressToken(params, token) }, PASSTHROUGH, {
+        signal: deadline.signal,
+        timeout: NO_SDK_TIMEOUT,
+        allowInputRequired: true,
+      });
+      return await Promise.race([pending, failed]);
+    } catch (err) {
+      if (deadline.expired) {
+        throw new GatewayError(
+          'upstream_timeout',
+          `upstream "${this.upstream}" did not answer ${method} within ${this.spec.requestTimeoutMs} ms`,
+          { data: { upstream: this.upstream, method, timeoutMs: this.spec.requestTimeoutMs } },
+        );
+      }
+      throw mapRequestError(err, this.upstream, method, this.spec.requestTimeoutMs, opts.signal);
+    } finally {
+      deadline.dispose();
+      if (token !== undefined) this.progressListeners.delete(token);
+      done();
+    }
+  }
+
+  /** Fetches every page of a list method (following `nextCursor`) for the catalog. */
+  async listAll(method: string, key: string, signal: AbortSignal): Promise<JsonObject[]> {
+    const items: JsonObject[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.request(method, cursor === undefined ? {} : { cursor }, { signal });
+      const list = page[key];
+      if (Array.isArray(list)) {
+        for (const item of list)
+          if (typeof item === 'object' && item !== null) items.push(item as JsonObject);
+      }
+      const next = page.nextCursor;
+      if (typeof next !== 'string' || next === '') return items;
+      if (seen.has(next)) {
+        throw new GatewayError(
+          'upstream_error',
+          `upstream "${this.upstream}" repeated cursor "${next}" in ${method}`,
+          {
+            data: { upstream: this.upstream, method },
+          },
+        );
+      }
+      seen.add(next);
+      cursor = next;
+    }
+  }
+
+  /** Closes deliberately: fails in-flight calls, ends the child (stdin close, SIGTERM, then SIGKILL). */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.settle({ kind: 'closed' });
+    await this.client
+      .close()
+      .catch((err: unknown) => this.logger.warn({ err }, 'closing upstream connection failed'));
+  }
+
+  private settle(reason: CloseReason): void {
+    if (this.closeReason) return;
+    this.closeReason = reason;
+    this.inflight.failAll((method) => closedError(this.upstream, method, reason));
+  }
+
+  private wire(): void {
+    let lastError: string | undefined;
+    this.client.onerror = (err: Error) => {
+      lastError = err.message;
+      if (/ReadBuffer exceeded maximum size/.test(err.message)) {
+        // The SDK is closing the transport; fail the calls now rather than after the child exits.
+        this.logger.error({ limitBytes: this.spec.maxMessageBytes }, 'upstream message over the size limit');
+        this.settle({ kind: 'too_large', limit: this.spec.maxMessageBytes });
+        return;
+      }
+      this.logger.warn({ err: err.message }, 'upstream connection error');
+    };
+    this.client.onclose = () => {
+      if (this.closing) return;
+      this.closing = true;
+      const reason: CloseReason = this.closeReason ?? {
+        kind: 'crashed',
+        detail:
+          this.spec.transport === 'stdio'
+            ? `its process exited${lastError ? ` (last error: ${lastError})` : ''}`
+            : `the connection closed${lastError ? ` (last error: ${lastError})` : ''}`,
+      };
+      this.settle(reason);
+      this.logger.error({ reason: describeReason(reason) }, 'upstream connection lost');
+      this.hooks.onLost(this, reason);
+    };
+
+    for (const [method, kind] of Object.entries(LIST_CHANGED)) {
+      // Registered before connect: servers that send list_changed without advertising it still count.
+      this.client.setNotificationHandler(method as 'notifications/tools/list_changed', () => {
+        this.hooks.onListChanged(kind);
+      });
+    }
+    this.client.setNotificationHandler('notifications/progress', (n) => {
+      const { progressToken, progress, total, message } = n.params;
+      const listener = this.progressListeners.get(String(progressToken));
+      if (!listener) return;
+      listener({
+        progress,
+        ...(total === undefined ? {} : { total }),
+        ...(message === undefined ? {} : { message }),
+      });
+    });
+    this.client.setNotificationHandler('notifications/resources/updated', (n) => {
+      this.hooks.onEvent({
+        type: 'resource_updated',
+        upstream: this.upstream,
+        uri: n.params.uri,
+        ...(this.sessionId ? { sessionId: this.sessionId } : {}),
+      });
+    });
+    this.client.setNotificationHandler('notifications/message', (n) => {
+      this.hooks.onEvent({
+        type: 'log',
+        upstream: this.upstream,
+        params: n.params,
+        ...(this.sessionId ? { sessionId: this.sessionId } : {}),
+      });
+    });
+
+    for (const method of Object.keys(SERVER_TO_CLIENT)) {
+      this.client.setRequestHandler(method as 'roots/list', async (request, ctx) => {
+        try {
+          const call = this.inflight.route(method);
+          const params = (request as { params?: JsonObject }).params;
+          return (await call.io.request(method, params, ctx.mcpReq.signal)) as never;
+        } catch (err) {
+          throw toWireError(err, this.logger, method);
+        }
+      });
+    }
+  }
+}
+
+function negotiationMode(era: UpstreamSpec['era']): VersionNegotiationMode {
+  if (era === 'legacy') return 'legacy';
+  if (era === 'modern') return { pin: MODERN_PROTOCOL_VERSION };
+  return 'auto';
+}
+
+/**
+ * A downstream progress token must never reach the upstream (the SDK mints its own when we ask for
+ * progress), so it is dropped from `_meta`; everything else is forwarded as given.
+ */
+function withProgressToken(
+  params: JsonObject | undefined,
+  token: string | undefined,
+): JsonObject | undefined {
+  const meta = params?._meta;
+  const hasMeta = typeof meta === 'object' && meta !== null;
+  if (token === undefined && !(hasMeta && 'progressToken' in meta)) return params;
+  const { progressToken: _drop, ...rest } = hasMeta ? (meta as JsonObject) : {};
+  const nextMeta = token === undefined ? rest : { ...rest, progressToken: token };
+  const out: JsonObject = { ...(params ?? {}) };
+  if (Object.keys(nextMeta).length > 0) out._meta = nextMeta;
+  else delete out._meta;
+  return out;
+}
+
+/** setTimeout's ceiling: the SDK's own request timeout is effectively off; `Deadline` enforces ours. */
+const NO_SDK_TIMEOUT = 2_147_483_647;
+
+/** A per-request timeout that progress resets, folded into one abort signal with the caller's. */
+class Deadline {
+  private readonly ac = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  expired = false;
+  private readonly onAbort = (): void => this.ac.abort(this.caller.reason);
+
+  constructor(
+    private readonly ms: number,
+    private readonly caller: AbortSignal,
+  ) {
+    if (caller.aborted) this.ac.abort(caller.reason);
+    else caller.addEventListener('abort', this.onAbort, { once: true });
+    this.reset();
+  }
+
+  get signal(): AbortSignal {
+    return this.ac.signal;
+  }
+
+  reset(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.ac.abort(new Error('request timeout'));
+    }, this.ms);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.caller.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** What the upstream receives when we cannot (or the client will not) answer its request. */
+function toWireError(err: unknown, logger: Logger, method: string): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  if (isGatewayError(err)) {
+    if (err.code === 'cannot_route_server_request')
+      logger.warn({ method, reason: err.message }, 'refused upstream request');
+    return new ProtocolError(err.jsonrpcCode, err.message, err.data);
+  }
+  const e = err as { code?: unknown; message?: unknown; data?: unknown };
+  if (typeof e?.code === 'number' && typeof e.message === 'string')
+    return new ProtocolError(e.code, e.message, e.data);
+  return new ProtocolError(-32603, err instanceof Error ? err.message : String(err));
+}
+
+function describeReason(reason: CloseReason): string {
+  switch (reason.kind) {
+    case 'closed':
+      return 'closed';
+    case 'crashed':
+      return reason.detail;
+    case 'too_large':
+      return `message over ${reason.limit} bytes`;
+  }
+}

@@ -1,0 +1,103 @@
+import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+import { GatewayError } from '@mcpgate/core';
+
+/** Why a connection stopped serving, so the errors of the calls it drops say precisely what happened. */
+export type CloseReason =
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'crashed'; readonly detail: string }
+  | { readonly kind: 'too_large'; readonly limit: number };
+
+export function closedError(upstream: string, method: string, reason: CloseReason): GatewayError {
+  const data = { upstream, method };
+  switch (reason.kind) {
+    case 'closed':
+      return new GatewayError('upstream_unavailable', `upstream "${upstream}" connection was closed`, {
+        data,
+      });
+    case 'crashed':
+      return new GatewayError(
+        'upstream_crashed',
+        `upstream "${upstream}" crashed while handling ${method}: ${reason.detail}`,
+        { data },
+      );
+    case 'too_large':
+      return new GatewayError(
+        'message_too_large',
+        `upstream "${upstream}" sent a message larger than ${reason.limit} bytes while handling ${method}; ` +
+          'the connection was closed',
+        { data: { ...data, limitBytes: reason.limit } },
+      );
+  }
+}
+
+/**
+ * Maps what the SDK throws to the gateway's taxonomy. The upstream's own JSON-RPC error is kept whole
+ * in `data.upstreamError` so a face can relay it faithfully.
+ */
+export function mapRequestError(
+  err: unknown,
+  upstream: string,
+  method: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const data = { upstream, method };
+  if (signal.aborted) {
+    return new GatewayError('cancelled', `call to upstream "${upstream}" (${method}) was cancelled`, {
+      data,
+      cause: err,
+    });
+  }
+  if (err instanceof ProtocolError) {
+    return new GatewayError(
+      'upstream_error',
+      `upstream "${upstream}" returned an error for ${method}: ${err.message}`,
+      {
+        data: { ...data, upstreamError: { code: err.code, message: err.message, data: err.data } },
+        cause: err,
+      },
+    );
+  }
+  if (err instanceof SdkError) {
+    switch (err.code) {
+      case SdkErrorCode.RequestTimeout:
+        return new GatewayError(
+          'upstream_timeout',
+          `upstream "${upstream}" did not answer ${method} within ${timeoutMs} ms`,
+          { data: { ...data, timeoutMs }, cause: err },
+        );
+      case SdkErrorCode.ConnectionClosed:
+      case SdkErrorCode.NotConnected:
+      case SdkErrorCode.SendFailed:
+        return new GatewayError(
+          'upstream_unavailable',
+          `upstream "${upstream}" is not connected: ${err.message}`,
+          {
+            data,
+            cause: err,
+          },
+        );
+      default:
+        return new GatewayError('upstream_error', `upstream "${upstream}" failed ${method}: ${err.message}`, {
+          data: { ...data, sdkError: err.code },
+          cause: err,
+        });
+    }
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new GatewayError('upstream_unavailable', `upstream "${upstream}" failed ${method}: ${message}`, {
+    data,
+    cause: err,
+  });
+}
+
+/** A short, human-readable reason for a failed start (logged and shown in `status().lastError`). */
+export function describeStartError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return `${code ? `${code} ` : ''}${err.message}${cause}`;
+  }
+  return String(err);
+}

@@ -1,0 +1,269 @@
+import type { Implementation } from '@modelcontextprotocol/client';
+import {
+  EMPTY_CATALOG,
+  GatewayError,
+  type CatalogKind,
+  type Era,
+  type Logger,
+  type SessionInfo,
+  type UpstreamCatalog,
+  type UpstreamEvent,
+  type UpstreamSpec,
+  type UpstreamState,
+  type UpstreamStatus,
+} from '@mcpgate/core';
+import { backoffDelay, sleep } from './backoff.js';
+import { fetchCatalog, fetchKinds } from './catalog.js';
+import { McpUpstreamConnection, type ConnectionHooks } from './connection.js';
+import { describeStartError } from './errors.js';
+
+/** A connection that stayed up this long resets the consecutive-restart count. */
+const STABLE_MS = 10_000;
+const ALL_KINDS: readonly CatalogKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
+
+/**
+ * Owns one upstream: its main connection (the shared one, or for `per-session` the probe that feeds
+ * the catalog), its per-session connections, its catalog, and its restarts.
+ *
+ * States: `starting` → `ready`; on loss `restarting` (the last catalog is kept, so a call gets a
+ * clear "restarting" error rather than "unknown tool") → `ready` again, or `failed` after
+ * `restart.maxRestarts` attempts in a row (catalog emptied). A failed upstream keeps being retried
+ * in the background at the capped delay unless `maxRestarts` is 0.
+ */
+export class UpstreamSupervisor {
+  private state: UpstreamState = 'stopped';
+  private era: Era | undefined;
+  private lastError: string | undefined;
+  private restarts = 0;
+  private attempts = 0;
+  private readyAt = 0;
+  private current: UpstreamCatalog = EMPTY_CATALOG;
+  private main: McpUpstreamConnection | undefined;
+  private readonly sessions = new Map<string, Promise<McpUpstreamConnection>>();
+  private readonly stop = new AbortController();
+  private readyWaiters: Array<() => void> = [];
+  private retrying = false;
+  private readonly refreshing = new Map<string, { again: boolean }>();
+  private readonly log: Logger;
+
+  constructor(
+    readonly spec: UpstreamSpec,
+    logger: Logger,
+    private readonly clientInfo: Implementation,
+    private readonly emit: (event: UpstreamEvent) => void,
+  ) {
+    this.log = logger.child({ upstream: spec.name });
+  }
+
+  /** First connection attempt; never rejects — a failure leaves the upstream `failed` and retrying. */
+  async start(): Promise<void> {
+    this.state = 'starting';
+    if (await this.connectMain()) return;
+    this.state = 'failed';
+    this.scheduleRetry();
+  }
+
+  catalog(): UpstreamCatalog {
+    return this.current;
+  }
+
+  status(): UpstreamStatus {
+    return {
+      name: this.spec.name,
+      state: this.state,
+      ...(this.era === undefined ? {} : { era: this.era }),
+      transport: this.spec.transport,
+      sharing: this.spec.sharing,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      restarts: this.restarts,
+    };
+  }
+
+  async connection(session: SessionInfo): Promise<McpUpstreamConnection> {
+    if (this.stop.signal.aborted) throw this.unavailable('the gateway is shutting down');
+    if (this.spec.sharing === 'per-session') return this.sessionConnection(session.id);
+    if (this.state !== 'ready' && this.state !== 'failed') await this.whenReady(this.spec.startTimeoutMs);
+    const conn = this.main;
+    if (this.state === 'ready' && conn?.alive) return conn;
+    throw this.unavailable(
+      this.state === 'failed'
+        ? `it failed${this.lastError ? `: ${this.lastError}` : ''}`
+        : `it is ${this.state}${this.lastError ? ` (last error: ${this.lastError})` : ''}`,
+    );
+  }
+
+  /** The per-session connection of `sessionId`, if one is open (for tests and diagnostics). */
+  async sessionConnection(sessionId: string): Promise<McpUpstreamConnection> {
+    let pending = this.sessions.get(sessionId);
+    if (!pending) {
+      pending = McpUpstreamConnection.open({
+        spec: this.spec,
+        logger: this.log,
+        clientInfo: this.clientInfo,
+        sessionId,
+        hooks: this.hooksFor(sessionId),
+      });
+      this.sessions.set(sessionId, pending);
+      pending.catch(() => this.sessions.delete(sessionId));
+    }
+    try {
+      return await pending;
+    } catch (err) {
+      throw this.unavailable(`its per-session connection could not start: ${describeStartError(err)}`);
+    }
+  }
+
+  async closeSession(sessionId: string): Promise<void> {
+    const pending = this.sessions.get(sessionId);
+    if (!pending) return;
+    this.sessions.delete(sessionId);
+    const conn = await pending.catch(() => undefined);
+    await conn?.close();
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    this.state = 'stopped';
+    this.wake();
+    const sessions = [...this.sessions.keys()].map((id) => this.closeSession(id));
+    await Promise.allSettled([this.main?.close(), ...sessions]);
+  }
+
+  private async connectMain(): Promise<boolean> {
+    let conn: McpUpstreamConnection | undefined;
+    try {
+      conn = await McpUpstreamConnection.open({
+        spec: this.spec,
+        logger: this.log,
+        clientInfo: this.clientInfo,
+        hooks: this.hooksFor(undefined),
+      });
+      const catalog = await fetchCatalog(conn, this.stop.signal);
+      if (this.stop.signal.aborted) {
+        await conn.close();
+        return false;
+      }
+      this.main = conn;
+      this.current = catalog;
+      this.era = conn.era;
+      this.state = 'ready';
+      this.lastError = undefined;
+      this.readyAt = Date.now();
+      this.wake();
+      return true;
+    } catch (err) {
+      await conn?.close();
+      this.lastError = describeStartError(err);
+      this.log.error({ err: this.lastError }, 'upstream could not start');
+      return false;
+    }
+  }
+
+  private hooksFor(sessionId: string | undefined): ConnectionHooks {
+    return {
+      onListChanged: (kind) =>
+        this.refresh(kind === 'resources' ? ['resources', 'resourceTemplates'] : [kind]),
+      onEvent: (event) => this.emit(event),
+      onLost: (conn) => {
+        if (sessionId !== undefined) {
+          // The session's next call opens a fresh connection; its in-flight calls already failed.
+          if (this.sessions.get(sessionId) !== undefined) this.sessions.delete(sessionId);
+          return;
+        }
+        if (conn !== this.main || this.stop.signal.aborted) return;
+        this.lastError = 'connection lost (process exited or stream closed)';
+        if (Date.now() - this.readyAt > STABLE_MS) this.attempts = 0;
+        this.state = this.spec.restart.maxRestarts === 0 ? 'failed' : 'restarting';
+        if (this.state === 'failed') this.markFailed();
+        this.scheduleRetry();
+      },
+    };
+  }
+
+  /** Re-fetches the given kinds from the main connection, then emits (after the catalog changed). */
+  private refresh(kinds: readonly CatalogKind[]): void {
+    const key = kinds.join(',');
+    const running = this.refreshing.get(key);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const slot = { again: false };
+    this.refreshing.set(key, slot);
+    void (async () => {
+      try {
+        do {
+          slot.again = false;
+          const conn = this.main;
+          if (!conn?.alive) return;
+          const fresh = await fetchKinds(conn, kinds, this.stop.signal);
+          if (conn !== this.main) return;
+          this.current = { ...this.current, ...fresh };
+          for (const kind of kinds) this.emit({ type: 'list_changed', upstream: this.spec.name, kind });
+        } while (slot.again);
+      } catch (err) {
+        this.log.warn({ err: describeStartError(err), kinds }, 'refreshing the catalog failed');
+      } finally {
+        this.refreshing.delete(key);
+      }
+    })();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retrying || this.spec.restart.maxRestarts === 0) return;
+    this.retrying = true;
+    void (async () => {
+      try {
+        while (!this.stop.signal.aborted) {
+          this.attempts += 1;
+          const { maxRestarts, initialDelayMs, maxDelayMs } = this.spec.restart;
+          if (this.attempts > maxRestarts && this.state !== 'failed') {
+            this.state = 'failed';
+            this.markFailed();
+          }
+          await sleep(backoffDelay(this.attempts, initialDelayMs, maxDelayMs), this.stop.signal);
+          if (this.stop.signal.aborted) return;
+          this.restarts += 1;
+          this.log.info({ attempt: this.attempts }, 'restarting upstream');
+          if (await this.connectMain()) {
+            for (const kind of ALL_KINDS) this.emit({ type: 'list_changed', upstream: this.spec.name, kind });
+            return;
+          }
+        }
+      } finally {
+        this.retrying = false;
+      }
+    })();
+  }
+
+  /** Failed: its tools are absent until it comes back. */
+  private markFailed(): void {
+    this.wake();
+    if (this.current === EMPTY_CATALOG) return;
+    this.current = EMPTY_CATALOG;
+    for (const kind of ALL_KINDS) this.emit({ type: 'list_changed', upstream: this.spec.name, kind });
+  }
+
+  private whenReady(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      this.readyWaiters.push(done);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private unavailable(why: string): GatewayError {
+    return new GatewayError('upstream_unavailable', `upstream "${this.spec.name}" is unavailable: ${why}`, {
+      data: { upstream: this.spec.name, state: this.state },
+    });
+  }
+}

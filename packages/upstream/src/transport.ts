@@ -1,0 +1,82 @@
+import {
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type Transport,
+} from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { GatewayError, type Logger, type UpstreamSpec } from '@mcpgate/core';
+import type { Readable } from 'node:stream';
+import { limitedFetch } from './size-limit.js';
+
+/** Longest stderr line kept (the rest is cut) — a child printing without newlines must not grow memory. */
+const MAX_STDERR_LINE = 8 * 1024;
+
+export interface BuiltTransport {
+  readonly transport: Transport;
+  /** The child's pid for stdio upstreams, once started. */
+  pid(): number | undefined;
+}
+
+/**
+ * Builds the SDK transport for one connection to `spec`. Everything comes from operator config:
+ * a stdio child gets exactly the configured command/args/cwd and an environment of the SDK's safe
+ * defaults (HOME, LOGNAME, PATH, SHELL, TERM, USER) plus `spec.env` — never the gateway's whole
+ * environment; remotes get `spec.headers`, the gateway's own credentials, never a client's token.
+ */
+export function buildTransport(spec: UpstreamSpec, logger: Logger): BuiltTransport {
+  if (spec.transport === 'stdio') {
+    if (!spec.command) {
+      throw new GatewayError('internal', `upstream "${spec.name}" is a stdio upstream without a command`);
+    }
+    const transport = new StdioClientTransport({
+      command: spec.command,
+      args: [...spec.args],
+      env: { ...spec.env },
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      stderr: 'pipe',
+      // The SDK closes the transport when one message exceeds this (no unbounded buffering).
+      maxBufferSize: spec.maxMessageBytes,
+    });
+    const stderr = transport.stderr as Readable | null;
+    if (stderr)
+      forwardLines(stderr, (line) => logger.info({ upstream: spec.name, stderr: line }, 'upstream stderr'));
+    return { transport, pid: () => transport.pid ?? undefined };
+  }
+  if (!spec.url) {
+    throw new GatewayError('internal', `upstream "${spec.name}" is a remote upstream without a url`);
+  }
+  const url = new URL(spec.url);
+  const options = {
+    requestInit: { headers: { ...spec.headers } },
+    fetch: limitedFetch(spec.maxMessageBytes),
+  };
+  const transport =
+    spec.transport === 'sse'
+      ? new SSEClientTransport(url, options)
+      : new StreamableHTTPClientTransport(url, options);
+  return { transport, pid: () => undefined };
+}
+
+/** Splits a byte stream into lines for the logger, cutting overlong lines instead of buffering them. */
+function forwardLines(stream: Readable, emit: (line: string) => void): void {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    partial += chunk;
+    let nl: number;
+    while ((nl = partial.indexOf('\n')) >= 0) {
+      const line = partial.slice(0, nl).replace(/\r$/, '');
+      partial = partial.slice(nl + 1);
+      if (line.length > 0) emit(line.slice(0, MAX_STDERR_LINE));
+    }
+    if (partial.length > MAX_STDERR_LINE) {
+      emit(`${partial.slice(0, MAX_STDERR_LINE)}…(cut)`);
+      partial = '';
+    }
+  });
+  stream.on('end', () => {
+    if (partial.length > 0) emit(partial.slice(0, MAX_STDERR_LINE));
+    partial = '';
+  });
+  stream.on('error', () => undefined);
+}
