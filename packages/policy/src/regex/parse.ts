@@ -1,0 +1,374 @@
+/**
+ * A parser for the regular-expression subset policy accepts. It exists so that every pattern in
+ * a policy — ours and the operator's, including JSON Schema `pattern`s — runs on a linear-time
+ * engine (regex/vm.ts) and so that constructs which only make sense with backtracking are
+ * refused at load with a clear message: backreferences, lookaround, and nested quantifiers
+ * (`(a+)+`, the classic catastrophic-backtracking shape).
+ */
+export type Pred = (cp: number) => boolean;
+
+export type Node =
+  | { readonly t: 'char'; readonly pred: Pred }
+  | { readonly t: 'seq'; readonly items: readonly Node[] }
+  | { readonly t: 'alt'; readonly options: readonly Node[] }
+  | { readonly t: 'rep'; readonly node: Node; readonly min: number; readonly max: number }
+  | { readonly t: 'assert'; readonly kind: 'start' | 'end' | 'word' | 'nonword' };
+
+export class UnsafePatternError extends Error {
+  override readonly name = 'UnsafePatternError';
+}
+
+/** Largest `{n,m}` bound accepted; repetition is expanded, so this bounds program size. */
+const MAX_REPEAT = 1000;
+const INF = Number.POSITIVE_INFINITY;
+
+export interface ParseFlags {
+  readonly ignoreCase: boolean;
+  readonly dotAll: boolean;
+  readonly multiline: boolean;
+}
+
+const isDigit: Pred = (c) => c >= 48 && c <= 57;
+const isWord: Pred = (c) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isSpace: Pred = (c) =>
+  c === 32 ||
+  (c >= 9 && c <= 13) ||
+  c === 0xa0 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000 ||
+  c === 0xfeff;
+const isLineBreak: Pred = (c) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+
+export function isWordChar(cp: number): boolean {
+  return isWord(cp);
+}
+
+function not(p: Pred): Pred {
+  return (c) => !p(c);
+}
+
+function foldCase(p: Pred): Pred {
+  return (c) => {
+    if (p(c)) return true;
+    const s = String.fromCodePoint(c);
+    const lo = s.toLowerCase().codePointAt(0)!;
+    const up = s.toUpperCase().codePointAt(0)!;
+    return (lo !== c && p(lo)) || (up !== c && p(up));
+  };
+}
+
+class Parser {
+  private i = 0;
+  constructor(
+    private readonly src: string,
+    private readonly flags: ParseFlags,
+  ) {}
+
+  parse(): Node {
+    const node = this.alternation();
+    if (this.i < this.src.length) throw this.fail(`unexpected "${this.src[this.i]}"`);
+    return node;
+  }
+
+  private fail(msg: string): UnsafePatternError {
+    return new UnsafePatternError(`pattern /${this.src}/: ${msg} at offset ${this.i}`);
+  }
+
+  private peek(): string | undefined {
+    return this.src[this.i];
+  }
+
+  private alternation(): Node {
+    const options = [this.sequence()];
+    while (this.peek() === '|') {
+      this.i++;
+      options.push(this.sequence());
+    }
+    return options.length === 1 ? options[0]! : { t: 'alt', options };
+  }
+
+  private sequence(): Node {
+    const items: Node[] = [];
+    while (this.i < this.src.length && this.peek() !== '|' && this.peek() !== ')') {
+      items.push(this.quantified());
+    }
+    return items.length === 1 ? items[0]! : { t: 'seq', items };
+  }
+
+  private quantified(): Node {
+    const atom = this.atom();
+    const q = this.quantifier();
+    if (!q) return atom;
+    if (atom.t === 'assert') throw this.fail('a quantifier cannot follow an anchor or boundary');
+    const [min, max] = q;
+    if (min !== max && hasVariableRepeat(atom)) {
+      throw this.fail(
+        'nested quantifier (a repeated group whose content can match different lengths, like (a+)+ or (a|aa)*) can backtrack catastrophically; rewrite it without nesting',
+      );
+    }
+    return { t: 'rep', node: atom, min, max };
+  }
+
+  private quantifier(): [number, number] | undefined {
+    const c = this.peek();
+    let q: [number, number] | undefined;
+    if (c === '*') q = [0, INF];
+    else if (c === '+') q = [1, INF];
+    else if (c === '?') q = [0, 1];
+    else if (c === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.i));
+      if (!m) return undefined; // a literal "{" like JS's Annex B; we reject it below in atom()
+      const min = Number(m[1]);
+      const max = m[2] === undefined ? min : m[3] === '' ? INF : Number(m[3]);
+      if (min > MAX_REPEAT || (max !== INF && max > MAX_REPEAT))
+        throw this.fail(`repeat bound over ${MAX_REPEAT}`);
+      if (max < min) throw this.fail('repeat bounds out of order');
+      this.i += m[0].length - 1;
+      q = [min, max];
+    }
+    if (!q) return undefined;
+    this.i++;
+    if (this.peek() === '?') this.i++; // lazy: same language, and we only ever test()
+    return q;
+  }
+
+  private atom(): Node {
+    const c = this.src[this.i++];
+    switch (c) {
+      case '(':
+        return this.group();
+      case '[':
+        return this.charClass();
+      case '.':
+        return this.char(this.flags.dotAll ? () => true : not(isLineBreak));
+      case '^':
+        return { t: 'assert', kind: 'start' };
+      case '$':
+        return { t: 'assert', kind: 'end' };
+      case '\\':
+        return this.escape();
+      case '*':
+      case '+':
+      case '?':
+      case '{':
+        this.i--;
+        throw this.fail(`nothing to repeat before "${c}"`);
+      case ')':
+        this.i--;
+        throw this.fail('unmatched ")"');
+      default: {
+        this.i--;
+        const cp = this.src.codePointAt(this.i)!;
+        this.i += cp > 0xffff ? 2 : 1;
+        return this.char((x) => x === cp);
+      }
+    }
+  }
+
+  private char(pred: Pred): Node {
+    return { t: 'char', pred: this.flags.ignoreCase ? foldCase(pred) : pred };
+  }
+
+  private group(): Node {
+    if (this.peek() === '?') {
+      const rest = this.src.slice(this.i, this.i + 3);
+      if (
+        rest.startsWith('?=') ||
+        rest.startsWith('?!') ||
+        rest.startsWith('?<=') ||
+        rest.startsWith('?<!')
+      ) {
+        throw this.fail('lookaround assertions are not supported (they need a backtracking engine)');
+      }
+      if (rest.startsWith('?:')) this.i += 2;
+      else if (rest.startsWith('?<')) {
+        const end = this.src.indexOf('>', this.i);
+        if (end < 0) throw this.fail('unterminated group name');
+        this.i = end + 1;
+      } else throw this.fail('unsupported group syntax');
+    }
+    const inner = this.alternation();
+    if (this.peek() !== ')') throw this.fail('missing ")"');
+    this.i++;
+    return inner;
+  }
+
+  private escape(): Node {
+    const c = this.src[this.i++];
+    if (c === undefined) throw this.fail('trailing backslash');
+    switch (c) {
+      case 'd':
+        return this.char(isDigit);
+      case 'D':
+        return this.char(not(isDigit));
+      case 'w':
+        return this.char(isWord);
+      case 'W':
+        return this.char(not(isWord));
+      case 's':
+        return this.char(isSpace);
+      case 'S':
+        return this.char(not(isSpace));
+      case 'b':
+        return { t: 'assert', kind: 'word' };
+      case 'B':
+        return { t: 'assert', kind: 'nonword' };
+      case 'k':
+        throw this.fail('backreferences are not supported');
+      default:
+        if (c >= '1' && c <= '9') throw this.fail('backreferences are not supported');
+        this.i--;
+        {
+          const cp = this.escapedCodePoint();
+          return this.char((x) => x === cp);
+        }
+    }
+  }
+
+  /** After a backslash (not a class escape): one literal code point. */
+  private escapedCodePoint(): number {
+    const c = this.src[this.i++]!;
+    switch (c) {
+      case 'n':
+        return 10;
+      case 'r':
+        return 13;
+      case 't':
+        return 9;
+      case 'f':
+        return 12;
+      case 'v':
+        return 11;
+      case '0':
+        return 0;
+      case 'x': {
+        const m = /^[0-9a-fA-F]{2}/.exec(this.src.slice(this.i));
+        if (!m) throw this.fail('bad \\x escape');
+        this.i += 2;
+        return parseInt(m[0], 16);
+      }
+      case 'u': {
+        const braced = /^\{([0-9a-fA-F]{1,6})\}/.exec(this.src.slice(this.i));
+        if (braced) {
+          this.i += braced[0].length;
+          return parseInt(braced[1]!, 16);
+        }
+        const m = /^[0-9a-fA-F]{4}/.exec(this.src.slice(this.i));
+        if (!m) throw this.fail('bad \\u escape');
+        this.i += 4;
+        return parseInt(m[0], 16);
+      }
+      default:
+        if (/[A-Za-z]/.test(c)) throw this.fail(`unsupported escape "\\${c}"`);
+        return c.codePointAt(0)!;
+    }
+  }
+
+  private charClass(): Node {
+    let negate = false;
+    if (this.peek() === '^') {
+      negate = true;
+      this.i++;
+    }
+    const preds: Pred[] = [];
+    let first = true;
+    while (this.peek() !== ']' || first) {
+      if (this.i >= this.src.length) throw this.fail('unterminated character class');
+      first = false;
+      const lo = this.classAtom();
+      if (typeof lo !== 'number') {
+        preds.push(lo);
+        continue;
+      }
+      if (this.peek() === '-' && this.src[this.i + 1] !== ']' && this.i + 1 < this.src.length) {
+        this.i++;
+        const hi = this.classAtom();
+        if (typeof hi !== 'number') throw this.fail('class escape cannot end a range');
+        if (hi < lo) throw this.fail('range out of order in character class');
+        preds.push((x) => x >= lo && x <= hi);
+      } else {
+        preds.push((x) => x === lo);
+      }
+    }
+    this.i++;
+    const any: Pred = (x) => preds.some((p) => p(x));
+    return this.char(negate ? not(any) : any);
+  }
+
+  private classAtom(): number | Pred {
+    const c = this.src[this.i];
+    if (c === '\\') {
+      this.i++;
+      const e = this.src[this.i];
+      switch (e) {
+        case 'd':
+          this.i++;
+          return isDigit;
+        case 'D':
+          this.i++;
+          return not(isDigit);
+        case 'w':
+          this.i++;
+          return isWord;
+        case 'W':
+          this.i++;
+          return not(isWord);
+        case 's':
+          this.i++;
+          return isSpace;
+        case 'S':
+          this.i++;
+          return not(isSpace);
+        case 'b':
+          this.i++;
+          return 8;
+        default:
+          if (e !== undefined && e >= '1' && e <= '9') throw this.fail('backreferences are not supported');
+          return this.escapedCodePoint();
+      }
+    }
+    const cp = this.src.codePointAt(this.i)!;
+    this.i += cp > 0xffff ? 2 : 1;
+    return cp;
+  }
+}
+
+/** Whether a node contains a repetition whose count can vary (`*`, `+`, `?`, `{n,m}` with n<m). */
+function hasVariableRepeat(node: Node): boolean {
+  switch (node.t) {
+    case 'rep':
+      return node.min !== node.max || hasVariableRepeat(node.node);
+    case 'seq':
+      return node.items.some(hasVariableRepeat);
+    case 'alt':
+      // An alternation of different lengths repeated (`(a|aa)+`) is as ambiguous as a nested
+      // quantifier; one of equal fixed lengths (`(ab|cd)+`) is not.
+      return node.options.some(hasVariableRepeat) || new Set(node.options.map(fixedLength)).size > 1;
+    default:
+      return false;
+  }
+}
+
+function fixedLength(node: Node): number {
+  switch (node.t) {
+    case 'char':
+      return 1;
+    case 'assert':
+      return 0;
+    case 'seq':
+      return node.items.reduce((n, x) => n + fixedLength(x), 0);
+    case 'alt':
+      return node.options.length > 0 ? fixedLength(node.options[0]!) : 0;
+    case 'rep':
+      return node.min * fixedLength(node.node);
+  }
+}
+
+export function parsePattern(source: string, flags: ParseFlags): Node {
+  return new Parser(source, flags).parse();
+}

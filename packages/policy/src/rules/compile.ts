@@ -1,0 +1,233 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { CallTarget, Identity, JsonObject } from '@mcpgate/core';
+import type { ActionName, MatchConfig, RuleConfig } from '../config.js';
+import { parseDuration } from '../match/duration.js';
+import { compileGlobSet, type GlobSet } from '../match/glob.js';
+import { compileTimeWindow, type TimeWindow } from '../match/time-window.js';
+import { safeRegExpEngine } from '../regex/vm.js';
+import type { ApprovalRequirement, GrantRequirement, SecretScanner } from '../types.js';
+import { compileArgMatcher, type ArgCheck } from './args.js';
+
+/**
+ * MCP's defaults for absent tool annotations (the spec's: a tool is assumed non-read-only,
+ * destructive, non-idempotent, open-world). Matching on them makes a guard like
+ * `destructiveHint: true` catch tools that did not say.
+ */
+const ANNOTATION_DEFAULTS: Readonly<Record<string, unknown>> = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true,
+};
+
+/** The part of a match that depends only on the target (indexable, cacheable per target). */
+export interface TargetMatcher {
+  readonly methods?: GlobSet;
+  readonly upstreams?: GlobSet;
+  readonly tools?: GlobSet;
+  readonly prompts?: GlobSet;
+  readonly resources?: GlobSet;
+  readonly annotations?: readonly (readonly [string, unknown])[];
+}
+
+export interface IdentityMatcher {
+  readonly subjects?: GlobSet;
+  readonly groups?: ReadonlySet<string>;
+  readonly authMethods?: ReadonlySet<string>;
+  readonly keyNames?: GlobSet;
+}
+
+export interface CompiledRule {
+  readonly index: number;
+  readonly name: string;
+  readonly action: ActionName;
+  readonly message?: string;
+  readonly approval?: ApprovalRequirement;
+  readonly grant?: GrantRequirement;
+  readonly target: TargetMatcher;
+  readonly identity: IdentityMatcher;
+  readonly argumentsSchema?: ValidateFunction;
+  readonly args: readonly ArgCheck[];
+  readonly time?: TimeWindow;
+  /** Depends on arguments or time: cannot decide visibility on its own. */
+  readonly conditional: boolean;
+}
+
+/**
+ * Argument schemas: unknown keywords and formats are errors (a typo must not silently match
+ * everything), but operators need not spell out `type: object` beside every `properties`.
+ * Every `pattern` runs on the linear-time engine.
+ */
+export function newAjv(): Ajv {
+  return new Ajv({
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    allErrors: false,
+    code: { regExp: safeRegExpEngine },
+  });
+}
+
+export function compileTargetMatcher(m: MatchConfig | undefined): TargetMatcher {
+  const set = (xs: readonly string[] | undefined): GlobSet | undefined =>
+    xs === undefined ? undefined : compileGlobSet(xs);
+  return {
+    methods: set(m?.methods),
+    upstreams: set(m?.upstreams),
+    tools: set(m?.tools),
+    prompts: set(m?.prompts),
+    resources: set(m?.resources),
+    annotations: m?.annotations ? Object.entries(m.annotations) : undefined,
+  };
+}
+
+export function compileIdentityMatcher(m: MatchConfig | undefined): IdentityMatcher {
+  return {
+    subjects: m?.subjects ? compileGlobSet(m.subjects) : undefined,
+    groups: m?.groups ? new Set(m.groups) : undefined,
+    authMethods: m?.authMethods ? new Set(m.authMethods) : undefined,
+    keyNames: m?.keyNames ? compileGlobSet(m.keyNames) : undefined,
+  };
+}
+
+/** Why the target does not match, or undefined when it does (annotations excluded). */
+export function targetMismatch(t: TargetMatcher, method: string, target: CallTarget): string | undefined {
+  if (t.methods && !t.methods.test(method)) return 'methods';
+  if (t.upstreams && (target.upstream === undefined || !t.upstreams.test(target.upstream)))
+    return 'upstreams';
+  if (t.tools || t.prompts || t.resources) {
+    const { kind, name, uri } = target;
+    const ok =
+      (t.tools !== undefined && kind === 'tool' && name !== undefined && t.tools.test(name)) ||
+      (t.prompts !== undefined &&
+        (kind === 'prompt' || kind === 'completion') &&
+        name !== undefined &&
+        t.prompts.test(name)) ||
+      (t.resources !== undefined &&
+        (kind === 'resource' || kind === 'completion') &&
+        uri !== undefined &&
+        t.resources.test(uri));
+    if (!ok) return kind === 'tool' ? 'tools' : kind === 'prompt' ? 'prompts' : 'resources';
+  }
+  return undefined;
+}
+
+export function annotationsMismatch(t: TargetMatcher, target: CallTarget): string | undefined {
+  if (!t.annotations) return undefined;
+  if (target.kind !== 'tool') return 'annotations';
+  for (const [key, want] of t.annotations) {
+    const have = target.annotations?.[key] ?? ANNOTATION_DEFAULTS[key];
+    if (have !== want) return `annotations.${key}`;
+  }
+  return undefined;
+}
+
+export function identityMismatch(m: IdentityMatcher, id: Identity): string | undefined {
+  if (m.subjects && !m.subjects.test(id.subject)) return 'subjects';
+  if (m.groups && !id.groups.some((g) => m.groups!.has(g))) return 'groups';
+  if (m.authMethods && !m.authMethods.has(id.authMethod)) return 'authMethods';
+  if (m.keyNames && (id.keyName === undefined || !m.keyNames.test(id.keyName))) return 'keyNames';
+  return undefined;
+}
+
+/** Conditions that depend on the call's arguments and the clock. */
+export function conditionMismatch(
+  rule: CompiledRule,
+  args: JsonObject | undefined,
+  now: Date,
+): string | undefined {
+  if (rule.time && !rule.time.contains(now)) return 'time';
+  if (rule.argumentsSchema && !rule.argumentsSchema(args ?? {})) {
+    const e = rule.argumentsSchema.errors?.[0];
+    return `arguments: ${e ? `${e.instancePath || '(root)'} ${e.message ?? 'invalid'}` : 'do not match'}`;
+  }
+  for (const check of rule.args) {
+    const why = check(args);
+    if (why !== undefined) return `args: ${why}`;
+  }
+  return undefined;
+}
+
+export interface CompileOptions {
+  readonly secrets?: SecretScanner;
+}
+
+/** Compiles every rule; collects every error (with its rule path) instead of stopping at the first. */
+export function compileRules(
+  rules: readonly RuleConfig[],
+  opts: CompileOptions,
+): { rules: CompiledRule[]; errors: string[] } {
+  const ajv = newAjv();
+  const errors: string[] = [];
+  const out: CompiledRule[] = [];
+  const seen = new Set<string>();
+  rules.forEach((r, index) => {
+    const where = `policy.rules[${index}] (${r.name})`;
+    const fail = (msg: string): void => void errors.push(`${where}: ${msg}`);
+    if (seen.has(r.name)) fail('duplicate rule name');
+    seen.add(r.name);
+    try {
+      const m = r.match;
+      let argumentsSchema: ValidateFunction | undefined;
+      if (m?.arguments) {
+        try {
+          argumentsSchema = ajv.compile(m.arguments);
+        } catch (err) {
+          fail(`match.arguments: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      const args: ArgCheck[] = [];
+      (m?.args ?? []).forEach((a, k) => {
+        try {
+          args.push(compileArgMatcher(a, opts.secrets));
+        } catch (err) {
+          fail(`match.args[${k}]: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+      let time: TimeWindow | undefined;
+      if (m?.time) {
+        try {
+          time = compileTimeWindow(m.time);
+        } catch (err) {
+          fail(`match.time: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      if (r.action === 'require_approval' && !r.approval) fail('require_approval needs an approval block');
+      if (r.action === 'require_grant' && !r.grant) fail('require_grant needs a grant block');
+      if (r.approval && r.action !== 'require_approval')
+        fail('approval block on a rule that does not require approval');
+      if (r.grant && r.action !== 'require_grant')
+        fail('grant block on a rule that does not require a grant');
+      if (r.action === 'require_grant' && m?.upstreams === undefined)
+        fail('require_grant rules must name their upstreams (grants are requested per upstream)');
+      const approval: ApprovalRequirement | undefined = r.approval && {
+        reviewers: r.approval.reviewers,
+        approvals: r.approval.approvals ?? 1,
+        timeoutMs: parseDuration(r.approval.timeout ?? '15m'),
+        mode: r.approval.mode ?? 'wait',
+        allowSelfApproval: r.approval.allowSelfApproval ?? false,
+      };
+      const grant: GrantRequirement | undefined = r.grant && {
+        maxDurationMs: parseDuration(r.grant.maxDuration),
+        reviewers: r.grant.reviewers,
+      };
+      out.push({
+        index,
+        name: r.name,
+        action: r.action,
+        ...(r.message !== undefined ? { message: r.message } : {}),
+        ...(approval ? { approval } : {}),
+        ...(grant ? { grant } : {}),
+        target: compileTargetMatcher(m),
+        identity: compileIdentityMatcher(m),
+        ...(argumentsSchema ? { argumentsSchema } : {}),
+        args,
+        ...(time ? { time } : {}),
+        conditional: argumentsSchema !== undefined || args.length > 0 || time !== undefined,
+      });
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
+    }
+  });
+  return { rules: out, errors };
+}
