@@ -95,7 +95,7 @@ export async function createAuthenticator(
     apiKeys = await createApiKeyVerifier({
       sql: deps.sql,
       pepper: config.apiKeys.pepper,
-      cacheSeconds: config.apiKeys.cacheSeconds,
+      cacheMaxAge: config.apiKeys.cacheMaxAge,
       logger,
     });
   }

@@ -1,6 +1,7 @@
 /**
- * The `auth` config section: its JSON Schema (ajv strict-compatible, defaults in the schema) and
- * the matching TypeScript type. The config package assembles it into the whole schema.
+ * The loaded `auth` config section as this package consumes it. Its JSON Schema lives with the
+ * other sections in packages/config/src/schema/auth.ts; the shapes are identical (durations in
+ * milliseconds) and test/config-shape.test.ts pins that.
  */
 
 /** Asymmetric JWS algorithms only: HS* (shared secrets) and `none` can never be configured. */
@@ -33,8 +34,8 @@ export interface IntrospectionConfig {
   readonly endpoint?: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** Upper bound for caching an active result; never longer than the token's own `exp`. */
-  readonly cacheSeconds: number;
+  /** Upper bound (ms) for reusing an active answer; never longer than the token's own `exp`. */
+  readonly cacheMaxAge: number;
 }
 
 export interface OidcConfig {
@@ -45,139 +46,72 @@ export interface OidcConfig {
   /** Skips discovery for the key set. */
   readonly jwksUri?: string;
   readonly algorithms: readonly AsymmetricAlgorithm[];
-  readonly clockSkewSeconds: number;
+  /** Tolerance (ms) for `exp`/`nbf`. */
+  readonly clockSkew: number;
   /** Every one of these scopes must be granted, else 403 insufficient_scope. */
   readonly requiredScopes: readonly string[];
   readonly claims: ClaimsMapping;
-  /** How long a fetched key set is trusted before a background refetch. */
-  readonly jwksCacheSeconds: number;
-  /** Minimum time between key-set refetches triggered by an unknown `kid`. */
-  readonly jwksCooldownSeconds: number;
+  /** How long (ms) a fetched key set is trusted before it is fetched again. */
+  readonly jwksCacheMaxAge: number;
+  /** Minimum time (ms) between key-set refetches triggered by an unknown `kid`. */
+  readonly jwksCooldown: number;
   /** Opaque (non-JWT) tokens are checked with RFC 7662 introspection when this is set. */
   readonly introspection?: IntrospectionConfig;
 }
 
 export interface ApiKeysConfig {
   readonly enabled: boolean;
-  /** Server-side secret mixed into every key hash (HMAC-SHA256 key); at least 32 characters. */
+  /** Server-side secret keying the HMAC-SHA256 of every stored key; at least 32 characters. */
   readonly pepper?: string;
-  /** How long a verified key is trusted without a database read (bounds revocation delay). */
-  readonly cacheSeconds: number;
+  /** How long (ms) a verified key is trusted without a store read (bounds revocation delay). */
+  readonly cacheMaxAge: number;
 }
 
 export interface AuthConfig {
   /** `local`: no authentication, loopback binds only. `oauth`: every request needs a token or API key. */
   readonly mode: 'local' | 'oauth';
-  /** This gateway's resource identifier (its public `/mcp` URL), used as audience and in RFC 9728 metadata. */
+  /** This gateway's resource identifier (its public `/mcp` URL): audience and RFC 9728 `resource`. */
   readonly resource?: string;
-  /** Human-readable name published in the protected-resource metadata. */
   readonly resourceName?: string;
-  /** Documentation link published in the protected-resource metadata. */
   readonly resourceDocumentation?: string;
   readonly oidc?: OidcConfig;
   readonly apiKeys: ApiKeysConfig;
 }
 
-const stringArray = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true } as const;
+type OidcInput = Partial<Omit<OidcConfig, 'claims' | 'introspection'>> & {
+  issuer: string;
+  claims?: Partial<ClaimsMapping>;
+  introspection?: Omit<IntrospectionConfig, 'cacheMaxAge'> & { cacheMaxAge?: number };
+};
 
-export const authConfigSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    mode: { enum: ['local', 'oauth'], default: 'local' },
-    resource: { type: 'string', pattern: '^https?://' },
-    resourceName: { type: 'string', minLength: 1 },
-    resourceDocumentation: { type: 'string', pattern: '^https?://' },
-    oidc: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['issuer'],
-      properties: {
-        issuer: { type: 'string', pattern: '^https?://' },
-        audience: stringArray,
-        jwksUri: { type: 'string', pattern: '^https?://' },
-        algorithms: {
-          type: 'array',
-          items: { enum: [...ASYMMETRIC_ALGORITHMS] },
-          minItems: 1,
-          uniqueItems: true,
-          default: [...ASYMMETRIC_ALGORITHMS],
-        },
-        clockSkewSeconds: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
-        requiredScopes: { ...stringArray, default: [] },
-        claims: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            subject: { type: 'string', minLength: 1, default: 'sub' },
-            name: { type: 'string', minLength: 1, default: 'name' },
-            email: { type: 'string', minLength: 1, default: 'email' },
-            groups: { type: 'string', minLength: 1, default: 'groups' },
-          },
-        },
-        jwksCacheSeconds: { type: 'integer', minimum: 1, default: 600 },
-        jwksCooldownSeconds: { type: 'integer', minimum: 0, default: 30 },
-        introspection: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['clientId', 'clientSecret'],
-          properties: {
-            endpoint: { type: 'string', pattern: '^https?://' },
-            clientId: { type: 'string', minLength: 1 },
-            clientSecret: { type: 'string', minLength: 1 },
-            cacheSeconds: { type: 'integer', minimum: 0, maximum: 3600, default: 60 },
-          },
-        },
-      },
-    },
-    apiKeys: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        enabled: { type: 'boolean', default: false },
-        pepper: { type: 'string', minLength: 32 },
-        cacheSeconds: { type: 'integer', minimum: 0, maximum: 300, default: 5 },
-      },
-    },
-  },
-} as const;
-
-/** Fills defaults for callers that build an AuthConfig in code (tests, embedding) rather than from YAML. */
+/** Fills the schema's defaults for callers that build an AuthConfig in code (tests, embedding). */
 export function withAuthDefaults(input: {
   mode?: AuthConfig['mode'];
   resource?: string;
   resourceName?: string;
   resourceDocumentation?: string;
-  oidc?: Partial<Omit<OidcConfig, 'claims' | 'introspection'>> & {
-    issuer: string;
-    claims?: Partial<ClaimsMapping>;
-    introspection?: Partial<IntrospectionConfig> & { clientId: string; clientSecret: string };
-  };
+  oidc?: OidcInput;
   apiKeys?: Partial<ApiKeysConfig>;
 }): AuthConfig {
-  const oidc = input.oidc;
-  const { introspection, ...oidcRest } = oidc ?? { issuer: '' };
+  const { oidc, apiKeys, mode, ...rest } = input;
+  let oidcConfig: OidcConfig | undefined;
+  if (oidc) {
+    const { introspection, claims, ...o } = oidc;
+    oidcConfig = {
+      algorithms: [...ASYMMETRIC_ALGORITHMS],
+      clockSkew: 30_000,
+      requiredScopes: [],
+      jwksCacheMaxAge: 600_000,
+      jwksCooldown: 30_000,
+      ...o,
+      claims: { subject: 'sub', name: 'name', email: 'email', groups: 'groups', ...claims },
+      ...(introspection && { introspection: { cacheMaxAge: 60_000, ...introspection } }),
+    };
+  }
   return {
-    mode: input.mode ?? 'local',
-    ...(input.resource !== undefined && { resource: input.resource }),
-    ...(input.resourceName !== undefined && { resourceName: input.resourceName }),
-    ...(input.resourceDocumentation !== undefined && { resourceDocumentation: input.resourceDocumentation }),
-    ...(oidc && {
-      oidc: {
-        ...oidcRest,
-        algorithms: oidc.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
-        clockSkewSeconds: oidc.clockSkewSeconds ?? 30,
-        requiredScopes: oidc.requiredScopes ?? [],
-        jwksCacheSeconds: oidc.jwksCacheSeconds ?? 600,
-        jwksCooldownSeconds: oidc.jwksCooldownSeconds ?? 30,
-        claims: { subject: 'sub', name: 'name', email: 'email', groups: 'groups', ...oidc.claims },
-        ...(introspection && {
-          introspection: { ...introspection, cacheSeconds: introspection.cacheSeconds ?? 60 },
-        }),
-      },
-    }),
-    apiKeys: { enabled: false, cacheSeconds: 5, ...input.apiKeys },
+    mode: mode ?? 'local',
+    ...rest,
+    ...(oidcConfig && { oidc: oidcConfig }),
+    apiKeys: { enabled: false, cacheMaxAge: 5_000, ...apiKeys },
   };
 }

@@ -1,5 +1,5 @@
 // Config section
-export { ASYMMETRIC_ALGORITHMS, authConfigSchema, withAuthDefaults } from './config.js';
+export { ASYMMETRIC_ALGORITHMS, withAuthDefaults } from './config.js';
 export type {
   ApiKeysConfig,
   AsymmetricAlgorithm,

@@ -23,7 +23,7 @@ const MAX_CACHE_ENTRIES = 10_000;
 /**
  * RFC 7662 introspection for opaque tokens, authenticated with the gateway's own client
  * credentials. Results are cached under a hash of the token (the token itself is never kept) for
- * at most `cacheSeconds` and never past the token's `exp`; inactive answers are cached for a few
+ * at most `cacheMaxAge` and never past the token's `exp`; inactive answers are cached for a few
  * seconds so a replayed bad token cannot hammer the IdP.
  */
 export function createIntrospector(
@@ -84,7 +84,7 @@ export function createIntrospector(
     const inactive = (reason: string) => ({ outcome: { ok: false as const, reason }, ttlMs: 5_000 });
     if (claims.active !== true) return inactive('token is not active');
     const t = now() / 1000;
-    const skew = config.clockSkewSeconds;
+    const skew = config.clockSkew / 1000;
     if (typeof claims.exp === 'number' && claims.exp + skew <= t) return inactive('token expired');
     if (typeof claims.nbf === 'number' && claims.nbf - skew > t) return inactive('token is not yet valid');
     if (claims.iss !== undefined && claims.iss !== config.issuer)
@@ -93,7 +93,7 @@ export function createIntrospector(
     const aud = stringList(claims.aud);
     if (!aud.some((a) => audience.includes(a))) return inactive('token audience is not this gateway');
     const untilExp = typeof claims.exp === 'number' ? claims.exp * 1000 - now() : Infinity;
-    return { outcome: { ok: true, claims }, ttlMs: Math.max(0, Math.min(ic.cacheSeconds * 1000, untilExp)) };
+    return { outcome: { ok: true, claims }, ttlMs: Math.max(0, Math.min(ic.cacheMaxAge, untilExp)) };
   };
 
   return {

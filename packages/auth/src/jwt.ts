@@ -19,8 +19,8 @@ export function looksLikeJwt(token: string): boolean {
 
 /**
  * Verifies JWT access tokens against the issuer's key set. The key set is fetched lazily (after
- * discovery), cached for `jwksCacheSeconds`, and refetched when a token names an unknown `kid` —
- * at most once per `jwksCooldownSeconds`, so forged `kid`s cannot turn into a request flood
+ * discovery), cached for `jwksCacheMaxAge`, and refetched when a token names an unknown `kid` —
+ * at most once per `jwksCooldown`, so forged `kid`s cannot turn into a request flood
  * against the IdP.
  */
 export function createJwtVerifier(
@@ -35,8 +35,8 @@ export function createJwtVerifier(
     const uri = config.jwksUri ?? (await metadata()).jwks_uri;
     if (typeof uri !== 'string') throw new UnavailableError(`issuer ${config.issuer} publishes no jwks_uri`);
     keySet = createRemoteJWKSet(new URL(uri), {
-      cacheMaxAge: config.jwksCacheSeconds * 1000,
-      cooldownDuration: config.jwksCooldownSeconds * 1000,
+      cacheMaxAge: config.jwksCacheMaxAge,
+      cooldownDuration: config.jwksCooldown,
       timeoutDuration: 5_000,
       [customFetch]: (url, options) => fetchImpl(url, options),
     });
@@ -66,7 +66,7 @@ export function createJwtVerifier(
           issuer: config.issuer,
           audience: [...audience],
           algorithms: [...allowed],
-          clockTolerance: config.clockSkewSeconds,
+          clockTolerance: config.clockSkew / 1000,
           requiredClaims: ['exp'],
         });
         return { ok: true, claims: payload };

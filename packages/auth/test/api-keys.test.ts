@@ -34,7 +34,7 @@ function suite(label: string, open: () => Promise<{ store: Store; cleanup: () =>
       ({ store, cleanup } = await open());
       await migrate(store);
       auth = await createAuthenticator(
-        withAuthDefaults({ mode: 'oauth', apiKeys: { enabled: true, pepper: PEPPER, cacheSeconds: 60 } }),
+        withAuthDefaults({ mode: 'oauth', apiKeys: { enabled: true, pepper: PEPPER, cacheMaxAge: 60_000 } }),
         {
           sql: store,
         },
@@ -115,9 +115,9 @@ function suite(label: string, open: () => Promise<{ store: Store; cleanup: () =>
       ).toBeInstanceOf(Date);
     });
 
-    it('honors revocation within cacheSeconds even when no notice arrives', async () => {
+    it('honors revocation within cacheMaxAge even when no notice arrives', async () => {
       const shortCache = await createAuthenticator(
-        withAuthDefaults({ mode: 'oauth', apiKeys: { enabled: true, pepper: PEPPER, cacheSeconds: 1 } }),
+        withAuthDefaults({ mode: 'oauth', apiKeys: { enabled: true, pepper: PEPPER, cacheMaxAge: 1_000 } }),
         { sql: store },
       );
       try {

@@ -60,8 +60,8 @@ beforeAll(async () => {
       oidc: {
         issuer: idp.issuer,
         claims: { groups: 'realm_access.roles' },
-        clockSkewSeconds: 5,
-        jwksCooldownSeconds: 0,
+        clockSkew: 5_000,
+        jwksCooldown: 0,
       },
     }),
   );

@@ -125,7 +125,7 @@ export async function listApiKeys(
 
 /**
  * Revokes by key id or by name (every live key of that name). Announces each revoked id so
- * running gateways evict it from their caches at once instead of after `cacheSeconds`.
+ * running gateways evict it from their caches at once instead of after `cacheMaxAge`.
  */
 export async function revokeApiKey(
   sql: SqlClient,

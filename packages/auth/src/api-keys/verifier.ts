@@ -15,7 +15,7 @@ export interface ApiKeyVerifierOptions {
   readonly sql: SqlClient;
   readonly pepper: string | undefined;
   /** How long a verified key is trusted without re-reading its row. */
-  readonly cacheSeconds: number;
+  readonly cacheMaxAge: number;
   readonly now?: () => number;
   readonly logger?: Logger;
 }
@@ -30,7 +30,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 const MAX_CACHE_ENTRIES = 10_000;
 
 /**
- * Verifies presented keys. A verified key's row is cached for `cacheSeconds` (default 5), which
+ * Verifies presented keys. A verified key's row is cached for `cacheMaxAge` (default 5 s), which
  * bounds how long a revocation can take to bite; on Postgres a revocation is also announced with
  * NOTIFY and evicted immediately. Expiry is re-checked on every use, cached or not.
  */
@@ -69,8 +69,8 @@ export async function createApiKeyVerifier(options: ApiKeyVerifierOptions): Prom
           tokenId: row.id,
           ...(row.expiresAt && { expiresAt: row.expiresAt.getTime() }),
         });
-        entry = { hash: row.secretHash, identity, until: t + options.cacheSeconds * 1000 };
-        if (options.cacheSeconds > 0) {
+        entry = { hash: row.secretHash, identity, until: t + options.cacheMaxAge };
+        if (options.cacheMaxAge > 0) {
           if (cache.size >= MAX_CACHE_ENTRIES) {
             const oldest = cache.keys().next().value;
             if (oldest !== undefined) cache.delete(oldest);
