@@ -20,6 +20,9 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
+/** Keywords about an object's keys: still worth reporting next to a type error at the same path. */
+const OBJECT_KEYWORDS = new Set(['additionalProperties', 'required', 'propertyNames', 'dependencies']);
+
 /** The loader reports these with its own, clearer messages (see semantic.ts). */
 const HANDLED_BY_SEMANTIC = /^#\/properties\/upstreams\/additionalProperties\/(oneOf|dependencies)$/;
 
@@ -35,10 +38,16 @@ export function checkSchema(data: unknown): SchemaIssue[] {
   const groups = errors
     .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
     .map((e) => `${e.schemaPath}/`);
+  // A value of the wrong type also fails its enum/pattern/range checks; the type error says it all.
+  const inGroup = (e: ErrorObject): boolean => groups.some((g) => e.schemaPath.startsWith(g));
+  const wrongType = new Set(
+    errors.filter((e) => e.keyword === 'type' && !inGroup(e)).map((e) => e.instancePath),
+  );
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
-    if (groups.some((g) => e.schemaPath.startsWith(g))) continue;
+    if (inGroup(e)) continue;
+    if (e.keyword !== 'type' && wrongType.has(e.instancePath) && !OBJECT_KEYWORDS.has(e.keyword)) continue;
     if (e.schemaPath.includes('/propertyNames/')) continue;
     if (HANDLED_BY_SEMANTIC.test(e.schemaPath)) continue;
     const issue = describe(e, pointerToPath(e.instancePath, data));

@@ -37,7 +37,10 @@ export function parseYamlSource(text: string): YamlSource {
     const at = pos(e.pos[0]);
     // yaml's messages end with a code excerpt of the source line; keep only the first line so a
     // literal secret on that line is not copied into the error.
-    const message = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
+    const message =
+      e.code === 'DUPLICATE_KEY'
+        ? 'duplicate key: already defined in this mapping'
+        : (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
     return { path: formatPath(pathAtOffset(doc, e.pos[0])), ...at, message };
   });
 

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { loadErrors, yaml } from './helpers.js';
+
+/** Issues as `line:col path: message` strings — compact, and exactly what `mcpgate validate` prints after the file name. */
+function lines(
+  errors: readonly { path: string; line?: number; column?: number; message: string }[],
+): string[] {
+  return errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`);
+}
+
+describe('loadConfig — every error names its YAML path and line', () => {
+  it('YAML syntax errors carry their position and stop further checks', async () => {
+    const errors = await loadErrors(
+      yaml(
+        'upstreams:', //           1
+        '  a:', //                 2
+        '    command: npx', //     3
+        '   args: [x]', //         4
+        'logging: { level: 3 }', // 5 — a schema error, not reported while the file does not parse
+      ),
+    );
+    expect(lines(errors)).toEqual([
+      '4:1 upstreams.a.command: All mapping items must start at the same column',
+    ]);
+  });
+
+  it('duplicate keys are reported at the second occurrence, along with schema errors elsewhere', async () => {
+    const errors = await loadErrors(
+      yaml(
+        'upstreams:', //        1
+        '  a:', //              2
+        '    command: npx', //  3
+        '    command: uvx', //  4
+        'logging:', //          5
+        '  level: loud', //     6
+      ),
+    );
+    expect(lines(errors)).toEqual([
+      '4:5 upstreams.a.command: duplicate key: already defined in this mapping',
+      '6:3 logging.level: must be one of: "trace", "debug", "info", "warn", "error", "fatal", "silent"',
+    ]);
+  });
+
+  it('unknown keys at every depth, each with the allowed keys', async () => {
+    const errors = await loadErrors(
+      yaml(
+        'upstreams:', //                1
+        '  a:', //                      2
+        '    command: npx', //          3
+        '    comand: npx', //           4
+        '    restart:', //              5
+        '      maxRetries: 3', //       6
+        'policy:', //                   7
+        '  rules: []', //               8
+        'colour: blue', //              9
+      ),
+    );
+    expect(lines(errors)).toEqual([
+      expect.stringMatching(
+        /^4:5 upstreams\.a\.comand: unknown key "comand" \(allowed keys: command, args, .*\)$/,
+      ),
+      '6:7 upstreams.a.restart.maxRetries: unknown key "maxRetries" (allowed keys: maxRestarts, initialDelay, maxDelay)',
+      '8:3 policy.rules: unknown key "rules" (this section has no keys yet)',
+      expect.stringMatching(
+        /^9:1 colour: unknown key "colour" \(allowed keys: \$schema, upstreams, naming, /,
+      ),
+    ]);
+  });
+
+  it('command and url together, neither, and kind-specific keys on the wrong kind', async () => {
+    const errors = await loadErrors(
+      yaml(
+        'upstreams:', //                              1
+        '  both:', //                                 2
+        '    command: npx', //                        3
+        '    url: http://127.0.0.1:3001/mcp', //      4
+        '  none:', //                                 5
+        '    sharing: shared', //                     6
+        '  stdio:', //                                7
+        '    command: npx', //                        8
+        '    transport: sse', //                      9
+        '    headers: { A: b }', //                   10
+        '  remote:', //                               11
+        '    url: http://127.0.0.1:3001/mcp', //      12
+        '    args: [x]', //                           13
+        '    cwd: ./x', //                            14
+      ),
+    );
+    expect(lines(errors)).toEqual([
+      '4:5 upstreams.both.url: an upstream has either "command" (stdio) or "url" (remote), not both',
+      '5:3 upstreams.none: missing "command" (stdio upstream) or "url" (remote upstream)',
+      '9:5 upstreams.stdio.transport: "transport" applies only to remote upstreams (with "url")',
+      '10:5 upstreams.stdio.headers: "headers" applies only to remote upstreams (with "url")',
+      '13:5 upstreams.remote.args: "args" applies only to stdio upstreams (with "command")',
+      '14:5 upstreams.remote.cwd: "cwd" applies only to stdio upstreams (with "command")',
+    ]);
+  });
+
+  it('bad names, enums, types, durations and patterns', async () => {
+    const errors = await loadErrors(
+      yaml(
+        'upstreams:', //                           1
+        '  Docs_Server:', //                       2
+        '    url: http://127.0.0.1:3001/mcp', //   3
+        '  a:', //                                 4
+        '    url: http://127.0.0.1:3002/mcp', //   5
+        '    transport: websocket', //             6
+        '    requestTimeout: soon', //             7
+        '    alias: A!', //                        8
+        '    restart: { maxRestarts: -1 }', //     9
+        '  b:', //                                 10
+        '    command: npx', //                     11
+        '    args: npx', //                        12
+        '    env: { 1BAD: x }', //                 13
+        'limits: { maxMessageBytes: "4MiB" }', //  14
+        'store: { url: "mysql://db/x" }', //       15
+      ),
+    );
+    expect(lines(errors)).toEqual([
+      '2:3 upstreams.Docs_Server: invalid key "Docs_Server": must match ^[a-z0-9-]+$',
+      '6:5 upstreams.a.transport: must be one of: "streamable-http", "sse"',
+      '7:5 upstreams.a.requestTimeout: must be a duration like 250ms, 30s, 2m, 1h, 7d, or a whole number of milliseconds',
+      '8:5 upstreams.a.alias: must match ^[a-z0-9-]+$',
+      '9:16 upstreams.a.restart.maxRestarts: must be >= 0',
+      '12:5 upstreams.b.args: must be a list',
+      '13:12 upstreams.b.env.1BAD: invalid key "1BAD": must match ^[A-Za-z_][A-Za-z0-9_]*$',
+      '14:11 limits.maxMessageBytes: must be an integer',
+      '15:10 store.url: must match ^(postgres|postgresql)://|^\\$\\{',
+    ]);
+  });
+
+  it('no-prefix mode with several upstreams, ambiguous separator, alias collisions', async () => {
+    const errors = await loadErrors(
+      yaml(
+        'naming:', //                              1
+        '  prefix: none', //                       2
+        '  separator: "-"', //                     3
+        'upstreams:', //                           4
+        '  files: { command: npx }', //            5
+        '  fs: { command: npx }', //               6
+        '  other: { command: npx, alias: fs }', // 7
+        '  files2: { command: npx, alias: files }', // 8
+      ),
+    );
+    expect(lines(errors)).toEqual([
+      '2:3 naming.prefix: "none" requires exactly one enabled upstream (found 4)',
+      expect.stringMatching(
+        /^3:3 naming\.separator: must contain a character that cannot appear in an upstream name/,
+      ),
+      '7:26 upstreams.other.alias: namespace prefix "fs" is already used by upstream "fs"; set a distinct "alias"',
+      '8:27 upstreams.files2.alias: namespace prefix "files" is already used by upstream "files"; set a distinct "alias"',
+    ]);
+  });
+
+  it('an upstream name colliding with an earlier alias is reported at the name', async () => {
+    const errors = await loadErrors(
+      yaml(
+        'upstreams:',
+        '  filesystem: { command: npx, alias: fs }',
+        '  fs: { url: "http://127.0.0.1:1/mcp" }',
+      ),
+    );
+    expect(lines(errors)).toEqual([
+      '3:3 upstreams.fs: namespace prefix "fs" is already used by upstream "filesystem"; set a distinct "alias"',
+    ]);
+  });
+
+  it('a resolved URL that is not http(s) is reported at its key without quoting it', async () => {
+    const errors = await loadErrors(yaml('upstreams:', '  a:', '    url: ${env:A_URL}'), {
+      env: { A_URL: 'ftp://files.internal/secret-token-123' },
+    });
+    expect(lines(errors)).toEqual(['3:5 upstreams.a.url: must be an absolute http:// or https:// URL']);
+    expect(JSON.stringify(errors)).not.toContain('secret-token-123');
+  });
+
+  it('the top level must be a mapping', async () => {
+    const errors = await loadErrors(yaml('- a', '- b'));
+    expect(lines(errors)).toEqual(['1:1 : must be a mapping']);
+  });
+
+  it('collects all errors of a file, sorted by position', async () => {
+    const errors = await loadErrors(
+      yaml(
+        'logging: { level: 3 }', //                 1
+        'upstreams:', //                            2
+        '  a: { command: npx, url: "x" }', //       3
+        '  b: { command: npx, env: { T: "${env:MISSING}" } }', // 4
+        'extra: true', //                           5
+      ),
+    );
+    expect(errors.map((e) => [e.line, e.path])).toEqual([
+      [1, 'logging.level'],
+      [3, 'upstreams.a.url'],
+      [4, 'upstreams.b.env.T'],
+      [5, 'extra'],
+    ]);
+  });
+});
