@@ -1,14 +1,69 @@
-import type { Command } from '../command.js';
+import { relative, isAbsolute } from 'node:path';
+import { findConfigPath, formatIssue, loadConfig, type ConfigIssue } from '@mcpgate/config';
+import { bool, str, type Command } from '../command.js';
 
-// Placeholder owned by the core work; replaced when that lands.
+/** The path as the operator will recognize it: relative to where they ran the command when inside it. */
+function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 export const validateCommand: Command = {
   name: 'validate',
   summary: 'check a config file and list every error with its YAML path and line',
-  help: 'Not available in this build yet.',
-  options: {},
-  positionals: true,
-  run({ stderr }) {
-    stderr.write('mcpgate validate: not available in this build yet\n');
-    return Promise.resolve(2);
+  help: [
+    'Usage: mcpgate validate [--config FILE] [--json]',
+    '',
+    'Loads the config exactly as the gateway would — schema, semantic checks, ${env:…} and ${file:…}',
+    'references — without starting anything. The file is --config, else $MCPGATE_CONFIG, else',
+    './mcpgate.yaml.',
+    '',
+    'On success prints "ok: <file> (N upstreams)" and exits 0. Otherwise prints every problem as',
+    '"<file>:<line>:<col> <yaml.path>: <message>" on stderr and exits 1. With --json, prints',
+    '{"ok", "file", "upstreams"?, "errors"?, "warnings"} on stdout instead (same exit codes).',
+    'Resolved secret values are never printed.',
+  ].join('\n'),
+  options: {
+    config: { type: 'string', short: 'c' },
+    json: { type: 'boolean' },
+  },
+  async run({ values, stdout, stderr, env, cwd }) {
+    const json = bool(values, 'json');
+    const emit = (
+      ok: boolean,
+      file: string,
+      errors: readonly ConfigIssue[],
+      warnings: readonly ConfigIssue[],
+      upstreams?: number,
+    ): void => {
+      if (json) {
+        const body = { ok, file, ...(upstreams === undefined ? {} : { upstreams }), errors, warnings };
+        stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+        return;
+      }
+      for (const w of warnings)
+        stderr.write(`${formatIssue(file, { ...w, message: `warning: ${w.message}` })}\n`);
+      for (const e of errors) stderr.write(`${formatIssue(file, e)}\n`);
+      if (ok) stdout.write(`ok: ${file} (${plural(upstreams ?? 0, 'upstream')})\n`);
+    };
+
+    const found = findConfigPath({ flag: str(values, 'config'), env, cwd });
+    if (!found.ok) {
+      if (json) emit(false, '', [{ path: '', message: found.message }], []);
+      else stderr.write(`mcpgate validate: ${found.message}\n`);
+      return 1;
+    }
+    const file = displayPath(cwd, found.path);
+    const result = await loadConfig({ path: found.path, env, cwd });
+    if (!result.ok) {
+      emit(false, file, result.errors, []);
+      return 1;
+    }
+    emit(true, file, [], result.warnings, result.config.upstreams.length);
+    return 0;
   },
 };
