@@ -1,12 +1,14 @@
 import { Ajv } from 'ajv';
+import { parseDuration } from '@mcpgate/config';
 import { canonicalHash } from '@mcpgate/core';
 import { policyConfigSchema, type PolicyConfig } from './config.js';
+import { maskingSecretScanner } from './detect/secrets.js';
 import { PolicyEngine } from './engine.js';
 import { compileRules } from './rules/compile.js';
 import type { SecretScanner } from './types.js';
 
 export interface BuildOptions {
-  /** The masking package's detectors, for `secrets:` matchers. */
+  /** Detectors for `secrets:` matchers. Default: the masking package's built-in detectors. */
   readonly secrets?: SecretScanner;
 }
 
@@ -17,15 +19,40 @@ export type BuildResult =
 let validator: ReturnType<Ajv['compile']> | undefined;
 
 function validate(raw: unknown): { config?: PolicyConfig; errors: string[] } {
-  validator ??= new Ajv({ strict: true, allErrors: true, useDefaults: true }).compile(policyConfigSchema);
+  // Wrapped as the `policy` key of a document, as in the config file (and so the section's own
+  // root default is legal in strict mode); instance paths then read `policy.rules.0…`.
+  validator ??= new Ajv({ strict: true, allErrors: true, useDefaults: true }).compile({
+    type: 'object',
+    properties: { policy: policyConfigSchema },
+  });
   // Defaults are filled in on a copy: the caller's object is never mutated.
-  const copy: unknown = raw === undefined ? {} : structuredClone(raw);
-  if (validator(copy)) return { config: copy as PolicyConfig, errors: [] };
+  const doc = { policy: raw === undefined ? {} : (structuredClone(raw) as unknown) };
+  if (validator(doc)) return { config: normalizeDurations(doc.policy as Mutable), errors: [] };
   return {
     errors: (validator.errors ?? []).map(
-      (e) => `policy${e.instancePath.replace(/\//g, '.')}: ${e.message ?? 'invalid'}${paramsHint(e.params)}`,
+      (e) =>
+        `${e.instancePath.slice(1).replace(/\//g, '.')}: ${e.message ?? 'invalid'}${paramsHint(e.params)}`,
     ),
   };
+}
+
+type Mutable = {
+  rules: Record<string, Record<string, unknown> | undefined>[];
+  rateLimits: Record<string, unknown>[];
+};
+
+/**
+ * The config loader turns durations into milliseconds; a section handed over raw (tests, the CLI's
+ * `policy test` files) may still hold `30m`. Both are accepted, and the result always has numbers.
+ */
+function normalizeDurations(c: Mutable): PolicyConfig {
+  const ms = (v: unknown): unknown => (typeof v === 'string' ? (parseDuration(v) ?? v) : v);
+  for (const r of c.rules) {
+    if (r.approval) r.approval.timeout = ms(r.approval.timeout);
+    if (r.grant) r.grant.maxDuration = ms(r.grant.maxDuration);
+  }
+  for (const l of c.rateLimits) l.per = ms(l.per);
+  return c as unknown as PolicyConfig;
 }
 
 function paramsHint(params: Record<string, unknown>): string {
@@ -47,7 +74,7 @@ export function buildPolicyEngine(raw: unknown, opts: BuildOptions = {}): BuildR
   const { config, errors } = validate(raw);
   if (!config) return { ok: false, errors };
   try {
-    const compiled = compileRules(config.rules, opts);
+    const compiled = compileRules(config.rules, { secrets: opts.secrets ?? defaultScanner() });
     if (compiled.errors.length > 0) return { ok: false, errors: compiled.errors };
     const frozen = deepFreeze(config);
     return {
@@ -58,6 +85,11 @@ export function buildPolicyEngine(raw: unknown, opts: BuildOptions = {}): BuildR
   } catch (err) {
     return { ok: false, errors: [`policy: ${err instanceof Error ? err.message : String(err)}`] };
   }
+}
+
+let scanner: SecretScanner | undefined;
+function defaultScanner(): SecretScanner {
+  return (scanner ??= maskingSecretScanner());
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,16 +1,13 @@
 export { policyConfigSchema } from './config.js';
 export type {
   ActionName,
-  ApprovalConfig,
   ArgMatcherConfig,
-  GrantRuleConfig,
   MatchConfig,
   PinningMode,
   PolicyConfig,
   RateKey,
   RateLimitConfig,
   RuleConfig,
-  TimeMatchConfig,
 } from './config.js';
 export { buildPolicyEngine, policyVersion } from './build.js';
 export type { BuildOptions, BuildResult } from './build.js';
@@ -33,3 +30,4 @@ export { UnsafePatternError } from './regex/parse.js';
 export { normalizePath, pathWithin } from './detect/path.js';
 export { findDestructiveSql } from './detect/sql.js';
 export { findShellMetachar } from './detect/shell.js';
+export { maskingSecretScanner } from './detect/secrets.js';

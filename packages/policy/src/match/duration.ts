@@ -8,10 +8,7 @@ const UNITS: Readonly<Record<string, number>> = {
   d: 86_400_000,
 };
 
-/** The duration syntax of config and CLI: `90s`, `30m`, `4h`, `1d`, `1h30m`. */
-export const DURATION_PATTERN = '^([0-9]+(ms|s|m|h|d))+$';
-
-/** Parses `30m`, `1h30m`, `250ms` into milliseconds. Throws invalid_params on anything else. */
+/** CLI durations (`--duration 1h30m`). Parses `30m`, `1h30m`, `250ms` into milliseconds. Throws invalid_params on anything else. */
 export function parseDuration(text: string): number {
   const trimmed = text.trim();
   if (!/^(\d+(ms|s|m|h|d))+$/.test(trimmed)) {

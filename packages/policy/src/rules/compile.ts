@@ -1,7 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { CallTarget, Identity, JsonObject } from '@mcpgate/core';
 import type { ActionName, MatchConfig, RuleConfig } from '../config.js';
-import { parseDuration } from '../match/duration.js';
 import { compileGlobSet, type GlobSet } from '../match/glob.js';
 import { compileTimeWindow, type TimeWindow } from '../match/time-window.js';
 import { safeRegExpEngine } from '../regex/vm.js';
@@ -202,13 +201,13 @@ export function compileRules(
         fail('require_grant rules must name their upstreams (grants are requested per upstream)');
       const approval: ApprovalRequirement | undefined = r.approval && {
         reviewers: r.approval.reviewers,
-        approvals: r.approval.approvals ?? 1,
-        timeoutMs: parseDuration(r.approval.timeout ?? '15m'),
-        mode: r.approval.mode ?? 'wait',
-        allowSelfApproval: r.approval.allowSelfApproval ?? false,
+        approvals: r.approval.approvals,
+        timeoutMs: r.approval.timeout,
+        mode: r.approval.mode,
+        allowSelfApproval: r.approval.allowSelfApproval,
       };
       const grant: GrantRequirement | undefined = r.grant && {
-        maxDurationMs: parseDuration(r.grant.maxDuration),
+        maxDurationMs: r.grant.maxDuration,
         reviewers: r.grant.reviewers,
       };
       out.push({
