@@ -50,8 +50,8 @@ describe('loadConfig — every error names its YAML path and line', () => {
         '    comand: npx', //           4
         '    restart:', //              5
         '      maxRetries: 3', //       6
-        'policy:', //                   7
-        '  rules: []', //               8
+        'limits:', //                   7
+        '  maxBytes: 1', //             8
         'colour: blue', //              9
       ),
     );
@@ -60,7 +60,7 @@ describe('loadConfig — every error names its YAML path and line', () => {
         /^4:5 upstreams\.a\.comand: unknown key "comand" \(allowed keys: command, args, .*\)$/,
       ),
       '6:7 upstreams.a.restart.maxRetries: unknown key "maxRetries" (allowed keys: maxRestarts, initialDelay, maxDelay)',
-      '8:3 policy.rules: unknown key "rules" (this section has no keys yet)',
+      '8:3 limits.maxBytes: unknown key "maxBytes" (allowed keys: maxMessageBytes)',
       expect.stringMatching(
         /^9:1 colour: unknown key "colour" \(allowed keys: \$schema, upstreams, naming, /,
       ),
