@@ -16,7 +16,7 @@ import {
   type UpstreamRequestOptions,
   type UpstreamSpec,
 } from '@mcpgate/core';
-import { closedError, mapRequestError, type CloseReason } from './errors.js';
+import { closedError, describeStartError, mapRequestError, type CloseReason } from './errors.js';
 import { InFlight, SERVER_TO_CLIENT } from './inflight.js';
 import { PASSTHROUGH } from './passthrough.js';
 import { buildTransport, type BuiltTransport } from './transport.js';
@@ -122,7 +122,10 @@ export class McpUpstreamConnection implements UpstreamConnection {
     } catch (err) {
       conn.closing = true;
       await client.close().catch(() => undefined);
-      throw err;
+      const tail = built.lastStderr();
+      throw tail === undefined
+        ? err
+        : new Error(`${describeStartError(err)} — last stderr line: ${tail}`, { cause: err });
     } finally {
       clearTimeout(timer);
     }

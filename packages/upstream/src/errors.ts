@@ -92,12 +92,25 @@ export function mapRequestError(
   });
 }
 
-/** A short, human-readable reason for a failed start (logged and shown in `status().lastError`). */
+/**
+ * A short, human-readable reason for a failed start (logged and shown in `status().lastError`): the
+ * messages along the `cause` chain, so "fetch failed" comes with the ECONNREFUSED behind it.
+ */
 export function describeStartError(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    return `${code ? `${code} ` : ''}${err.message}${cause}`;
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
+    if (cur instanceof SdkError && cur.code === SdkErrorCode.ConnectionClosed) {
+      parts.push('the upstream closed the connection during the handshake (did the process exit?)');
+    } else if (cur instanceof Error) {
+      const code = (cur as NodeJS.ErrnoException).code;
+      const msg = cur.message;
+      parts.push(typeof code === 'string' && !msg.includes(code) ? `${msg} (${code})` : msg);
+    } else {
+      parts.push(typeof cur === 'string' ? cur : JSON.stringify(cur));
+    }
+    cur = cur instanceof Error ? cur.cause : undefined;
   }
-  return String(err);
+  // Wrapped errors often repeat their cause's text; keep each distinct piece once.
+  return parts.filter((p, i) => !parts.slice(0, i).some((q) => q.includes(p))).join(': ');
 }

@@ -15,6 +15,8 @@ export interface BuiltTransport {
   readonly transport: Transport;
   /** The child's pid for stdio upstreams, once started. */
   pid(): number | undefined;
+  /** The child's last stderr line, if any (quoted in start failures: it usually says why). */
+  lastStderr(): string | undefined;
 }
 
 /**
@@ -37,10 +39,15 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger): BuiltTranspo
       // The SDK closes the transport when one message exceeds this (no unbounded buffering).
       maxBufferSize: spec.maxMessageBytes,
     });
+    let last: string | undefined;
     const stderr = transport.stderr as Readable | null;
-    if (stderr)
-      forwardLines(stderr, (line) => logger.info({ upstream: spec.name, stderr: line }, 'upstream stderr'));
-    return { transport, pid: () => transport.pid ?? undefined };
+    if (stderr) {
+      forwardLines(stderr, (line) => {
+        last = line;
+        logger.info({ upstream: spec.name, stderr: line }, 'upstream stderr');
+      });
+    }
+    return { transport, pid: () => transport.pid ?? undefined, lastStderr: () => last };
   }
   if (!spec.url) {
     throw new GatewayError('internal', `upstream "${spec.name}" is a remote upstream without a url`);
@@ -54,7 +61,7 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger): BuiltTranspo
     spec.transport === 'sse'
       ? new SSEClientTransport(url, options)
       : new StreamableHTTPClientTransport(url, options);
-  return { transport, pid: () => undefined };
+  return { transport, pid: () => undefined, lastStderr: () => undefined };
 }
 
 /** Splits a byte stream into lines for the logger, cutting overlong lines instead of buffering them. */

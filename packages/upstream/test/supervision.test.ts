@@ -1,0 +1,212 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayError } from '@mcpgate/core';
+import { freePort, memoryBin, mutableServerBin } from '@mcpgate/testkit';
+import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
+import {
+  baseSpec,
+  capturingLogger,
+  eventsOf,
+  isAlive,
+  session,
+  signal,
+  stdioSpec,
+  textOf,
+  waitFor,
+} from './helpers.js';
+
+describe('supervision', () => {
+  it('fails in-flight calls at once when the child crashes, restarts it and refetches the catalog', async () => {
+    const pool = createUpstreamPool({
+      specs: [
+        stdioSpec('fragile', process.execPath, [mutableServerBin()], {
+          restart: { maxRestarts: 3, initialDelayMs: 100, maxDelayMs: 500 },
+        }),
+      ],
+      logger: capturingLogger(),
+    });
+    const events = eventsOf(pool);
+    try {
+      await pool.start();
+      const s = session('s1');
+      const conn = await pool.connection('fragile', s);
+      const firstPid = conn.pid()!;
+      const inflight = conn.request(
+        'tools/call',
+        { name: 'slow', arguments: { steps: 200, stepMs: 100 } },
+        { signal: signal() },
+      );
+      const started = Date.now();
+      void conn
+        .request('tools/call', { name: 'crash', arguments: {} }, { signal: signal() })
+        .catch(() => undefined);
+      const err = await inflight.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(GatewayError);
+      expect((err as GatewayError).code).toBe('upstream_crashed');
+      expect((err as GatewayError).message).toContain('upstream "fragile" crashed while handling tools/call');
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(['restarting', 'ready']).toContain(pool.status()[0]!.state);
+      // Calls on the dead connection fail fast too, naming the upstream.
+      const late = await conn.request('ping', undefined, { signal: signal() }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((late as GatewayError).message).toContain('"fragile"');
+
+      await waitFor(
+        () => pool.status()[0]!.state === 'ready' && pool.status()[0]!.restarts === 1,
+        10_000,
+        'restart',
+      );
+      expect(pool.catalog('fragile').tools).toHaveLength(10);
+      expect(
+        events.filter((e) => e.type === 'list_changed').map((e) => (e.type === 'list_changed' ? e.kind : '')),
+      ).toEqual(expect.arrayContaining(['tools', 'prompts', 'resources', 'resourceTemplates']));
+      const again = await pool.connection('fragile', s);
+      expect(again.pid()).not.toBe(firstPid);
+      expect(isAlive(firstPid)).toBe(false);
+      const echo = await again.request(
+        'tools/call',
+        { name: 'echo', arguments: { message: 'back' } },
+        { signal: signal() },
+      );
+      expect(textOf(echo)).toBe('Echo: back');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('marks an upstream failed after maxRestarts crashes in a row, with its catalog emptied', async () => {
+    const pool = createUpstreamPool({
+      specs: [
+        stdioSpec('once', process.execPath, [mutableServerBin()], {
+          restart: { maxRestarts: 0, initialDelayMs: 50, maxDelayMs: 50 },
+        }),
+      ],
+      logger: capturingLogger(),
+    });
+    try {
+      await pool.start();
+      const conn = await pool.connection('once', session('s'));
+      await conn
+        .request('tools/call', { name: 'crash', arguments: {} }, { signal: signal() })
+        .catch(() => undefined);
+      await waitFor(() => pool.status()[0]!.state === 'failed', 5000, 'failed state');
+      expect(pool.catalog('once').tools).toEqual([]);
+      const err = await pool.connection('once', session('s')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((err as GatewayError).code).toBe('upstream_unavailable');
+      expect((err as GatewayError).message).toContain('upstream "once" is unavailable');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  describe('an upstream that cannot start does not stop the others', () => {
+    let pool: McpUpstreamPool;
+    let refused: number;
+    let http: Server;
+    const seenHeaders: IncomingHttpHeaders[] = [];
+
+    beforeAll(async () => {
+      refused = await freePort();
+      http = createServer((req, res) => {
+        seenHeaders.push(req.headers);
+        res.writeHead(500).end('broken');
+      });
+      await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+      const port = (http.address() as { port: number }).port;
+      pool = createUpstreamPool({
+        specs: [
+          stdioSpec('missing', '/nonexistent/mcp-server-binary', []),
+          stdioSpec('exits', process.execPath, ['-e', 'process.exit(7)']),
+          baseSpec('refused', { transport: 'streamable-http', url: `http://127.0.0.1:${refused}/mcp` }),
+          baseSpec('broken', {
+            transport: 'streamable-http',
+            url: `http://127.0.0.1:${port}/mcp`,
+            headers: { Authorization: 'Bearer gateway-own' },
+          }),
+          stdioSpec('memory', process.execPath, [memoryBin()], {
+            env: { MEMORY_FILE_PATH: '/tmp/mcpgate-upstream-test-memory.jsonl' },
+          }),
+        ],
+        logger: capturingLogger(),
+      });
+      const started = Date.now();
+      await pool.start();
+      expect(Date.now() - started).toBeLessThan(15_000);
+    });
+    afterAll(async () => {
+      await pool.close();
+      await new Promise((r) => http.close(r));
+    });
+
+    it('starts the healthy one and reports each failure with a reason', () => {
+      const byName = Object.fromEntries(pool.status().map((st) => [st.name, st]));
+      expect(byName.memory).toMatchObject({ state: 'ready', era: 'legacy' });
+      for (const name of ['missing', 'exits', 'refused', 'broken']) {
+        expect(byName[name]?.state).toBe('failed');
+        expect(byName[name]?.lastError).toEqual(expect.any(String));
+        expect(pool.catalog(name).tools).toEqual([]);
+      }
+      expect(byName.missing?.lastError).toMatch(/ENOENT/);
+      expect(pool.catalog('memory').tools.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['create_entities', 'read_graph']),
+      );
+    });
+
+    it('sends the configured headers to remotes', () => {
+      expect(seenHeaders.length).toBeGreaterThan(0);
+      expect(seenHeaders.every((h) => h.authorization === 'Bearer gateway-own')).toBe(true);
+    });
+
+    it('serves the healthy upstream (server-memory)', async () => {
+      const conn = await pool.connection('memory', session('s'));
+      const graph = await conn.request(
+        'tools/call',
+        { name: 'read_graph', arguments: {} },
+        { signal: signal() },
+      );
+      expect(Array.isArray(graph.content)).toBe(true);
+    });
+
+    it('keeps retrying a failed upstream in the background', async () => {
+      await waitFor(
+        () => (pool.status().find((st) => st.name === 'exits')?.restarts ?? 0) >= 1,
+        5000,
+        'a retry',
+      );
+    });
+  });
+
+  it('per-session children: one per session, gone after closeSession', async () => {
+    const pool = createUpstreamPool({
+      specs: [stdioSpec('own', process.execPath, [mutableServerBin()], { sharing: 'per-session' })],
+      logger: capturingLogger(),
+    });
+    try {
+      await pool.start();
+      expect(pool.catalog('own').tools).toHaveLength(10);
+      const a = await pool.connection('own', session('a'));
+      const b = await pool.connection('own', session('b'));
+      expect(await pool.connection('own', session('a'))).toBe(a);
+      const [pa, pb] = [a.pid()!, b.pid()!];
+      expect(pa).not.toBe(pb);
+      expect(isAlive(pa) && isAlive(pb)).toBe(true);
+      await pool.closeSession('a');
+      await waitFor(() => !isAlive(pa), 5000, 'child of session a to exit');
+      expect(isAlive(pb)).toBe(true);
+      const fresh = await pool.connection('own', session('a'));
+      expect(fresh.pid()).not.toBe(pa);
+      await pool.close();
+      await waitFor(() => !isAlive(pb) && !isAlive(fresh.pid() ?? pb), 5000, 'all children to exit on close');
+    } finally {
+      await pool.close();
+    }
+  });
+});
