@@ -45,8 +45,10 @@ function isUnquotedValueChar(c: number): boolean {
 function readValue(text: string, j: number): { start: number; end: number; next: number } | undefined {
   const q = at(text, j);
   if (q === 34 || q === 39) {
-    const close = text.indexOf(String.fromCharCode(q), j + 1);
-    if (close === -1 || close - j - 1 > MAX_VALUE) return undefined;
+    let close = j + 1;
+    const stop = Math.min(text.length, j + 2 + MAX_VALUE);
+    while (close < stop && text.charCodeAt(close) !== q) close++;
+    if (close === stop) return undefined;
     return { start: j + 1, end: close, next: close + 1 };
   }
   let e = j;
@@ -171,10 +173,14 @@ export const connectionStringDetector: Detector = {
       const stop = Math.min(text.length, a + 1024);
       while (e < stop && !endsAuthority(text.charCodeAt(e))) e++;
       if (s < p && isAlpha(text.charCodeAt(s))) {
-        const at0 = text.lastIndexOf('@', e - 1);
+        // Both searches stay inside the authority [a, e): an unbounded indexOf here would make
+        // a run of "a://a:" quadratic.
+        let at0 = e - 1;
+        while (at0 >= a && text.charCodeAt(at0) !== 64) at0--;
         if (at0 >= a) {
-          const colon = text.indexOf(':', a);
-          if (colon !== -1 && colon < at0 && colon + 1 < at0) {
+          let colon = a;
+          while (colon < at0 && text.charCodeAt(colon) !== 58) colon++;
+          if (colon < at0 && colon + 1 < at0) {
             const pw = text.slice(colon + 1, at0);
             if (!isPlaceholderValue(pw))
               out.push({

@@ -20,8 +20,9 @@ export const pemPrivateKeyDetector: Detector = {
     let p = text.indexOf(BEGIN);
     while (p !== -1) {
       let next = p + BEGIN.length;
-      const labelEnd = text.indexOf('-----', next);
-      const label = labelEnd !== -1 && labelEnd - next <= MAX_LABEL ? text.slice(next, labelEnd) : '';
+      const window = text.slice(next, next + MAX_LABEL + 5).indexOf('-----');
+      const labelEnd = window === -1 ? -1 : next + window;
+      const label = labelEnd !== -1 ? text.slice(next, labelEnd) : '';
       if (label.endsWith('PRIVATE KEY')) {
         if (nextEnd !== -1 && nextEnd < labelEnd) nextEnd = text.indexOf(END, labelEnd);
         if (nextEnd === -1) return;
