@@ -34,7 +34,7 @@ export interface CatalogEntry {
 export interface TemplateEntry {
   readonly upstream: string;
   readonly template: string;
-  readonly matcher: RegExp;
+  readonly matcher: { test(uri: string): boolean };
   readonly exposed: JsonObject;
 }
 
@@ -122,33 +122,60 @@ function addNamed(
   }
 }
 
+/** URIs longer than this never match a template: keeps matching cost bounded whatever the input. */
+const MAX_TEMPLATE_URI = 8192;
+
+type Wild = 'segment' | 'any';
+
 /**
- * RFC 6570 level-1..4 templates reduced to a matcher: each `{…}` expression matches a run of
- * characters without `/` (or anything, for reserved/fragment/path expansions). Linear-time: the
- * generated pattern has no nested quantifiers.
+ * RFC 6570 templates reduced to literal pieces separated by wildcards: a simple `{x}` matches a
+ * run without `/`, reserved/fragment/path/query expansions match anything. Matching finds each
+ * literal at its leftmost position (which is optimal for star-only patterns), so there is no
+ * backtracking: cost is O(length × pieces). No regex is built from upstream-supplied templates.
  */
-export function templateMatcher(template: string): RegExp {
-  let src = '^';
+export function templateMatcher(template: string): { test(uri: string): boolean } {
+  const literals: string[] = [];
+  const wilds: Wild[] = [];
+  let current = '';
   let i = 0;
   while (i < template.length) {
     const open = template.indexOf('{', i);
-    if (open < 0) {
-      src += escapeRe(template.slice(i));
+    const close = open < 0 ? -1 : template.indexOf('}', open);
+    if (open < 0 || close < 0) {
+      current += template.slice(i);
       break;
     }
-    src += escapeRe(template.slice(i, open));
-    const close = template.indexOf('}', open);
-    if (close < 0) {
-      src += escapeRe(template.slice(open));
-      break;
-    }
+    current += template.slice(i, open);
     const op = template[open + 1];
-    src += op === '+' || op === '#' || op === '/' ? '.*' : op === '?' || op === '&' ? '(?:[?&].*)?' : '[^/]*';
+    const w: Wild = op === '+' || op === '#' || op === '/' || op === '?' || op === '&' ? 'any' : 'segment';
+    if (current === '' && wilds.length > 0 && literals.length === wilds.length) {
+      // Adjacent expressions merge into one wildcard (the wider one wins).
+      if (w === 'any') wilds[wilds.length - 1] = 'any';
+    } else {
+      literals.push(current);
+      wilds.push(w);
+    }
+    current = '';
     i = close + 1;
   }
-  return new RegExp(src + '$');
+  literals.push(current);
+  return { test: (uri: string) => uri.length <= MAX_TEMPLATE_URI && matchPieces(uri, literals, wilds) };
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function matchPieces(uri: string, literals: readonly string[], wilds: readonly Wild[]): boolean {
+  const first = literals[0]!;
+  if (!uri.startsWith(first)) return false;
+  if (wilds.length === 0) return uri.length === first.length;
+  const last = literals[literals.length - 1]!;
+  const end = uri.length - last.length;
+  if (end < first.length || !uri.endsWith(last)) return false;
+  let pos = first.length;
+  for (let k = 1; k < literals.length - 1; k++) {
+    const lit = literals[k]!;
+    const at = uri.indexOf(lit, pos);
+    if (at < 0 || at + lit.length > end) return false;
+    if (wilds[k - 1] === 'segment' && uri.slice(pos, at).includes('/')) return false;
+    pos = at + lit.length;
+  }
+  return !(wilds[wilds.length - 1] === 'segment' && uri.slice(pos, end).includes('/'));
 }

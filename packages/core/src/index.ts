@@ -20,6 +20,7 @@ export type {
   TargetKind,
 } from './call.js';
 export { CONTINUE, reject, runChain } from './chain.js';
+export { createLogStep } from './log-step.js';
 export type { ChainObserver, Forward, Interceptor, RequestVerdict, ResponseVerdict } from './chain.js';
 export { DEFAULT_NAMING, exposeName, isValidToolName } from './naming.js';
 export type { NamingOptions } from './naming.js';

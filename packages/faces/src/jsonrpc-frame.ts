@@ -1,0 +1,83 @@
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+
+export type Frame =
+  | { readonly kind: 'message'; readonly message: JSONRPCMessage }
+  | {
+      readonly kind: 'invalid';
+      readonly id: string | number | null;
+      readonly code: number;
+      readonly message: string;
+    };
+
+function isId(v: unknown): v is string | number {
+  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/**
+ * Classifies one wire frame. The spec's error codes: -32700 for text that is not JSON, -32600 for
+ * JSON that is not a valid JSON-RPC 2.0 message (batches included: MCP removed batching).
+ */
+export function classifyFrame(text: string): Frame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : 'invalid JSON';
+    return { kind: 'invalid', id: null, code: -32700, message: `Parse error: ${detail}` };
+  }
+  if (Array.isArray(value)) {
+    return {
+      kind: 'invalid',
+      id: null,
+      code: -32600,
+      message: 'Invalid Request: JSON-RPC batches are not supported',
+    };
+  }
+  if (typeof value !== 'object' || value === null) {
+    return {
+      kind: 'invalid',
+      id: null,
+      code: -32600,
+      message: 'Invalid Request: a message must be a JSON object',
+    };
+  }
+  const msg = value as Record<string, unknown>;
+  const id = isId(msg.id) ? msg.id : null;
+  if (msg.jsonrpc !== '2.0') {
+    return { kind: 'invalid', id, code: -32600, message: 'Invalid Request: "jsonrpc" must be "2.0"' };
+  }
+  if ('method' in msg) {
+    if (typeof msg.method !== 'string' || msg.method.length === 0) {
+      return {
+        kind: 'invalid',
+        id,
+        code: -32600,
+        message: 'Invalid Request: "method" must be a non-empty string',
+      };
+    }
+    if ('id' in msg && !isId(msg.id)) {
+      return {
+        kind: 'invalid',
+        id: null,
+        code: -32600,
+        message: 'Invalid Request: "id" must be a string or a number',
+      };
+    }
+    if (
+      'params' in msg &&
+      (typeof msg.params !== 'object' || msg.params === null || Array.isArray(msg.params))
+    ) {
+      return { kind: 'invalid', id, code: -32600, message: 'Invalid Request: "params" must be an object' };
+    }
+    return { kind: 'message', message: msg as unknown as JSONRPCMessage };
+  }
+  if (isId(msg.id) && ('result' in msg || 'error' in msg)) {
+    return { kind: 'message', message: msg as unknown as JSONRPCMessage };
+  }
+  return {
+    kind: 'invalid',
+    id,
+    code: -32600,
+    message: 'Invalid Request: neither a request, a notification nor a response',
+  };
+}

@@ -1,0 +1,177 @@
+import { ProtocolError, Server, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  GatewayError,
+  type CallIO,
+  type ClientInfo,
+  type GatewaySession,
+  type JsonObject,
+  type ProgressUpdate,
+} from '@mcpgate/core';
+import { InputExchange, InputExchangeRegistry } from './input-exchange.js';
+
+/** Methods a client may send that the gateway relays; everything else is -32601. */
+const RELAYED = [
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'completion/complete',
+  'logging/setLevel',
+] as const;
+
+/** Methods whose modern-era result may be `input_required` (multi-round-trip). */
+const MULTI_ROUND = new Set(['tools/call', 'prompts/get', 'resources/read']);
+
+export const GATEWAY_CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  completions: {},
+  logging: {},
+} as const;
+
+export interface SessionServerOptions {
+  readonly name: string;
+  readonly version: string;
+  readonly instructions?: string;
+  /** Resolves the gateway session for this server instance (created lazily at the first request). */
+  readonly session: (server: Server, ctx: ServerContext) => GatewaySession;
+  readonly exchanges: InputExchangeRegistry;
+}
+
+/**
+ * One SDK `Server` (low-level — `McpServer` would validate and reshape what a gateway must relay
+ * untouched) whose handlers hand every request to a GatewaySession. The SDK owns the era
+ * mechanics (initialize vs per-request `_meta`, server/discover, the legacy input_required shim);
+ * this adapter owns translation between the SDK's handler context and core's CallIO.
+ */
+export function createSessionServer(opts: SessionServerOptions): Server {
+  const server = new Server(
+    { name: opts.name, version: opts.version },
+    {
+      capabilities: { ...GATEWAY_CAPABILITIES },
+      ...(opts.instructions ? { instructions: opts.instructions } : {}),
+    },
+  );
+  for (const method of RELAYED) {
+    server.setRequestHandler(method, async (request, ctx) => {
+      const session = opts.session(server, ctx);
+      noteClient(server, session, ctx);
+      const params = forwardableParams(request.params as JsonObject | undefined);
+      try {
+        if (isModern(ctx) && MULTI_ROUND.has(method)) {
+          return (await handleModernMultiRound(opts.exchanges, session, method, params, ctx)) as never;
+        }
+        return (await session.handle(method, params, callIO(server, ctx), ctx.mcpReq.signal)) as never;
+      } catch (err) {
+        throw toProtocolError(err);
+      }
+    });
+  }
+  return server;
+}
+
+function isModern(ctx: ServerContext): boolean {
+  return ctx.mcpReq.envelope !== undefined && ctx.mcpReq.envelope !== null;
+}
+
+async function handleModernMultiRound(
+  exchanges: InputExchangeRegistry,
+  session: GatewaySession,
+  method: string,
+  params: JsonObject | undefined,
+  ctx: ServerContext,
+): Promise<JsonObject> {
+  const state = params?.requestState ?? ctx.mcpReq.requestState();
+  if (InputExchangeRegistry.isToken(state)) {
+    const ex = exchanges.get(state);
+    if (!ex)
+      throw new GatewayError(
+        'invalid_params',
+        'requestState is unknown or has expired; start the call again',
+      );
+    ex.answer((ctx.mcpReq.inputResponses ?? params?.inputResponses) as Record<string, unknown> | undefined);
+    return ex.next();
+  }
+  const base = callIO(undefined, ctx);
+  const ex = new InputExchange(exchanges, ({ request, signal }) =>
+    session.handle(method, params, { ...base, request: (m, p) => request(m, p) }, signal),
+  );
+  ctx.mcpReq.signal.addEventListener('abort', () => ex.abort.abort(), { once: true });
+  return ex.next();
+}
+
+/** Drops what belongs to the downstream hop: its progress token and the modern envelope keys. */
+function forwardableParams(params: JsonObject | undefined): JsonObject | undefined {
+  if (!params) return params;
+  const meta = params._meta as JsonObject | undefined;
+  if (!meta) return params;
+  const rest: JsonObject = {};
+  for (const [k, v] of Object.entries(meta)) {
+    if (k === 'progressToken' || k.startsWith('io.modelcontextprotocol/')) continue;
+    rest[k] = v;
+  }
+  const out: JsonObject = { ...params };
+  if (Object.keys(rest).length > 0) out._meta = rest;
+  else delete out._meta;
+  return out;
+}
+
+function callIO(server: Server | undefined, ctx: ServerContext): CallIO {
+  const token = ctx.mcpReq._meta?.progressToken;
+  const modern = isModern(ctx);
+  return {
+    progress: async (update: ProgressUpdate) => {
+      if (token === undefined) return;
+      await ctx.mcpReq.notify({
+        method: 'notifications/progress',
+        params: { progressToken: token, ...update },
+      });
+    },
+    request: async (method, params, signal) => {
+      if (modern) {
+        throw new GatewayError(
+          'cannot_route_server_request',
+          `${method} cannot be sent to a 2026-07-28 client outside a multi-round-trip call`,
+        );
+      }
+      return (await ctx.mcpReq.send(
+        { method, params: params ?? {} } as never,
+        signal ? { signal } : undefined,
+      )) as JsonObject;
+    },
+    clientCapabilities:
+      (modern
+        ? (ctx.mcpReq.envelope?.['io.modelcontextprotocol/clientCapabilities' as never] as
+            JsonObject | undefined)
+        : (server?.getClientCapabilities() as JsonObject | undefined)) ?? undefined,
+  };
+}
+
+function noteClient(server: Server, session: GatewaySession, ctx: ServerContext): void {
+  if (session.info.client) return;
+  const env = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const info = (env?.['io.modelcontextprotocol/clientInfo'] ?? server.getClientVersion()) as
+    ClientInfo | undefined;
+  if (info) session.info.client = { name: String(info.name), version: String(info.version) };
+  session.info.era = env ? 'modern' : 'legacy';
+  const version =
+    (env?.['io.modelcontextprotocol/protocolVersion'] as string | undefined) ??
+    server.getNegotiatedProtocolVersion();
+  if (version) session.info.protocolVersion = version;
+}
+
+export function toProtocolError(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  const g =
+    err instanceof GatewayError
+      ? err
+      : new GatewayError('internal', err instanceof Error ? err.message : String(err));
+  const rpc = g.toJsonRpc();
+  return new ProtocolError(rpc.code, rpc.message, rpc.data);
+}

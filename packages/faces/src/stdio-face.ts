@@ -1,0 +1,133 @@
+import { hostname, userInfo } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import type { Server } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import {
+  newId,
+  type Gateway,
+  type GatewaySession,
+  type Identity,
+  type Logger,
+  type SessionInfo,
+} from '@mcpgate/core';
+import { InputExchangeRegistry } from './input-exchange.js';
+import { createSessionServer } from './session-server.js';
+import { StdioFaceTransport } from './stdio-transport.js';
+
+export interface SessionHooks {
+  onSessionOpen?(info: SessionInfo): void | Promise<void>;
+  onSessionClose?(info: SessionInfo): void | Promise<void>;
+}
+
+export interface StdioFaceOptions {
+  readonly gateway: Gateway;
+  readonly logger: Logger;
+  readonly name: string;
+  readonly version: string;
+  readonly maxMessageBytes: number;
+  readonly stdin?: Readable;
+  readonly stdout?: Writable;
+  /** Groups granted to the local OS user on the stdio face (from config); stdio has no other proof of identity. */
+  readonly groups?: readonly string[];
+  readonly hooks?: SessionHooks;
+}
+
+export interface StdioFaceHandle {
+  /** Resolves when the client closed stdin (or close() was called) and the session is torn down. */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+function localIdentity(groups: readonly string[]): Identity {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // Containers may run as a uid with no passwd entry; the uid then identifies the user.
+    user = `uid:${process.getuid?.() ?? 'unknown'}`;
+  }
+  return { subject: `os:${user}`, name: user, groups: [...groups], authMethod: 'local' };
+}
+
+/**
+ * The stdio face: one client (the process that spawned us) = one gateway session. The client
+ * decides the era with its first message; the SDK pins one server instance per connection.
+ */
+export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
+  const stdin = opts.stdin ?? process.stdin;
+  const stdout = opts.stdout ?? process.stdout;
+  const log = opts.logger.child({ face: 'stdio' });
+  const identity = localIdentity(opts.groups ?? []);
+  const exchanges = new InputExchangeRegistry();
+  let session: GatewaySession | undefined;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+
+  const info: SessionInfo = {
+    id: newId('s_'),
+    face: 'stdio',
+    era: 'legacy',
+    identity,
+    host: hostname(),
+    pid: process.pid,
+    osUser: identity.name ?? identity.subject,
+    startedAt: new Date(),
+  };
+
+  const ensureSession = (server: Server): GatewaySession => {
+    if (session) return session;
+    session = opts.gateway.openSession(info, {
+      notify: (method, params) => server.notification({ method, params: params ?? {} } as never),
+    });
+    void Promise.resolve(opts.hooks?.onSessionOpen?.(info)).catch((err: unknown) =>
+      log.error({ err: String(err) }, 'session-open hook failed'),
+    );
+    log.info({ session: info.id, subject: identity.subject }, 'stdio session opened');
+    return session;
+  };
+
+  let closing: Promise<void> | undefined;
+  const transport = new StdioFaceTransport({
+    onClosed: () => void teardown(),
+    stdin,
+    stdout,
+    maxMessageBytes: opts.maxMessageBytes,
+    onRejectedFrame: (reason, code) => log.warn({ code, reason }, 'rejected a malformed or oversized frame'),
+  });
+
+  const teardown = (): Promise<void> => {
+    closing ??= (async () => {
+      if (session) {
+        await session.close();
+        await Promise.resolve(opts.hooks?.onSessionClose?.(info)).catch((err: unknown) =>
+          log.error({ err: String(err) }, 'session-close hook failed'),
+        );
+        log.info({ session: info.id }, 'stdio session closed');
+      }
+      resolveClosed();
+    })();
+    return closing;
+  };
+
+  const handle = serveStdio(
+    () => {
+      const server = createSessionServer({
+        name: opts.name,
+        version: opts.version,
+        exchanges,
+        session: (s) => ensureSession(s),
+      });
+      server.onclose = () => void teardown();
+      return server;
+    },
+    { transport, onerror: (err) => log.warn({ err: err.message }, 'stdio protocol error') },
+  );
+
+  return {
+    closed,
+    close: async () => {
+      await handle.close();
+      await teardown();
+    },
+  };
+}

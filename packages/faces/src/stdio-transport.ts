@@ -1,0 +1,136 @@
+import type { Readable, Writable } from 'node:stream';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
+import { classifyFrame } from './jsonrpc-frame.js';
+
+export interface StdioFaceTransportOptions {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  /** Largest accepted message in bytes; larger lines are refused and discarded without buffering them. */
+  readonly maxMessageBytes: number;
+  /** Told about every refused frame (for logs and the audit's compact record). */
+  readonly onRejectedFrame?: (reason: string, code: number) => void;
+  /** Called once when the connection ends (stdin closed or close()), after the SDK's own onclose. */
+  readonly onClosed?: () => void;
+}
+
+/**
+ * Newline-delimited JSON-RPC over stdio, stricter than the SDK's own transport: malformed JSON
+ * gets -32700, a well-formed non-request gets -32600, and an oversized line is answered with an
+ * error and skipped — the gateway keeps serving in every case. Memory is bounded by
+ * maxMessageBytes: a line over the limit is dropped chunk by chunk, never accumulated.
+ */
+export class StdioFaceTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T) => void;
+
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private discarding = false;
+  private closed = false;
+  private writeChain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: StdioFaceTransportOptions) {}
+
+  start(): Promise<void> {
+    const { stdin } = this.opts;
+    stdin.on('data', this.onData);
+    stdin.on('end', this.onEnd);
+    stdin.on('close', this.onEnd);
+    stdin.on('error', this.onStreamError);
+    this.opts.stdout.on('error', this.onStreamError);
+    return Promise.resolve();
+  }
+
+  private readonly onData = (chunk: Buffer | string): void => {
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    while (buf.length > 0) {
+      const nl = buf.indexOf(0x0a);
+      if (nl < 0) {
+        this.append(buf);
+        return;
+      }
+      this.append(buf.subarray(0, nl));
+      this.endLine();
+      buf = buf.subarray(nl + 1);
+    }
+  };
+
+  private append(part: Buffer): void {
+    if (this.discarding || part.length === 0) return;
+    if (this.buffered + part.length > this.opts.maxMessageBytes) {
+      this.chunks = [];
+      this.buffered = 0;
+      this.discarding = true;
+      this.reject(
+        null,
+        -32600,
+        `message exceeds the ${this.opts.maxMessageBytes}-byte limit and was discarded`,
+      );
+      return;
+    }
+    this.chunks.push(part);
+    this.buffered += part.length;
+  }
+
+  private endLine(): void {
+    if (this.discarding) {
+      this.discarding = false;
+      return;
+    }
+    if (this.buffered === 0) return;
+    const line = Buffer.concat(this.chunks, this.buffered).toString('utf8');
+    this.chunks = [];
+    this.buffered = 0;
+    const frame = classifyFrame(line);
+    if (frame.kind === 'message') {
+      this.onmessage?.(frame.message);
+    } else {
+      this.reject(frame.id, frame.code, frame.message);
+    }
+  }
+
+  private reject(id: string | number | null, code: number, message: string): void {
+    this.opts.onRejectedFrame?.(message, code);
+    void this.write({ jsonrpc: '2.0', id, error: { code, message } });
+  }
+
+  private readonly onEnd = (): void => {
+    void this.close();
+  };
+
+  private readonly onStreamError = (err: Error): void => {
+    this.onerror?.(err);
+  };
+
+  send(message: JSONRPCMessage): Promise<void> {
+    return this.write(message);
+  }
+
+  private write(message: unknown): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const data = JSON.stringify(message) + '\n';
+    // Serialize writes and honour backpressure so a slow client cannot make us buffer unboundedly.
+    this.writeChain = this.writeChain.then(
+      () =>
+        new Promise<void>((resolve) => {
+          if (this.opts.stdout.write(data)) resolve();
+          else this.opts.stdout.once('drain', () => resolve());
+        }),
+    );
+    return this.writeChain;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    const { stdin } = this.opts;
+    stdin.off('data', this.onData);
+    stdin.off('end', this.onEnd);
+    stdin.off('close', this.onEnd);
+    stdin.off('error', this.onStreamError);
+    this.onclose?.();
+    this.opts.onClosed?.();
+    return Promise.resolve();
+  }
+}
