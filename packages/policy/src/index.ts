@@ -31,3 +31,16 @@ export { normalizePath, pathWithin } from './detect/path.js';
 export { findDestructiveSql } from './detect/sql.js';
 export { findShellMetachar } from './detect/shell.js';
 export { maskingSecretScanner } from './detect/secrets.js';
+export { createPolicyStep } from './step/authorize.js';
+export type { PolicyStepDeps } from './step/authorize.js';
+export type {
+  ActiveGrant,
+  ApprovalGate,
+  GrantLookup,
+  PinningGuard,
+  RateLimitGuard,
+  RateVerdict,
+} from './step/hooks.js';
+export { inputFromCall } from './step/input.js';
+export { notFoundError } from './step/hidden.js';
+export { combineVisibility, createPolicyVisibility, targetOfEntry } from './visibility.js';
