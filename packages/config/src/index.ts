@@ -4,7 +4,17 @@ export type { FindConfigOptions, FindConfigResult } from './discover.js';
 export { configHash } from './hash.js';
 export { formatIssue } from './format.js';
 export { parseDuration } from './duration.js';
-export type { ConfigIssue, GatewayConfig, LoadOptions, LoadResult, ReadFile } from './types.js';
+export type {
+  CheckedSection,
+  ConfigIssue,
+  GatewayConfig,
+  LoadOptions,
+  LoadResult,
+  PathSegment,
+  ReadFile,
+  SectionChecks,
+  SectionIssue,
+} from './types.js';
 
 export { configSchema, SECTIONS } from './schema/root.js';
 export type { SectionName } from './schema/root.js';

@@ -5,6 +5,7 @@ import { resolveReferences } from './references.js';
 import { checkSchema, type SchemaIssue } from './schema-check.js';
 import { checkResolved, checkSemantics, enabledUpstreams } from './semantic.js';
 import { buildConfig } from './normalize.js';
+import { runSectionChecks } from './section-checks.js';
 import { parseYamlSource } from './yaml-source.js';
 import type { ConfigIssue, LoadOptions, LoadResult } from './types.js';
 
@@ -67,11 +68,12 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
       message: 'no enabled upstreams: the gateway will serve nothing',
     });
   }
-  return {
-    ok: true,
-    config: buildConfig(data as Record<string, unknown>, baseDir),
-    warnings: sorted(warnings),
-  };
+  const config = buildConfig(data as Record<string, unknown>, baseDir);
+  const checked = runSectionChecks(config, options.checks ?? {});
+  errors.push(...at(checked.errors));
+  warnings.push(...at(checked.warnings));
+  if (errors.length > 0) return { ok: false, errors: sorted(errors) };
+  return { ok: true, config, warnings: sorted(warnings) };
 }
 
 function isDisabled(data: unknown, name: string): boolean {

@@ -47,6 +47,30 @@ export type LoadResult =
 
 export type ReadFile = (path: string) => Promise<string>;
 
+/** A problem a section check found; `path` is relative to the section (`['rules', 3, 'match']`). */
+export interface SectionIssue {
+  readonly path: readonly PathSegment[];
+  /** Must not quote secret values: it is printed and may be logged. */
+  readonly message: string;
+  /** Default `error`; warnings do not fail the load. */
+  readonly severity?: 'error' | 'warning';
+}
+
+/** Sections whose owners may add load-time checks (upstreams and naming are checked here). */
+export type CheckedSection =
+  'limits' | 'logging' | 'store' | 'audit' | 'server' | 'auth' | 'policy' | 'masking' | 'approvals';
+
+/**
+ * Load-time checks contributed by the concern packages, keyed by section. Each receives its section
+ * as loaded (frozen, references resolved, durations in ms, paths absolute) and the whole config.
+ */
+export type SectionChecks = {
+  readonly [K in CheckedSection]?: (
+    section: GatewayConfig[K],
+    config: GatewayConfig,
+  ) => readonly SectionIssue[];
+};
+
 export interface LoadOptions {
   /** Config file path; relative paths resolve against `cwd`. */
   readonly path: string;
@@ -55,4 +79,6 @@ export interface LoadOptions {
   readonly cwd: string;
   /** Reads the config file and `${file:…}` references as UTF-8; defaults to node:fs. */
   readonly readFile?: ReadFile;
+  /** Extra per-section checks; their issues are reported with path and line like all others. */
+  readonly checks?: SectionChecks;
 }
