@@ -27,7 +27,10 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export function parseCommandArgs(cmd: Command, argv: string[]): { values: CommandContext['values']; positionals: string[] } {
+export function parseCommandArgs(
+  cmd: Command,
+  argv: string[],
+): { values: CommandContext['values']; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -43,7 +46,9 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Comman
 
 export function formatHelp(cmd: Command): string {
   const flags = Object.entries(cmd.options)
-    .map(([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}${o.short ? `, -${o.short}` : ''}`)
+    .map(
+      ([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}${o.short ? `, -${o.short}` : ''}`,
+    )
     .join('\n');
   return `mcpgate ${cmd.name} — ${cmd.summary}\n\n${cmd.help}\n\nOptions:\n${flags}\n  --help, -h\n  --version\n`;
 }

@@ -35,7 +35,9 @@ export async function main(argv: string[]): Promise<number> {
   if (!found) {
     const group = COMMANDS.filter((c) => c.name.startsWith(`${argv[0]} `));
     if (group.length > 0 && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
-      out.write(`Subcommands of "${argv[0]}":\n${group.map((c) => `  mcpgate ${c.name}  — ${c.summary}`).join('\n')}\n`);
+      out.write(
+        `Subcommands of "${argv[0]}":\n${group.map((c) => `  mcpgate ${c.name}  — ${c.summary}`).join('\n')}\n`,
+      );
       return argv.length === 1 ? 2 : 0;
     }
     err.write(`mcpgate: unknown command "${argv.join(' ')}"\n\n${topHelp()}`);
@@ -52,7 +54,14 @@ export async function main(argv: string[]): Promise<number> {
       out.write(`${VERSION}\n`);
       return 0;
     }
-    return await cmd.run({ values, positionals, stdout: out, stderr: err, env: process.env, cwd: process.cwd() });
+    return await cmd.run({
+      values,
+      positionals,
+      stdout: out,
+      stderr: err,
+      env: process.env,
+      cwd: process.cwd(),
+    });
   } catch (e) {
     if (e instanceof UsageError) {
       err.write(`mcpgate ${cmd.name}: ${e.message}\n\n${formatHelp(cmd)}`);

@@ -1,4 +1,9 @@
 import type { Command } from '../command.js';
+import { keysCreateCommand } from './keys-create.js';
+import { keysListCommand } from './keys-list.js';
+import { keysRevokeCommand } from './keys-revoke.js';
+import { loginCommand } from './login.js';
+import { logoutCommand } from './logout.js';
 import { stdioCommand } from './stdio.js';
 import { validateCommand } from './validate.js';
 
@@ -9,4 +14,9 @@ import { validateCommand } from './validate.js';
 export const COMMANDS: readonly Command[] = [
   stdioCommand,
   validateCommand,
+  keysCreateCommand,
+  keysListCommand,
+  keysRevokeCommand,
+  loginCommand,
+  logoutCommand,
 ];

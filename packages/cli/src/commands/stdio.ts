@@ -1,14 +1,53 @@
+import { serveGatewayStdio } from '@mcpgate/faces';
 import type { Command } from '../command.js';
+import { createLogger } from '../runtime/logger.js';
+import { loadConfigForCommand } from '../runtime/load-config.js';
+import { composeRuntime } from '../runtime/compose.js';
+import { onShutdownSignal } from '../runtime/signals.js';
+import { VERSION } from '../version.js';
 
-// Placeholder owned by the core work; replaced when that lands.
 export const stdioCommand: Command = {
   name: 'stdio',
   summary: 'serve the gateway over stdio (for Claude Desktop, Claude Code, Cursor, VS Code)',
-  help: 'Not available in this build yet.',
-  options: {},
-  positionals: true,
-  run({ stderr }) {
-    stderr.write('mcpgate stdio: not available in this build yet\n');
-    return Promise.resolve(2);
+  help: [
+    'Usage: mcpgate stdio [--config FILE]',
+    '',
+    'Speaks MCP on stdin/stdout to the client that spawned it (both protocol eras) and relays to the',
+    'configured upstreams. Logs are JSON on stderr. Config: --config, then $MCPGATE_CONFIG, then ./mcpgate.yaml.',
+  ].join('\n'),
+  options: {
+    config: { type: 'string', short: 'c' },
+    'log-level': { type: 'string' },
+  },
+  async run(ctx) {
+    const loaded = await loadConfigForCommand(ctx);
+    if (!loaded) return 1;
+    const level = (ctx.values['log-level'] as string | undefined) ?? loaded.config.logging.level;
+    const logger = createLogger(level);
+    let runtime;
+    try {
+      runtime = await composeRuntime(loaded.config, logger);
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'gateway failed to start');
+      ctx.stderr.write(
+        `mcpgate: gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      logger.flush();
+      return 1;
+    }
+    const face = serveGatewayStdio({
+      gateway: runtime.gateway,
+      logger,
+      name: 'mcpgate',
+      version: VERSION,
+      maxMessageBytes: loaded.config.limits.maxMessageBytes,
+    });
+    logger.info({ config: loaded.path, upstreams: runtime.gateway.pool.names() }, 'mcpgate stdio ready');
+    const signal = await Promise.race([face.closed.then(() => 'stdin closed'), onShutdownSignal()]);
+    logger.info({ reason: signal }, 'shutting down');
+    await face.close();
+    await runtime.close();
+    logger.flush();
+    return 0;
   },
 };

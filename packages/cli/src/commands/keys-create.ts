@@ -1,0 +1,98 @@
+import { userInfo } from 'node:os';
+import type { Store } from '@mcpgate/audit';
+import { openStore } from '@mcpgate/audit';
+import { createApiKey, parseDuration, type ApiKeyRecord } from '@mcpgate/auth';
+import { findConfigPath, formatIssue, loadConfig, type GatewayConfig } from '@mcpgate/config';
+import { bool, str, UsageError, type Command, type CommandContext } from '../command.js';
+
+/** Loads the config and opens its store for the `keys` commands (shared by keys-list and keys-revoke). */
+export async function withKeyStore(
+  ctx: CommandContext,
+  fn: (store: Store, config: GatewayConfig) => Promise<number>,
+): Promise<number> {
+  const found = findConfigPath({ flag: str(ctx.values, 'config'), env: ctx.env, cwd: ctx.cwd });
+  if (!found.ok) {
+    ctx.stderr.write(`mcpgate keys: ${found.message}\n`);
+    return 1;
+  }
+  const loaded = await loadConfig({ path: found.path, env: ctx.env, cwd: ctx.cwd });
+  if (!loaded.ok) {
+    for (const e of loaded.errors) ctx.stderr.write(`${formatIssue(found.path, e)}\n`);
+    return 1;
+  }
+  const store = await openStore(loaded.config.store, { baseDir: loaded.config.baseDir });
+  try {
+    return await fn(store, loaded.config);
+  } finally {
+    await store.close();
+  }
+}
+
+export function keyJson(k: ApiKeyRecord): Record<string, unknown> {
+  return {
+    id: k.id,
+    name: k.name,
+    groups: k.groups,
+    createdAt: k.createdAt.toISOString(),
+    expiresAt: k.expiresAt?.toISOString() ?? null,
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+    createdBy: k.createdBy ?? null,
+  };
+}
+
+export const keysCreateCommand: Command = {
+  name: 'keys create',
+  summary: 'create an API key for a service account (printed once)',
+  help: [
+    'Usage: mcpgate keys create --name NAME [--groups G1,G2] [--expires 90d] [--config FILE] [--json]',
+    '',
+    'Creates a key "mcpg_<id>_<secret>" and prints it once on stdout; only an HMAC of the secret is',
+    'stored (keyed by auth.apiKeys.pepper, which must be set in the config). The caller authenticates',
+    'as subject "key:NAME" with the given groups, sending the key as "Authorization: Bearer <key>" or',
+    '"X-API-Key: <key>". --expires takes a number and one of s, m, h, d, w, y; without it the key does',
+    'not expire. Several live keys may share a name (rotation): create the new one, deploy it, then',
+    'revoke the old one by --id.',
+  ].join('\n'),
+  options: {
+    name: { type: 'string' },
+    groups: { type: 'string' },
+    expires: { type: 'string' },
+    config: { type: 'string', short: 'c' },
+    json: { type: 'boolean' },
+  },
+  run(ctx) {
+    const name = str(ctx.values, 'name');
+    if (!name) throw new UsageError('--name is required');
+    const groups = (str(ctx.values, 'groups') ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean);
+    const expires = str(ctx.values, 'expires');
+    const expiresInMs = expires === undefined ? undefined : parseDuration(expires);
+    return withKeyStore(ctx, async (store, config) => {
+      if (!config.auth.apiKeys.enabled) {
+        ctx.stderr.write(
+          'warning: auth.apiKeys.enabled is false in this config; the gateway will not accept the key until it is enabled\n',
+        );
+      }
+      const { key, record } = await createApiKey(store, config.auth.apiKeys.pepper, {
+        name,
+        groups,
+        ...(expiresInMs !== undefined && { expiresInMs }),
+        createdBy: `local:${userInfo().username}`,
+      });
+      if (bool(ctx.values, 'json')) {
+        ctx.stdout.write(`${JSON.stringify({ key, ...keyJson(record) }, null, 2)}\n`);
+      } else {
+        ctx.stdout.write(`${key}\n`);
+        const until = record.expiresAt ? `expires ${record.expiresAt.toISOString()}` : 'does not expire';
+        ctx.stderr.write(
+          `created API key ${record.id} for "key:${record.name}" (groups: ${record.groups.join(', ') || 'none'}; ${until}).\n` +
+            'Store it now: it cannot be shown again.\n',
+        );
+      }
+      return 0;
+    });
+  },
+};
