@@ -28,3 +28,5 @@ export { STRATEGIES } from './strategies.js';
 export type { StrategyName } from './strategies.js';
 export { generateSealKeyPair, isSealedBlob, seal, sealKeyId, unseal } from './seal.js';
 export type { SealedBlob, SealKeyPair } from './seal.js';
+export { maskingConfigIssues } from './check.js';
+export type { MaskingConfigIssue } from './check.js';

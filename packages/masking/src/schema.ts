@@ -1,129 +1,256 @@
-import { BUILTIN_DETECTOR_IDS } from './detectors/registry.js';
-import { DEFAULT_KEY_NAMES } from './config.js';
-import { STRATEGIES } from './strategies.js';
+// The `masking` section of mcpgate.yaml as JSON Schema (draft-07, ajv strict, defaults inline,
+// a description on every key). packages/config/src/schema/masking.ts carries the same object
+// (config depends on core only); test/schema.test.ts fails if the two drift.
 
-// The `masking` section of mcpgate.yaml as JSON Schema (ajv strict-compatible, defaults inline).
-// packages/config assembles it into the full schema; keep it in step with config.ts.
+const STRATEGY = {
+  type: 'string',
+  enum: ['redact', 'partial', 'hash'],
+  description:
+    '`redact` → `[REDACTED:<id>]`; `partial` keeps the last characters (`•••• 4242`, `j***@example.com`); `hash` → `[HASH:<id>:<hmac>]`, keyed by `hashKey`.',
+} as const;
 
-const strategy = { type: 'string', enum: [...STRATEGIES] } as const;
+const DETECTOR_IDS = [
+  'email',
+  'phone',
+  'card',
+  'iban',
+  'ssn',
+  'ipv4',
+  'ipv6',
+  'jwt',
+  'private_key',
+  'aws_access_key_id',
+  'aws_secret_key',
+  'github_token',
+  'gitlab_token',
+  'slack_token',
+  'slack_webhook',
+  'stripe_key',
+  'google_api_key',
+  'bearer_token',
+  'secret_pair',
+  'connection_string',
+] as const;
 
-const detectorSettings = {
+const DETECTORS = {
   type: 'object',
-  description: 'Per-detector settings by id; every built-in detector is on unless disabled here.',
-  propertyNames: { enum: [...BUILTIN_DETECTOR_IDS] },
+  description:
+    'Per-detector settings by id (a built-in id or a custom pattern id). Every built-in detector is on unless disabled here. Built-in ids: email, phone, card, iban, ssn, ipv4, ipv6, jwt, private_key, aws_access_key_id, aws_secret_key, github_token, gitlab_token, slack_token, slack_webhook, stripe_key, google_api_key, bearer_token, secret_pair, connection_string.',
   additionalProperties: {
     type: 'object',
     additionalProperties: false,
-    properties: { enabled: { type: 'boolean' }, strategy },
+    properties: {
+      enabled: { type: 'boolean', description: 'Set false to turn this detector off.' },
+      strategy: STRATEGY,
+    },
   },
 } as const;
 
-const keys = {
+const KEYS = {
   type: 'object',
   additionalProperties: false,
   required: ['names'],
+  description:
+    'Key-name rules: in structured content, the whole value under a matching key is masked. Compared case-insensitively with `_`, `-`, `.` ignored; a key matches when it ends with a name (`dbPassword` matches `password`).',
   properties: {
-    names: { type: 'array', items: { type: 'string', minLength: 1 } },
-    strategy,
+    names: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'Key names to mask (replaces the default list).',
+    },
+    strategy: STRATEGY,
   },
 } as const;
 
-const fields = {
+const FIELDS = {
   type: 'array',
+  description: 'Field rules: JSON paths into structured content whose values are masked whole.',
   items: {
     type: 'object',
     additionalProperties: false,
     required: ['path'],
     properties: {
-      path: { type: 'string', pattern: '^\\$' },
-      id: { type: 'string', minLength: 1 },
-      strategy,
+      path: {
+        type: 'string',
+        pattern: '^\\$',
+        description: 'JSON path: `$.users[*].email`, `$..password`, `$.a.b[0]`, `$["odd key"]`.',
+      },
+      id: {
+        type: 'string',
+        minLength: 1,
+        description: 'Rule id in events (`field:<id>`); default the path.',
+      },
+      strategy: STRATEGY,
     },
   },
 } as const;
 
-const patterns = {
+const PATTERNS = {
   type: 'array',
+  description:
+    'Custom detectors. Each regex must be bounded and free of nested quantifiers, backreferences and lookaround; unsafe ones are refused at load.',
   items: {
     type: 'object',
     additionalProperties: false,
     required: ['id', 'regex'],
     properties: {
-      id: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' },
-      regex: { type: 'string', minLength: 1 },
-      flags: { type: 'string', pattern: '^[imsu]*$' },
-      strategy,
+      id: {
+        type: 'string',
+        pattern: '^[a-z][a-z0-9_]*$',
+        description: 'Detector id used in events and replacements.',
+      },
+      regex: {
+        type: 'string',
+        minLength: 1,
+        description: 'JavaScript regular expression source (no slashes).',
+      },
+      flags: { type: 'string', pattern: '^[imsu]*$', description: 'Regex flags among i, m, s, u.' },
+      strategy: STRATEGY,
     },
   },
 } as const;
 
-const profileProperties = {
-  enabled: { type: 'boolean' },
-  strategy,
-  detectors: detectorSettings,
-  keys,
-  fields,
-  patterns,
-  arguments: { type: 'boolean' },
-} as const;
-
-const globs = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
+const GLOBS = (what: string) =>
+  ({
+    type: 'array',
+    items: { type: 'string', minLength: 1 },
+    description: `${what} (globs with * and ?).`,
+  }) as const;
 
 export const maskingConfigSchema = {
   type: 'object',
   additionalProperties: false,
-  description: 'Masking of personal data and secrets in results (docs/masking.md).',
+  default: {},
+  description:
+    'Masking of secrets and personal data in tool results, resources and prompts: detectors, field and key rules, strategies, per-upstream rules, group exceptions, sealed raw copies (docs/masking.md).',
   properties: {
-    enabled: { type: 'boolean', default: true },
-    strategy: { ...strategy, default: 'redact' },
-    detectors: { ...detectorSettings, default: {} },
-    keys: { ...keys, default: { names: [...DEFAULT_KEY_NAMES] } },
-    fields: { ...fields, default: [] },
-    patterns: { ...patterns, default: [] },
-    arguments: { type: 'boolean', default: false },
+    enabled: {
+      type: 'boolean',
+      default: true,
+      description: 'Mask results at all (rules can turn it off per upstream).',
+    },
+    strategy: { ...STRATEGY, default: 'redact' },
+    detectors: { ...DETECTORS, default: {} },
+    keys: {
+      ...KEYS,
+      default: {
+        names: [
+          'password',
+          'passwd',
+          'passphrase',
+          'secret',
+          'token',
+          'apikey',
+          'privatekey',
+          'accesskey',
+          'authorization',
+          'cookie',
+          'ssn',
+          'credential',
+          'credentials',
+        ],
+      },
+    },
+    fields: { ...FIELDS, default: [] },
+    patterns: { ...PATTERNS, default: [] },
+    arguments: {
+      type: 'boolean',
+      default: false,
+      description: 'Also mask the audit copy of request arguments; the upstream always receives them intact.',
+    },
     hashKey: {
       type: 'string',
       minLength: 16,
-      description: 'HMAC key for strategy "hash"; use a secret reference.',
+      description:
+        'HMAC-SHA256 key for strategy `hash`, as a reference: `${env:MCPGATE_MASK_KEY}` or `${file:…}`.',
     },
-    hashLength: { type: 'integer', minimum: 8, maximum: 64, default: 16 },
-    partialKeep: { type: 'integer', minimum: 0, maximum: 8, default: 4 },
+    hashLength: {
+      type: 'integer',
+      minimum: 8,
+      maximum: 64,
+      default: 16,
+      description: 'Hex characters of the HMAC kept in `[HASH:…]` output.',
+    },
+    partialKeep: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 8,
+      default: 4,
+      description: 'Characters kept by `partial` (never more than a quarter of the value).',
+    },
     rules: {
       type: 'array',
       default: [],
+      description:
+        'Per upstream / tool / prompt / resource overrides, applied in order over the settings above when they match.',
       items: {
         type: 'object',
         additionalProperties: false,
         properties: {
-          upstream: { type: 'string', minLength: 1 },
-          tools: globs,
-          prompts: globs,
-          resources: globs,
-          ...profileProperties,
+          upstream: {
+            type: 'string',
+            minLength: 1,
+            description: 'Upstream name glob; default every upstream.',
+          },
+          tools: GLOBS('Tool names this rule applies to'),
+          prompts: GLOBS('Prompt names this rule applies to'),
+          resources: GLOBS('Resource URIs this rule applies to'),
+          enabled: {
+            type: 'boolean',
+            description: 'false: nothing is masked and the raw response is recorded.',
+          },
+          strategy: STRATEGY,
+          detectors: DETECTORS,
+          keys: KEYS,
+          fields: FIELDS,
+          patterns: PATTERNS,
+          arguments: { type: 'boolean', description: 'Mask the audit copy of request arguments.' },
         },
       },
     },
     exceptions: {
       type: 'array',
       default: [],
+      description:
+        'Callers in these groups see unmasked data; each call it applies to records the exception (rule id and group).',
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['id', 'groups'],
-        properties: { id: { type: 'string', minLength: 1 }, groups: globs, upstreams: globs, tools: globs },
+        properties: {
+          id: {
+            type: 'string',
+            minLength: 1,
+            description: 'Exception id, recorded on each call it applies to.',
+          },
+          groups: { ...GLOBS('Identity groups (exact names) that get raw data'), minItems: 1 },
+          upstreams: GLOBS('Upstreams it applies to; default all'),
+          tools: GLOBS('Tools/prompts it applies to; default all'),
+        },
       },
     },
     seal: {
       type: 'object',
       additionalProperties: false,
       default: { enabled: false },
+      description:
+        'Sealed raw copies: the unmasked payload encrypted to an offline X25519 key, stored with the record.',
       properties: {
-        enabled: { type: 'boolean', default: false },
+        enabled: {
+          type: 'boolean',
+          default: false,
+          description: 'Seal the raw payload of every call where something was masked.',
+        },
         publicKey: {
           type: 'string',
-          description: 'X25519 public key (PEM); generate with `mcpgate seal-keygen`.',
+          minLength: 1,
+          description:
+            'X25519 public key (PEM), e.g. `${file:keys/seal-public.pem}`; create with `mcpgate seal-keygen`.',
         },
       },
     },
   },
 } as const;
+
+/** Built-in detector ids the schema documents (checked against the registry by a test). */
+export const SCHEMA_DETECTOR_IDS: readonly string[] = DETECTOR_IDS;
