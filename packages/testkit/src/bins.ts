@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const here = dirname(fileURLToPath(import.meta.url));
+// Fixture servers run as plain node processes, so they are always the built files in dist/ (this
+// module may itself be loaded from src/ by a test runner).
+const built = join(dirname(dirname(fileURLToPath(import.meta.url))), 'dist');
 
 /** Entry JS of an npm MCP server package (its `bin`), resolved from testkit's own dependencies. */
 function packageEntry(name: string): string {
@@ -31,15 +33,15 @@ export function filesystemBin(): string {
 
 /** The modern-era (2026-07-28) test server (stdio). See `servers/modern.ts` for its tools. */
 export function modernServerBin(): string {
-  return join(here, 'servers', 'modern.js');
+  return join(built, 'servers', 'modern.js');
 }
 
 /** The mutable legacy-era test server (stdio). See `servers/mutable.ts` for its tools. */
 export function mutableServerBin(): string {
-  return join(here, 'servers', 'mutable.js');
+  return join(built, 'servers', 'mutable.js');
 }
 
 /** Preload module (`node --import <it>`) that makes any listen() without a host bind 127.0.0.1. */
 export function loopbackPreload(): string {
-  return join(here, 'loopback-preload.js');
+  return join(built, 'loopback-preload.js');
 }

@@ -14,6 +14,8 @@ export interface StartEverythingHttpOptions {
   readonly transport: 'streamableHttp' | 'sse';
   /** How long to wait for the server to answer (ms). */
   readonly timeoutMs?: number;
+  /** A fixed port (e.g. to bring a server back where a client expects it); default: a free one. */
+  readonly port?: number;
 }
 
 /** A free TCP port on 127.0.0.1 (bound, read, released). */
@@ -34,7 +36,7 @@ export async function freePort(): Promise<number> {
  * preload module) and resolves once the endpoint answers.
  */
 export async function startEverythingHttp(opts: StartEverythingHttpOptions): Promise<RunningHttpServer> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', loopbackPreload(), everythingBin(), opts.transport], {
     env: { PATH: process.env.PATH ?? '', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

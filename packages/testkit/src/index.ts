@@ -9,4 +9,4 @@ export {
 export { freePort, startEverythingHttp } from './http.js';
 export type { RunningHttpServer, StartEverythingHttpOptions } from './http.js';
 export { pgSchema } from './pg.js';
-export type { PgDatabase } from './pg.js';
+export type { PgDatabase, PgSchemaOptions } from './pg.js';

@@ -6,7 +6,6 @@ import {
 } from '@modelcontextprotocol/client';
 import {
   GatewayError,
-  isGatewayError,
   type Era,
   type JsonObject,
   type Logger,
@@ -16,7 +15,15 @@ import {
   type UpstreamRequestOptions,
   type UpstreamSpec,
 } from '@mcpgate/core';
-import { closedError, describeStartError, mapRequestError, type CloseReason } from './errors.js';
+import {
+  closedError,
+  describeReason,
+  describeStartError,
+  mapRequestError,
+  toWireError,
+  type CloseReason,
+} from './errors.js';
+import { Deadline, NO_SDK_TIMEOUT, withProgressToken } from './request-deadline.js';
 import { InFlight, SERVER_TO_CLIENT } from './inflight.js';
 import { PASSTHROUGH } from './passthrough.js';
 import { buildTransport, type BuiltTransport } from './transport.js';
@@ -60,6 +67,7 @@ export class McpUpstreamConnection implements UpstreamConnection {
   private readonly inflight: InFlight;
   private closeReason: CloseReason | undefined;
   private closing = false;
+  private checking = false;
   /**
    * Progress is tracked here rather than through the SDK's `onprogress`: the SDK drops its progress
    * handler synchronously when the response arrives but dispatches notifications a microtask later,
@@ -191,7 +199,9 @@ export class McpUpstreamConnection implements UpstreamConnection {
           { data: { upstream: this.upstream, method, timeoutMs: this.spec.requestTimeoutMs } },
         );
       }
-      throw mapRequestError(err, this.upstream, method, this.spec.requestTimeoutMs, opts.signal);
+      const mapped = mapRequestError(err, this.upstream, method, this.spec.requestTimeoutMs, opts.signal);
+      if (mapped.code === 'upstream_unavailable' && this.spec.transport !== 'stdio') void this.checkRemote();
+      throw mapped;
     } finally {
       deadline.dispose();
       if (token !== undefined) this.progressListeners.delete(token);
@@ -237,6 +247,37 @@ export class McpUpstreamConnection implements UpstreamConnection {
       .catch((err: unknown) => this.logger.warn({ err }, 'closing upstream connection failed'));
   }
 
+  /** The connection is gone without anyone asking: fail its calls, let the supervisor restart it. */
+  private lose(reason: CloseReason): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.settle(reason);
+    this.logger.error({ reason: describeReason(reason) }, 'upstream connection lost');
+    this.hooks.onLost(this, reason);
+    void this.client.close().catch(() => undefined);
+  }
+
+  /**
+   * HTTP transports have no process to watch: a remote that went away only shows as failing
+   * requests. After such a failure one ping decides whether the connection is dead (then it is
+   * replaced like a crashed child) or the failure was local to that request.
+   */
+  private async checkRemote(): Promise<void> {
+    if (this.checking || this.closing) return;
+    this.checking = true;
+    try {
+      await this.client.request({ method: 'ping' }, PASSTHROUGH, {
+        timeout: Math.min(5000, this.spec.requestTimeoutMs),
+      });
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) {
+        this.lose({ kind: 'crashed', detail: `the remote stopped answering (${describeStartError(err)})` });
+      }
+    } finally {
+      this.checking = false;
+    }
+  }
+
   private settle(reason: CloseReason): void {
     if (this.closeReason) return;
     this.closeReason = reason;
@@ -257,17 +298,15 @@ export class McpUpstreamConnection implements UpstreamConnection {
     };
     this.client.onclose = () => {
       if (this.closing) return;
-      this.closing = true;
-      const reason: CloseReason = this.closeReason ?? {
-        kind: 'crashed',
-        detail:
-          this.spec.transport === 'stdio'
-            ? `its process exited${lastError ? ` (last error: ${lastError})` : ''}`
-            : `the connection closed${lastError ? ` (last error: ${lastError})` : ''}`,
-      };
-      this.settle(reason);
-      this.logger.error({ reason: describeReason(reason) }, 'upstream connection lost');
-      this.hooks.onLost(this, reason);
+      this.lose(
+        this.closeReason ?? {
+          kind: 'crashed',
+          detail:
+            this.spec.transport === 'stdio'
+              ? `its process exited${lastError ? ` (last error: ${lastError})` : ''}`
+              : `the connection closed${lastError ? ` (last error: ${lastError})` : ''}`,
+        },
+      );
     };
 
     for (const [method, kind] of Object.entries(LIST_CHANGED)) {
@@ -321,85 +360,4 @@ function negotiationMode(era: UpstreamSpec['era']): VersionNegotiationMode {
   if (era === 'legacy') return 'legacy';
   if (era === 'modern') return { pin: MODERN_PROTOCOL_VERSION };
   return 'auto';
-}
-
-/**
- * A downstream progress token must never reach the upstream (the SDK mints its own when we ask for
- * progress), so it is dropped from `_meta`; everything else is forwarded as given.
- */
-function withProgressToken(
-  params: JsonObject | undefined,
-  token: string | undefined,
-): JsonObject | undefined {
-  const meta = params?._meta;
-  const hasMeta = typeof meta === 'object' && meta !== null;
-  if (token === undefined && !(hasMeta && 'progressToken' in meta)) return params;
-  const { progressToken: _drop, ...rest } = hasMeta ? (meta as JsonObject) : {};
-  const nextMeta = token === undefined ? rest : { ...rest, progressToken: token };
-  const out: JsonObject = { ...(params ?? {}) };
-  if (Object.keys(nextMeta).length > 0) out._meta = nextMeta;
-  else delete out._meta;
-  return out;
-}
-
-/** setTimeout's ceiling: the SDK's own request timeout is effectively off; `Deadline` enforces ours. */
-const NO_SDK_TIMEOUT = 2_147_483_647;
-
-/** A per-request timeout that progress resets, folded into one abort signal with the caller's. */
-class Deadline {
-  private readonly ac = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  expired = false;
-  private readonly onAbort = (): void => this.ac.abort(this.caller.reason);
-
-  constructor(
-    private readonly ms: number,
-    private readonly caller: AbortSignal,
-  ) {
-    if (caller.aborted) this.ac.abort(caller.reason);
-    else caller.addEventListener('abort', this.onAbort, { once: true });
-    this.reset();
-  }
-
-  get signal(): AbortSignal {
-    return this.ac.signal;
-  }
-
-  reset(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.expired = true;
-      this.ac.abort(new Error('request timeout'));
-    }, this.ms);
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    this.caller.removeEventListener('abort', this.onAbort);
-  }
-}
-
-/** What the upstream receives when we cannot (or the client will not) answer its request. */
-function toWireError(err: unknown, logger: Logger, method: string): ProtocolError {
-  if (err instanceof ProtocolError) return err;
-  if (isGatewayError(err)) {
-    if (err.code === 'cannot_route_server_request')
-      logger.warn({ method, reason: err.message }, 'refused upstream request');
-    return new ProtocolError(err.jsonrpcCode, err.message, err.data);
-  }
-  const e = err as { code?: unknown; message?: unknown; data?: unknown };
-  if (typeof e?.code === 'number' && typeof e.message === 'string')
-    return new ProtocolError(e.code, e.message, e.data);
-  return new ProtocolError(-32603, err instanceof Error ? err.message : String(err));
-}
-
-function describeReason(reason: CloseReason): string {
-  switch (reason.kind) {
-    case 'closed':
-      return 'closed';
-    case 'crashed':
-      return reason.detail;
-    case 'too_large':
-      return `message over ${reason.limit} bytes`;
-  }
 }

@@ -1,5 +1,5 @@
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
-import { GatewayError } from '@mcpgate/core';
+import { GatewayError, isGatewayError, type Logger } from '@mcpgate/core';
 
 /** Why a connection stopped serving, so the errors of the calls it drops say precisely what happened. */
 export type CloseReason =
@@ -113,4 +113,29 @@ export function describeStartError(err: unknown): string {
   }
   // Wrapped errors often repeat their cause's text; keep each distinct piece once.
   return parts.filter((p, i) => !parts.slice(0, i).some((q) => q.includes(p))).join(': ');
+}
+
+/** What the upstream receives when we cannot (or the client will not) answer its request. */
+export function toWireError(err: unknown, logger: Logger, method: string): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  if (isGatewayError(err)) {
+    if (err.code === 'cannot_route_server_request')
+      logger.warn({ method, reason: err.message }, 'refused upstream request');
+    return new ProtocolError(err.jsonrpcCode, err.message, err.data);
+  }
+  const e = err as { code?: unknown; message?: unknown; data?: unknown };
+  if (typeof e?.code === 'number' && typeof e.message === 'string')
+    return new ProtocolError(e.code, e.message, e.data);
+  return new ProtocolError(-32603, err instanceof Error ? err.message : String(err));
+}
+
+export function describeReason(reason: CloseReason): string {
+  switch (reason.kind) {
+    case 'closed':
+      return 'closed';
+    case 'crashed':
+      return reason.detail;
+    case 'too_large':
+      return `message over ${reason.limit} bytes`;
+  }
 }

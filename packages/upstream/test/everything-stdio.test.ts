@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '@mcpgate/core';
 import { everythingBin } from '@mcpgate/testkit';
 import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
-import { capturingLogger, callContext, recordingIO, session, signal, stdioSpec, textOf } from './helpers.js';
+import {
+  capturingLogger,
+  callContext,
+  eventsOf,
+  recordingIO,
+  session,
+  signal,
+  stdioSpec,
+  textOf,
+  waitFor,
+} from './helpers.js';
 
 describe('server-everything over stdio', () => {
   const logger = capturingLogger();
@@ -143,6 +153,29 @@ describe('server-everything over stdio', () => {
     );
     expect(io.requests.map((r) => r.method)).toEqual(['elicitation/create']);
     expect(JSON.stringify(result)).toContain('Ada');
+  });
+
+  it('emits resources/updated for a subscribed resource', async () => {
+    const events = eventsOf(pool);
+    const conn = await pool.connection('everything', s);
+    const uri = pool.catalog('everything').resources[0]!.uri as string;
+    await conn.request('resources/subscribe', { uri }, { signal: signal() });
+    await conn.request(
+      'tools/call',
+      { name: 'toggle-subscriber-updates', arguments: {} },
+      { signal: signal() },
+    );
+    const updated = await waitFor(
+      () => events.find((e) => e.type === 'resource_updated'),
+      9000,
+      'resources/updated',
+    );
+    expect(updated).toEqual({ type: 'resource_updated', upstream: 'everything', uri });
+    await conn.request(
+      'tools/call',
+      { name: 'toggle-subscriber-updates', arguments: {} },
+      { signal: signal() },
+    );
   });
 
   it('gives the child only a minimal environment plus the configured env', async () => {
