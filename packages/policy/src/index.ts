@@ -44,3 +44,5 @@ export type {
 export { inputFromCall } from './step/input.js';
 export { notFoundError } from './step/hidden.js';
 export { combineVisibility, createPolicyVisibility, targetOfEntry } from './visibility.js';
+export { inputOfCase, runCases, runPolicyTests } from './testing.js';
+export type { PolicyTestCase, PolicyTestReport, PolicyTestResult } from './testing.js';

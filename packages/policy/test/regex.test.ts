@@ -25,6 +25,7 @@ describe('safe regex engine agrees with RegExp on supported syntax', () => {
     ['(?<year>\\d{4})', '', ['2026', '26']],
     ['[\\]]', '', [']', 'a']],
     ['\\u00e9', 'u', ['é', 'e']],
+    ['^(ab*)?c$', '', ['c', 'abbc', 'ac', 'bc']],
   ];
   for (const [src, flags, inputs] of cases) {
     it(`/${src}/${flags}`, () => {

@@ -106,7 +106,8 @@ class Parser {
     if (!q) return atom;
     if (atom.t === 'assert') throw this.fail('a quantifier cannot follow an anchor or boundary');
     const [min, max] = q;
-    if (min !== max && hasVariableRepeat(atom)) {
+    // An optional part (`?`) is matched at most once, so what it contains cannot multiply paths.
+    if (min !== max && max > 1 && hasVariableRepeat(atom)) {
       throw this.fail(
         'nested quantifier (a repeated group whose content can match different lengths, like (a+)+ or (a|aa)*) can backtrack catastrophically; rewrite it without nesting',
       );
