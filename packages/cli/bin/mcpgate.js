@@ -7,7 +7,9 @@ main(process.argv.slice(2)).then(
     if (typeof code === 'number') process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`mcpgate: ${err instanceof Error ? (process.env.MCPGATE_DEBUG ? String(err.stack) : err.message) : String(err)}\n`);
+    process.stderr.write(
+      `mcpgate: ${err instanceof Error ? (process.env.MCPGATE_DEBUG ? String(err.stack) : err.message) : String(err)}\n`,
+    );
     process.exitCode = 1;
   },
 );

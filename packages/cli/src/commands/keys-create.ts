@@ -9,6 +9,8 @@ import { bool, str, UsageError, type Command, type CommandContext } from '../com
 export async function withKeyStore(
   ctx: CommandContext,
   fn: (store: Store, config: GatewayConfig) => Promise<number>,
+  /** Checked before the store is opened; returns an error message to refuse with. */
+  precheck?: (config: GatewayConfig) => string | undefined,
 ): Promise<number> {
   const found = findConfigPath({ flag: str(ctx.values, 'config'), env: ctx.env, cwd: ctx.cwd });
   if (!found.ok) {
@@ -18,6 +20,11 @@ export async function withKeyStore(
   const loaded = await loadConfig({ path: found.path, env: ctx.env, cwd: ctx.cwd });
   if (!loaded.ok) {
     for (const e of loaded.errors) ctx.stderr.write(`${formatIssue(found.path, e)}\n`);
+    return 1;
+  }
+  const refusal = precheck?.(loaded.config);
+  if (refusal !== undefined) {
+    ctx.stderr.write(`mcpgate keys: ${refusal}\n`);
     return 1;
   }
   const store = await openStore(loaded.config.store, { baseDir: loaded.config.baseDir });
@@ -70,29 +77,36 @@ export const keysCreateCommand: Command = {
       .filter(Boolean);
     const expires = str(ctx.values, 'expires');
     const expiresInMs = expires === undefined ? undefined : parseDuration(expires);
-    return withKeyStore(ctx, async (store, config) => {
-      if (!config.auth.apiKeys.enabled) {
-        ctx.stderr.write(
-          'warning: auth.apiKeys.enabled is false in this config; the gateway will not accept the key until it is enabled\n',
-        );
-      }
-      const { key, record } = await createApiKey(store, config.auth.apiKeys.pepper, {
-        name,
-        groups,
-        ...(expiresInMs !== undefined && { expiresInMs }),
-        createdBy: `local:${userInfo().username}`,
-      });
-      if (bool(ctx.values, 'json')) {
-        ctx.stdout.write(`${JSON.stringify({ key, ...keyJson(record) }, null, 2)}\n`);
-      } else {
-        ctx.stdout.write(`${key}\n`);
-        const until = record.expiresAt ? `expires ${record.expiresAt.toISOString()}` : 'does not expire';
-        ctx.stderr.write(
-          `created API key ${record.id} for "key:${record.name}" (groups: ${record.groups.join(', ') || 'none'}; ${until}).\n` +
-            'Store it now: it cannot be shown again.\n',
-        );
-      }
-      return 0;
-    });
+    return withKeyStore(
+      ctx,
+      async (store, config) => {
+        if (!config.auth.apiKeys.enabled) {
+          ctx.stderr.write(
+            'warning: auth.apiKeys.enabled is false in this config; the gateway will not accept the key until it is enabled\n',
+          );
+        }
+        const { key, record } = await createApiKey(store, config.auth.apiKeys.pepper, {
+          name,
+          groups,
+          ...(expiresInMs !== undefined && { expiresInMs }),
+          createdBy: `local:${userInfo().username}`,
+        });
+        if (bool(ctx.values, 'json')) {
+          ctx.stdout.write(`${JSON.stringify({ key, ...keyJson(record) }, null, 2)}\n`);
+        } else {
+          ctx.stdout.write(`${key}\n`);
+          const until = record.expiresAt ? `expires ${record.expiresAt.toISOString()}` : 'does not expire';
+          ctx.stderr.write(
+            `created API key ${record.id} for "key:${record.name}" (groups: ${record.groups.join(', ') || 'none'}; ${until}).\n` +
+              'Store it now: it cannot be shown again.\n',
+          );
+        }
+        return 0;
+      },
+      (config) =>
+        config.auth.apiKeys.pepper === undefined || config.auth.apiKeys.pepper.length < 32
+          ? 'auth.apiKeys.pepper must be set (at least 32 characters, e.g. ${env:MCPGATE_API_KEY_PEPPER}) to create API keys'
+          : undefined,
+    );
   },
 };
