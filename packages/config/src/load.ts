@@ -52,7 +52,9 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
     env: options.env,
     readFile,
     baseDir,
-    skip: (p) => p.length === 2 && p[0] === 'upstreams' && isDisabled(data, String(p[1])),
+    skip: (p) =>
+      (p.length === 1 && String(p[0]).startsWith('x-')) ||
+      (p.length === 2 && p[0] === 'upstreams' && isDisabled(data, String(p[1]))),
   });
   errors.push(...at(refs.errors));
   warnings.push(...at(refs.warnings));

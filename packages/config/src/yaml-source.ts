@@ -26,8 +26,15 @@ export interface YamlSource {
 
 export function parseYamlSource(text: string): YamlSource {
   const lineCounter = new LineCounter();
-  // Core schema only (no custom tags); unique keys are enforced, duplicate keys are reported as errors.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, schema: 'core' });
+  // Core schema only (no custom tags); duplicate keys are errors; `<<: *anchor` merge keys are
+  // allowed so upstreams can share settings.
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: true,
+    uniqueKeys: true,
+    schema: 'core',
+    merge: true,
+  });
   const pos = (offset: number): { line: number; column: number } => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
@@ -75,11 +82,26 @@ function deref(doc: Document, node: unknown): unknown {
   return isAlias(node) ? node.resolve(doc) : node;
 }
 
-function findPair(map: { items: Pair[] }, key: PathSegment): Pair | undefined {
-  return map.items.find((p) => {
-    const k = p.key;
-    return isScalar(k) ? String(k.value) === String(key) : false;
-  });
+function findPair(doc: Document, map: { items: Pair[] }, key: PathSegment, depth = 0): Pair | undefined {
+  const own = map.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+  if (own || depth > 8) return own;
+  // Not written here: it may come from a merge key (`<<: *base` or `<<: [*a, *b]`), whose
+  // anchored mapping is where the value — and the line to report — actually is.
+  for (const p of map.items) {
+    if (!isMergeKey(p.key)) continue;
+    const sources = isSeq(p.value) ? p.value.items : [p.value];
+    for (const source of sources) {
+      const target = deref(doc, source);
+      const found = isMap(target) ? findPair(doc, target, key, depth + 1) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** With `merge: true`, yaml parses a plain `<<` key as a scalar whose source is `<<`. */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && key.source === '<<';
 }
 
 function startOf(node: unknown): number | undefined {
@@ -92,7 +114,7 @@ function offsetOf(doc: Document, path: readonly PathSegment[]): number | undefin
   for (const seg of path) {
     node = deref(doc, node);
     if (isMap(node)) {
-      const pair = findPair(node, seg);
+      const pair = findPair(doc, node, seg);
       if (!pair) break;
       best = startOf(pair.key) ?? best;
       node = pair.value;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configHash } from '../src/hash.js';
-import { loadOk, yaml, DIR } from './helpers.js';
+import { DIR, loadErrors, loadOk, yaml } from './helpers.js';
 
 describe('loadConfig — valid configs normalize', () => {
   it('a stdio upstream gets every default and an absolute cwd', async () => {
@@ -179,5 +179,51 @@ describe('loadConfig — valid configs normalize', () => {
     expect(configHash(a.config)).toMatch(/^[0-9a-f]{64}$/);
     expect(configHash(a.config)).toBe(configHash(b.config));
     expect(configHash(a.config)).not.toBe(configHash(c.config));
+  });
+});
+
+describe('loadConfig — YAML conveniences', () => {
+  it('anchors and merge keys let upstreams share settings; errors still point at the right line', async () => {
+    const text = yaml(
+      'x-defaults: &defaults', //                  1 — extension field: ignored itself, but merged below
+      '  requestTimeout: 5s', //                   2
+      '  env: { T: "${env:UNSET}" }', //           3
+      'upstreams:', //                             4
+      '  a:', //                                   5
+      '    <<: *defaults', //                      6
+      '    command: npx', //                       7
+      '  b:', //                                   8
+      '    <<: *defaults', //                      9
+      '    url: http://127.0.0.1:1/mcp', //        10
+      '    era: newest', //                        11
+      'defaults: {}', //                           12 — not an extension field
+    );
+    const errors = await loadErrors(text);
+    expect(errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message.slice(0, 30)}`)).toEqual([
+      // Errors in merged values point at the anchored mapping, where the text to fix is.
+      '3:3 upstreams.b.env: "env" applies only to stdio up',
+      '3:10 upstreams.a.env.T: ${env:UNSET} cannot be resolve',
+      '3:10 upstreams.b.env.T: ${env:UNSET} cannot be resolve',
+      '11:5 upstreams.b.era: must be one of: "auto", "legac',
+      '12:1 defaults: unknown key "defaults" (allowe',
+    ]);
+    const ok = await loadOk(
+      yaml(
+        'x-common: &common',
+        '  requestTimeout: 5s',
+        'upstreams:',
+        '  a: &base',
+        '    <<: *common',
+        '    command: npx',
+        '  b:',
+        '    <<: *base',
+        '    args: [other]',
+      ),
+    );
+    expect(ok.config.upstreams.map((u) => [u.name, u.command, u.args, u.requestTimeoutMs])).toEqual([
+      ['a', 'npx', [], 5000],
+      ['b', 'npx', ['other'], 5000],
+    ]);
+    expect(ok.config).not.toHaveProperty('x-common');
   });
 });

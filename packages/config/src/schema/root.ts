@@ -40,6 +40,12 @@ export const configSchema = {
     'Configuration of the mcpgate MCP gateway (mcpgate.yaml). Unknown keys are errors. `${env:NAME}` and `${file:PATH}` references in string values are resolved at load.',
   type: 'object',
   additionalProperties: false,
+  patternProperties: {
+    '^x-': {
+      description:
+        'Extension field, ignored by the gateway: a place for YAML anchors that several entries merge with `<<: *name`.',
+    },
+  },
   properties: {
     $schema: {
       type: 'string',
