@@ -62,7 +62,7 @@ export function createSessionServer(opts: SessionServerOptions): Server {
     server.setRequestHandler(method, async (request, ctx) => {
       const session = opts.session(server, ctx);
       noteClient(server, session, ctx);
-      const params = forwardableParams(request.params as JsonObject | undefined);
+      const params = forwardableParams(request.params as JsonObject | undefined, ctx);
       try {
         if (isModern(ctx) && MULTI_ROUND.has(method)) {
           return (await handleModernMultiRound(opts.exchanges, session, method, params, ctx)) as never;
@@ -87,7 +87,7 @@ async function handleModernMultiRound(
   params: JsonObject | undefined,
   ctx: ServerContext,
 ): Promise<JsonObject> {
-  const state = params?.requestState ?? ctx.mcpReq.requestState();
+  const state = params?.requestState;
   if (InputExchangeRegistry.isToken(state)) {
     const ex = exchanges.get(state);
     if (!ex)
@@ -106,8 +106,22 @@ async function handleModernMultiRound(
   return ex.next();
 }
 
-/** Drops what belongs to the downstream hop: its progress token and the modern envelope keys. */
-function forwardableParams(params: JsonObject | undefined): JsonObject | undefined {
+/**
+ * Drops what belongs to the downstream hop (its progress token, the modern envelope keys) and
+ * puts back the multi-round-trip retry fields the SDK lifted off the params (`inputResponses`,
+ * `requestState`): for a modern upstream they are part of the call and must reach it verbatim.
+ */
+function forwardableParams(raw: JsonObject | undefined, ctx: ServerContext): JsonObject | undefined {
+  const inputResponses = ctx.mcpReq.inputResponses;
+  const requestState = ctx.mcpReq.requestState();
+  const params: JsonObject | undefined =
+    inputResponses === undefined && requestState === undefined
+      ? raw
+      : {
+          ...raw,
+          ...(inputResponses !== undefined ? { inputResponses } : {}),
+          ...(requestState !== undefined ? { requestState } : {}),
+        };
   if (!params) return params;
   const meta = params._meta as JsonObject | undefined;
   if (!meta) return params;
