@@ -24,7 +24,7 @@ export const validateCommand: Command = {
     '',
     'On success prints "ok: <file> (N upstreams)" and exits 0. Otherwise prints every problem as',
     '"<file>:<line>:<col> <yaml.path>: <message>" on stderr and exits 1. With --json, prints',
-    '{"ok", "file", "upstreams"?, "errors"?, "warnings"} on stdout instead (same exit codes).',
+    '{"ok", "file", "upstreams"?, "errors", "warnings"} on stdout instead (same exit codes).',
     'Resolved secret values are never printed.',
   ].join('\n'),
   options: {
