@@ -36,6 +36,11 @@ export function modernServerBin(): string {
   return join(built, 'servers', 'modern.js');
 }
 
+/** The modern-era test server over Streamable HTTP (reads `PORT`, binds 127.0.0.1); see `startModernHttp`. */
+export function modernHttpServerBin(): string {
+  return join(built, 'servers', 'modern-http.js');
+}
+
 /** The mutable legacy-era test server (stdio). See `servers/mutable.ts` for its tools. */
 export function mutableServerBin(): string {
   return join(built, 'servers', 'mutable.js');

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { everythingBin, loopbackPreload } from './bins.js';
+import { everythingBin, loopbackPreload, modernHttpServerBin } from './bins.js';
 
 export interface RunningHttpServer {
   /** The MCP endpoint: `/mcp` for streamableHttp, `/sse` for sse — always on 127.0.0.1. */
@@ -36,24 +36,45 @@ export async function freePort(): Promise<number> {
  * preload module) and resolves once the endpoint answers.
  */
 export async function startEverythingHttp(opts: StartEverythingHttpOptions): Promise<RunningHttpServer> {
+  const path = opts.transport === 'sse' ? '/sse' : '/mcp';
+  return startNodeHttpServer(
+    ['--import', loopbackPreload(), everythingBin(), opts.transport],
+    path,
+    {},
+    opts,
+  );
+}
+
+export interface StartModernHttpOptions {
+  readonly timeoutMs?: number;
+  readonly port?: number;
+  /** Extra environment, e.g. `MODERN_TRACE_FILE`. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Spawns the modern-era test server over Streamable HTTP on 127.0.0.1 (`/mcp`). */
+export async function startModernHttp(opts: StartModernHttpOptions = {}): Promise<RunningHttpServer> {
+  return startNodeHttpServer([modernHttpServerBin()], '/mcp', opts.env ?? {}, opts);
+}
+
+async function startNodeHttpServer(
+  args: string[],
+  path: string,
+  env: Readonly<Record<string, string>>,
+  opts: { readonly timeoutMs?: number; readonly port?: number },
+): Promise<RunningHttpServer> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', loopbackPreload(), everythingBin(), opts.transport], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const path = opts.transport === 'sse' ? '/sse' : '/mcp';
   const url = `http://127.0.0.1:${port}${path}`;
   const close = () => stop(child);
   try {
-    await waitUntilAnswering(
-      `http://127.0.0.1:${port}${path}`,
-      child,
-      opts.timeoutMs ?? 15_000,
-      () => output,
-    );
+    await waitUntilAnswering(url, child, opts.timeoutMs ?? 15_000, () => output);
   } catch (err) {
     await close();
     throw err;
@@ -70,7 +91,7 @@ async function waitUntilAnswering(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`server-everything exited (${child.exitCode}) before answering: ${output()}`);
+      throw new Error(`test server exited (${child.exitCode}) before answering at ${url}: ${output()}`);
     }
     try {
       const ac = new AbortController();
@@ -87,7 +108,7 @@ async function waitUntilAnswering(
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new Error(`server-everything did not answer at ${url} within ${timeoutMs} ms: ${output()}`);
+  throw new Error(`test server did not answer at ${url} within ${timeoutMs} ms: ${output()}`);
 }
 
 async function stop(child: ChildProcess): Promise<void> {

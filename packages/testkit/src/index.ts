@@ -3,10 +3,11 @@ export {
   filesystemBin,
   loopbackPreload,
   memoryBin,
+  modernHttpServerBin,
   modernServerBin,
   mutableServerBin,
 } from './bins.js';
-export { freePort, startEverythingHttp } from './http.js';
-export type { RunningHttpServer, StartEverythingHttpOptions } from './http.js';
+export { freePort, startEverythingHttp, startModernHttp } from './http.js';
+export type { RunningHttpServer, StartEverythingHttpOptions, StartModernHttpOptions } from './http.js';
 export { pgSchema } from './pg.js';
 export type { PgDatabase, PgSchemaOptions } from './pg.js';

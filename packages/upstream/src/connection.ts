@@ -2,6 +2,8 @@ import {
   Client,
   ProtocolError,
   type Implementation,
+  type McpSubscription,
+  type PriorDiscovery,
   type VersionNegotiationMode,
 } from '@modelcontextprotocol/client';
 import {
@@ -47,6 +49,12 @@ export interface OpenOptions {
   /** Set for a per-session connection. */
   readonly sessionId?: string;
   readonly hooks: ConnectionHooks;
+  /**
+   * The era verdict of an earlier connection to the same upstream: skips the probe (for stdio, the
+   * SDK's extra probe process) — used for per-session connections, whose upstream the main
+   * connection has just probed.
+   */
+  readonly prior?: PriorDiscovery;
 }
 
 const LIST_CHANGED: Readonly<Record<string, 'tools' | 'prompts' | 'resources'>> = {
@@ -119,7 +127,10 @@ export class McpUpstreamConnection implements UpstreamConnection {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        client.connect(built.transport, { timeout: spec.startTimeoutMs }),
+        client.connect(built.transport, {
+          timeout: spec.startTimeoutMs,
+          ...(opts.prior ? { prior: opts.prior } : {}),
+        }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no handshake within the start timeout of ${spec.startTimeoutMs} ms`)),
@@ -141,11 +152,48 @@ export class McpUpstreamConnection implements UpstreamConnection {
       { era: conn.era, protocolVersion: client.getNegotiatedProtocolVersion() },
       'upstream connected',
     );
+    const sub = client.autoOpenedSubscription;
+    if (sub) conn.watchSubscription(sub);
     return conn;
+  }
+
+  /**
+   * Modern upstreams deliver list changes on a `subscriptions/listen` stream. Over HTTP that stream
+   * can drop while the connection itself stays usable (modern HTTP has no session), so re-listen —
+   * and refetch everything, since changes may have been missed in between.
+   */
+  private watchSubscription(sub: McpSubscription): void {
+    void sub.closed.then(async (why) => {
+      if (why !== 'remote' || this.closing) return;
+      this.logger.warn({}, 'upstream subscription stream dropped; listening again');
+      for (let attempt = 1; attempt <= 5 && !this.closing; attempt++) {
+        await new Promise((r) => setTimeout(r, 200 * attempt).unref());
+        if (this.closing) return;
+        try {
+          const next = await this.client.listen(sub.honoredFilter, {
+            timeout: Math.min(5000, this.spec.requestTimeoutMs),
+          });
+          this.watchSubscription(next);
+          for (const kind of ['tools', 'prompts', 'resources'] as const) this.hooks.onListChanged(kind);
+          return;
+        } catch (err) {
+          this.logger.warn({ err: describeStartError(err), attempt }, 'listening again failed');
+        }
+      }
+      if (!this.closing) void this.checkRemote();
+    });
   }
 
   get era(): Era | undefined {
     return this.client.getProtocolEra();
+  }
+
+  /** This connection's era verdict, reusable as `prior` for further connections to the same upstream. */
+  verdict(): PriorDiscovery | undefined {
+    const discover = this.client.getDiscoverResult();
+    if (this.era === 'modern' && discover) return { kind: 'modern', discover };
+    if (this.era === 'legacy') return { kind: 'legacy' };
+    return undefined;
   }
 
   get protocolVersion(): string | undefined {

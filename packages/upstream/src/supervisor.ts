@@ -1,4 +1,4 @@
-import type { Implementation } from '@modelcontextprotocol/client';
+import type { Implementation, PriorDiscovery } from '@modelcontextprotocol/client';
 import {
   EMPTY_CATALOG,
   GatewayError,
@@ -102,6 +102,7 @@ export class UpstreamSupervisor {
         clientInfo: this.clientInfo,
         sessionId,
         hooks: this.hooksFor(sessionId),
+        ...(this.spec.era === 'auto' && this.main?.alive ? withPrior(this.main.verdict()) : {}),
       });
       this.sessions.set(sessionId, pending);
       pending.catch(() => this.sessions.delete(sessionId));
@@ -266,4 +267,8 @@ export class UpstreamSupervisor {
       data: { upstream: this.spec.name, state: this.state },
     });
   }
+}
+
+function withPrior(prior: PriorDiscovery | undefined): { prior?: PriorDiscovery } {
+  return prior ? { prior } : {};
 }

@@ -161,4 +161,34 @@ describe('a modern-era (2026-07-28) upstream over stdio', () => {
     expect(events.some((e) => e.type === 'list_changed' && e.upstream === 'modern')).toBe(true);
     expect(readFileSync(traceFile, 'utf8')).toContain('subscriptions/listen');
   });
+
+  it('per-session connections reuse the probed era without probing again', async () => {
+    const trace2 = join(dir, 'trace-per-session.txt');
+    const own = createUpstreamPool({
+      specs: [
+        stdioSpec('own', process.execPath, [modernServerBin()], {
+          sharing: 'per-session',
+          env: { MODERN_TRACE_FILE: trace2 },
+        }),
+      ],
+      logger: capturingLogger(),
+    });
+    try {
+      await own.start();
+      const a = await own.connection('own', session('a'));
+      const b = await own.connection('own', session('b'));
+      expect([a.era, b.era]).toEqual(['modern', 'modern']);
+      const r = await b.request(
+        'tools/call',
+        { name: 'add', arguments: { a: 1, b: 1 } },
+        { signal: signal() },
+      );
+      expect(r.structuredContent).toEqual({ sum: 2 });
+      const lines = readFileSync(trace2, 'utf8').trim().split('\n');
+      expect(lines.filter((l) => l.endsWith(' server/discover'))).toHaveLength(1);
+      expect(lines.some((l) => l.endsWith(' initialize'))).toBe(false);
+    } finally {
+      await own.close();
+    }
+  });
 });

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '@mcpgate/core';
 import { freePort, memoryBin, mutableServerBin } from '@mcpgate/testkit';
@@ -107,11 +110,57 @@ describe('supervision', () => {
     }
   });
 
+  it('a call arriving while the upstream restarts waits for it instead of failing', async () => {
+    const pool = createUpstreamPool({
+      specs: [
+        stdioSpec('bouncy', process.execPath, [mutableServerBin()], {
+          restart: { maxRestarts: 3, initialDelayMs: 300, maxDelayMs: 300 },
+        }),
+      ],
+      logger: capturingLogger(),
+    });
+    try {
+      await pool.start();
+      const s = session('s');
+      const first = await pool.connection('bouncy', s);
+      await first
+        .request('tools/call', { name: 'crash', arguments: {} }, { signal: signal() })
+        .catch(() => undefined);
+      await waitFor(() => pool.status()[0]!.state === 'restarting', 5000, 'restarting');
+      const next = await pool.connection('bouncy', s);
+      expect(next).not.toBe(first);
+      expect(pool.status()[0]!.state).toBe('ready');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('an upstream pinned to the modern era that only speaks legacy fails with a clear reason', async () => {
+    const pool = createUpstreamPool({
+      specs: [
+        stdioSpec('oldie', process.execPath, [mutableServerBin()], {
+          era: 'modern',
+          restart: { maxRestarts: 0, initialDelayMs: 50, maxDelayMs: 50 },
+        }),
+      ],
+      logger: capturingLogger(),
+    });
+    try {
+      await pool.start();
+      const [st] = pool.status();
+      expect(st?.state).toBe('failed');
+      expect(st?.lastError).toMatch(/discover|negotiat|2026-07-28/i);
+    } finally {
+      await pool.close();
+    }
+  });
+
   describe('an upstream that cannot start does not stop the others', () => {
     let pool: McpUpstreamPool;
     let refused: number;
     let http: Server;
     const seenHeaders: IncomingHttpHeaders[] = [];
+    const memoryDir = mkdtempSync(join(tmpdir(), 'mcpgate-memory-'));
 
     beforeAll(async () => {
       refused = await freePort();
@@ -132,7 +181,7 @@ describe('supervision', () => {
             headers: { Authorization: 'Bearer gateway-own' },
           }),
           stdioSpec('memory', process.execPath, [memoryBin()], {
-            env: { MEMORY_FILE_PATH: '/tmp/mcpgate-upstream-test-memory.jsonl' },
+            env: { MEMORY_FILE_PATH: join(memoryDir, 'memory.jsonl') },
           }),
         ],
         logger: capturingLogger(),
@@ -144,6 +193,7 @@ describe('supervision', () => {
     afterAll(async () => {
       await pool.close();
       await new Promise((r) => http.close(r));
+      rmSync(memoryDir, { recursive: true, force: true });
     });
 
     it('starts the healthy one and reports each failure with a reason', () => {
