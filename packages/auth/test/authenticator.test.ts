@@ -223,6 +223,29 @@ describe('OIDC access tokens from a real provider', () => {
     expect(idp.jwksFetches).toBeGreaterThan(fetchesBefore);
   });
 
+  it('rate-limits key-set refetches caused by unknown kids (cooldown)', async () => {
+    const limited = await createAuthenticator(
+      withAuthDefaults({
+        mode: 'oauth',
+        resource: RESOURCES.gateway,
+        oidc: { issuer: idp.issuer, jwksCooldown: 60_000 },
+      }),
+    );
+    expect(
+      (await limited.authenticate(bearer(await clientCredentialsToken(idp, RESOURCES.gateway)))).ok,
+    ).toBe(true);
+    const fetches = idp.jwksFetches;
+    const { privateKey } = await generateKeyPair('RS256');
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 5; i++) {
+      const forged = await new SignJWT({ iss: idp.issuer, aud: RESOURCES.gateway, sub: 'x', exp: now + 300 })
+        .setProtectedHeader({ alg: 'RS256', kid: `forged-${i}` })
+        .sign(privateKey);
+      expectFailure(await limited.authenticate(bearer(forged)), 401, 'invalid_token', /no key/);
+    }
+    expect(idp.jwksFetches).toBe(fetches);
+  });
+
   it('answers a missing credential with 401 and a bare challenge (no error code)', async () => {
     const result = await auth.authenticate({});
     expectFailure(result, 401, 'invalid_token', /authentication required/);

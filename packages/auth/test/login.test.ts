@@ -127,6 +127,20 @@ describe('mcpgate login against a real provider', () => {
     await expect(getAccessToken({ gatewayUrl, store })).rejects.toThrow(`mcpgate login ${gatewayUrl}`);
   });
 
+  it('registers itself dynamically (RFC 7591) when no client id is given', async () => {
+    const store = new TokenStore(join(dir, 'dcr', 'tokens.json'));
+    const browser = new ScriptedBrowser();
+    const stored = await login({
+      gatewayUrl,
+      store,
+      flow: 'browser',
+      onAuthorizationUrl: (url) => browser.request(url).then(() => undefined),
+    });
+    expect(stored.clientId).not.toBe(CLIENTS.cli.id);
+    expect(stored.clientId.length).toBeGreaterThan(0);
+    expect((await auth.authenticate({ authorization: `Bearer ${stored.accessToken}` })).ok).toBe(true);
+  });
+
   it('tells the user to log in again when the refresh token no longer works', async () => {
     const store = new TokenStore(join(dir, 'stale', 'tokens.json'));
     await store.put({
