@@ -121,6 +121,11 @@ describe('mcpgate login against a real provider', () => {
     expect((await auth.authenticate({ authorization: `Bearer ${refreshed}` })).ok).toBe(true);
     expect((await stat(store.path)).mode & 0o777).toBe(0o600);
 
+    // After a 401 from the gateway the bridge forces a refresh even though the token looks valid.
+    const forced = await getAccessToken({ gatewayUrl, store, forceRefresh: true });
+    expect(forced).not.toBe(refreshed);
+    expect((await auth.authenticate({ authorization: `Bearer ${forced}` })).ok).toBe(true);
+
     const out = await logout({ gatewayUrl, store });
     expect(out).toEqual({ removed: true, revoked: true });
     await expect(stat(store.path)).rejects.toThrow(/ENOENT/);

@@ -74,6 +74,8 @@ export interface AccessTokenOptions {
   readonly store: TokenStore;
   /** Refresh when the token has less than this left (default 60 s), so it cannot expire mid-request. */
   readonly minValidityMs?: number;
+  /** Refresh even if the cached token looks valid (the gateway just answered 401 with it). */
+  readonly forceRefresh?: boolean;
   readonly fetch?: FetchLike;
   readonly now?: () => number;
 }
@@ -92,7 +94,8 @@ export async function getAccessToken(options: AccessTokenOptions): Promise<strin
   if (!entry) throw relogin(`not logged in to ${gateway}`);
   // Without expires_in the lifetime is unknown; refresh eagerly if we can, else try the token as is.
   const validUntil = entry.expiresAt ?? (entry.refreshToken ? 0 : Infinity);
-  if (validUntil - (options.minValidityMs ?? 60_000) > now()) return entry.accessToken;
+  if (!options.forceRefresh && validUntil - (options.minValidityMs ?? 60_000) > now())
+    return entry.accessToken;
   if (!entry.refreshToken) throw relogin(`the login to ${gateway} expired`);
   let fresh: TokenSet;
   try {
@@ -103,8 +106,15 @@ export async function getAccessToken(options: AccessTokenOptions): Promise<strin
       now,
     );
   } catch (err) {
-    if (err instanceof OAuthError && err.oauthError === 'invalid_grant')
+    if (err instanceof OAuthError && err.oauthError === 'invalid_grant') {
+      // Another process (a second `mcpgate connect`) may have refreshed first with a rotating
+      // refresh token, consuming ours: its result is in the store.
+      const latest = await options.store.get(gateway);
+      if (latest && latest.refreshToken !== entry.refreshToken && (latest.expiresAt ?? Infinity) > now()) {
+        return latest.accessToken;
+      }
       throw relogin(`the login to ${gateway} was revoked or expired`);
+    }
     throw err;
   }
   const { expiresAt: _previous, ...rest } = entry;
