@@ -7,3 +7,22 @@ export type { StoreConfig, OpenStoreOptions } from './store/open.js';
 export type { Store, ScriptQueryable } from './store/types.js';
 export { migrate, checkSchema, loadMigrations, MIGRATIONS_DIR } from './migrate.js';
 export type { Migration, MigrateOptions, MigrateReport } from './migrate.js';
+export { GENESIS_HASH, eventHash, eventHeader } from './chain/event.js';
+export type { EventInput, EventRow } from './chain/event.js';
+export {
+  generateSigningKey,
+  loadOrCreateSigningKey,
+  signingKeyFromPem,
+  publicKeyBase64,
+  checkpointMessage,
+  signCheckpoint,
+  verifyCheckpoint,
+} from './chain/keys.js';
+export type { SigningKey, CheckpointClaim } from './chain/keys.js';
+export { AuditRecorder } from './recorder/recorder.js';
+export type { RecorderOptions, NotificationRecord, AuditReader, CheckpointRow } from './recorder/recorder.js';
+export { EVENT_TYPES, OUTCOME_UNKNOWN_REASON } from './recorder/records.js';
+export { DEFAULT_PAYLOAD_CAP_BYTES, capPayload } from './recorder/payload.js';
+export type { TruncatedPayload } from './recorder/payload.js';
+export { createAuditSteps, AUDIT_UNAVAILABLE_MESSAGE } from './steps.js';
+export type { AuditStepOptions } from './steps.js';

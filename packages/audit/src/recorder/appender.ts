@@ -1,0 +1,113 @@
+import type { SqlClient } from '@mcpgate/core';
+import { GatewayError } from '@mcpgate/core';
+import { buildRow, GENESIS_HASH, type EventInput, type EventRow } from '../chain/event.js';
+
+export interface Head {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+interface Pending {
+  readonly input: EventInput;
+  readonly resolve: (row: EventRow) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const INSERT = `INSERT INTO events (chain_id, seq, ts, type, session_id, correlation_id, subject, groups, method,
+  upstream, target, decision, outcome, body, prev_hash, hash)
+SELECT chain_id, seq, ts, type, session_id, correlation_id, subject, groups, method,
+  upstream, target, decision, outcome, body, prev_hash, hash
+FROM json_to_recordset($1::json) AS x(chain_id text, seq bigint, ts timestamptz, type text, session_id text,
+  correlation_id text, subject text, groups text, method text, upstream text, target text, decision text,
+  outcome text, body text, prev_hash text, hash text)`;
+
+/**
+ * Group commit for one chain. Appends queue up while a batch is being written; the next batch
+ * takes everything queued (up to maxBatch) and commits it as one INSERT, so N concurrent calls
+ * cost about one commit. One batch in flight at a time keeps the chain gap-free: a batch that
+ * fails is rejected as a whole and the head is re-read from the database before the next one
+ * (a commit whose acknowledgement was lost may in fact have landed).
+ */
+export class ChainAppender {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private head: Head | undefined;
+
+  constructor(
+    private readonly sql: SqlClient,
+    readonly chainId: string,
+    private readonly maxBatch: number,
+  ) {}
+
+  /** Last committed head, if known. */
+  committedHead(): Head | undefined {
+    return this.head;
+  }
+
+  append(input: EventInput): Promise<EventRow> {
+    return new Promise<EventRow>((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.flushing ??= this.loop();
+    });
+  }
+
+  /** Resolves once everything queued so far has been written (or failed). */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  pending(): number {
+    return this.queue.length;
+  }
+
+  private async loop(): Promise<void> {
+    // Yield once so appends issued in the same tick join the first batch.
+    await Promise.resolve();
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      try {
+        const rows = await this.write(batch.map((p) => p.input));
+        batch.forEach((p, i) => p.resolve(rows[i]!));
+      } catch (err) {
+        this.head = undefined;
+        const e =
+          err instanceof GatewayError
+            ? err
+            : new GatewayError(
+                'audit_unavailable',
+                `audit store unavailable: ${err instanceof Error ? err.message : String(err)}`,
+                { cause: err },
+              );
+        for (const p of batch) p.reject(e);
+      }
+    }
+    // Cleared in the same synchronous step that saw the queue empty, so no append can slip
+    // between "loop finished" and "next append starts a new loop".
+    this.flushing = undefined;
+  }
+
+  private async loadHead(): Promise<Head> {
+    const r = await this.sql.query<{ seq: number; hash: string }>(
+      'SELECT seq, hash FROM events WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1',
+      [this.chainId],
+    );
+    const row = r.rows[0];
+    return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  private async write(inputs: EventInput[]): Promise<EventRow[]> {
+    const head = this.head ?? (await this.loadHead());
+    const now = new Date();
+    const rows: EventRow[] = [];
+    let prev = head.hash;
+    let seq = head.seq;
+    for (const input of inputs) {
+      const row = buildRow(this.chainId, ++seq, prev, input, now);
+      rows.push(row);
+      prev = row.hash;
+    }
+    await this.sql.query(INSERT, [JSON.stringify(rows)]);
+    this.head = { seq, hash: prev };
+    return rows;
+  }
+}

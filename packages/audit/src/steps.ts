@@ -1,0 +1,67 @@
+import type { CallContext, Interceptor, Outcome } from '@mcpgate/core';
+import { CONTINUE, GatewayError, reject } from '@mcpgate/core';
+import type { AuditRecorder } from './recorder/recorder.js';
+
+export interface AuditStepOptions {
+  /**
+   * `closed` (default): a call whose request record cannot be committed is refused.
+   * `open`: it is forwarded anyway and the failure is logged — an operator's explicit, per-upstream
+   * choice, recorded on the call's response record (`extra.auditFailOpen`).
+   */
+  readonly failMode?: (upstream: string | undefined) => 'closed' | 'open';
+}
+
+export const AUDIT_UNAVAILABLE_MESSAGE = 'audit store unavailable — call not executed';
+
+/**
+ * The two chain steps: `outer` (name `audit`, first outer step) records every outcome as returned
+ * to the client, and `inner` (name `audit-ahead`, last inner step) commits the request record
+ * before anything is forwarded.
+ */
+export function createAuditSteps(
+  recorder: AuditRecorder,
+  opts: AuditStepOptions = {},
+): { outer: Interceptor; inner: Interceptor } {
+  const inner: Interceptor = {
+    name: 'audit-ahead',
+    failMode: 'closed',
+    async onRequest(ctx: CallContext) {
+      // Lists and other methods the gateway answers itself execute nothing upstream: the outer
+      // step records them compactly after the fact.
+      if (ctx.target.kind === 'gateway') return CONTINUE;
+      try {
+        await recorder.recordRequest(ctx);
+        ctx.notes.recorded = true;
+        return CONTINUE;
+      } catch (err) {
+        if (opts.failMode?.(ctx.target.upstream) === 'open') {
+          ctx.notes.extra.auditFailOpen = err instanceof Error ? err.message : String(err);
+          return CONTINUE;
+        }
+        return reject(new GatewayError('audit_unavailable', AUDIT_UNAVAILABLE_MESSAGE, { cause: err }));
+      }
+    },
+  };
+
+  const outer: Interceptor = {
+    name: 'audit',
+    failMode: 'closed',
+    async onResponse(ctx: CallContext, outcome: Outcome) {
+      if (ctx.notes.recorded) {
+        await recorder.recordResponse(ctx, outcome);
+      } else if (ctx.notes.extra.auditFailOpen !== undefined) {
+        // Forwarded without a write-ahead record by operator choice: record it now, late.
+        await recorder.recordLateRequest(ctx);
+        await recorder.recordResponse(ctx, outcome);
+      } else if (ctx.target.kind === 'gateway' && outcome.kind === 'result') {
+        await recorder.recordGatewayAnswer(ctx, outcome);
+      } else {
+        // Never reached audit-ahead: refused by a step, unknown name, or the store was down.
+        await recorder.recordRefusal(ctx, outcome);
+      }
+      return CONTINUE;
+    },
+  };
+
+  return { outer, inner };
+}
