@@ -9,28 +9,19 @@ function hasAsciiDigit(text: string): boolean {
 }
 
 /**
- * Runs the detectors that can possibly match (cheap literal prefilter per detector), then keeps a
+ * Runs the detectors (skipping digit-based ones on text without digits), then keeps a
  * non-overlapping set of matches: where two overlap, the higher priority wins, then the longer.
  */
 export function scanText(text: string, detectors: readonly Detector[]): Match[] {
   if (text.length === 0) return [];
   let digit: boolean | undefined;
-  let lower: string | undefined;
   const found: Match[] = [];
   for (const d of detectors) {
+    // No other prefilter: each detector starts with its own literal search (indexOf or a regex
+    // with a literal/class head), which is as cheap as a separate `includes` would be.
     if (d.needsDigit) {
       digit ??= hasAsciiDigit(text);
       if (!digit) continue;
-    }
-    if (d.triggers) {
-      let hit = false;
-      if (d.triggersIgnoreCase) {
-        lower ??= text.toLowerCase();
-        for (const t of d.triggers) if (lower.includes(t)) hit = true;
-      } else {
-        for (const t of d.triggers) if (text.includes(t)) hit = true;
-      }
-      if (!hit) continue;
     }
     d.find(text, found);
   }

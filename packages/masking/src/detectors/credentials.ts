@@ -80,9 +80,31 @@ export function isPlaceholderValue(v: string): boolean {
   return stars;
 }
 
-// Key names, case-insensitive; bounded alternation, no unbounded quantifier.
-const SECRET_KEY_RE =
-  /pass(?:word|wd|phrase)|secret(?:[_-]?key)?|(?:access|auth|refresh|api|session|id)?[_-]?token|api[_-]?key|private[_-]?key|credentials?/gi;
+// Key-name heads, case-insensitive; the rest of each name is read by hand (keyNameEnd), which
+// keeps the regex a plain alternation of short literals (fast to scan for).
+const SECRET_KEY_RE = /passw|passp|secret|token|api[_-]?key|private[_-]?key|credential/gi;
+
+/** Allowed completions of each head: `passw` → password/passwd, `secret` → secret_key… */
+const KEY_TAILS: Readonly<Record<string, readonly string[]>> = {
+  passw: ['ord', 'd'],
+  passp: ['hrase'],
+  secret: ['', '_key', '-key', 'key'],
+  token: [''],
+  credential: ['', 's'],
+};
+
+/** End of the key name that starts with head `m`, or -1 when the name goes on (`tokens`, `password_hash`). */
+function keyNameEnd(text: string, start: number, head: string): number {
+  const end = start + head.length;
+  const tails = KEY_TAILS[head.toLowerCase()] ?? [''];
+  let best = -1;
+  for (const t of tails) {
+    if (text.slice(end, end + t.length).toLowerCase() !== t) continue;
+    const e = end + t.length;
+    if (!isWord(at(text, e)) && e > best) best = e;
+  }
+  return best;
+}
 
 /**
  * `password=…`, `secret: …`, `api_key="…"`, `"token": "…"` in free text. The key must not be
@@ -94,14 +116,15 @@ export const secretPairDetector: Detector = {
   kind: 'secret',
   description: 'password/secret/token/api key assignments in text (key=value, key: value, "key": "value")',
   triggers: ['pass', 'secret', 'token', 'key', 'credential'],
-  triggersIgnoreCase: true,
   find(text: string, out: Match[]): void {
-    const re = new RegExp(SECRET_KEY_RE.source, 'gi');
+    const re = SECRET_KEY_RE;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
-      const glued = m[0].startsWith('_') || m[0].startsWith('-') ? false : isAlpha(at(text, m.index - 1));
-      if (glued) continue;
-      const keyEnd = m.index + m[0].length;
+      // `maxtoken` is not a token; `DB_PASSWORD`, `access_token`, `x-api-key` are.
+      if (isAlpha(at(text, m.index - 1))) continue;
+      const keyEnd = keyNameEnd(text, m.index, m[0]);
+      if (keyEnd === -1) continue;
       const j = afterAssignment(text, keyEnd, true);
       if (j === -1) continue;
       const v = readValue(text, j);
@@ -125,9 +148,9 @@ export const bearerTokenDetector: Detector = {
   kind: 'secret',
   description: 'HTTP bearer credential ("Bearer <token>"); the token is masked, the word kept',
   triggers: ['bearer'],
-  triggersIgnoreCase: true,
   find(text: string, out: Match[]): void {
-    const re = new RegExp(BEARER_RE.source, 'gi');
+    const re = BEARER_RE;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
       if (isWord(at(text, m.index - 1))) continue;
@@ -209,9 +232,9 @@ export const awsSecretKeyDetector: Detector = {
   kind: 'secret',
   description: 'AWS secret access key (40 characters after aws_secret_access_key / SecretAccessKey)',
   triggers: ['secret'],
-  triggersIgnoreCase: true,
   find(text: string, out: Match[]): void {
-    const re = new RegExp(AWS_SECRET_KEY_RE.source, 'gi');
+    const re = AWS_SECRET_KEY_RE;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
       let j = afterAssignment(text, m.index + m[0].length);

@@ -2,8 +2,8 @@ import { at, isAlnum, isDigit, isUpper } from './chars.js';
 import { IBAN_LENGTHS, ibanValid } from './checksums.js';
 import { PRIORITY, type Detector, type Match } from './types.js';
 
-/** Country code + check digits, at a word start. The rest is read by hand against the country's length. */
-const IBAN_START_RE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}/g;
+/** A registered country code + check digits. The word start and the rest are checked by hand. */
+const IBAN_START_RE = new RegExp(`(?:${Object.keys(IBAN_LENGTHS).join('|')})\\d\\d`, 'g');
 
 /**
  * Reads exactly `length - 4` more alphanumerics after the check digits, allowing single spaces
@@ -15,11 +15,12 @@ export const ibanDetector: Detector = {
   description: 'IBAN (ISO 13616): registered country length and mod-97 checksum; compact or grouped by four',
   needsDigit: true,
   find(text: string, out: Match[]): void {
-    const re = new RegExp(IBAN_START_RE.source, 'g');
+    const re = IBAN_START_RE;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
       const length = IBAN_LENGTHS[m[0].slice(0, 2)];
-      if (length === undefined) continue;
+      if (length === undefined || isAlnum(at(text, m.index - 1))) continue;
       let compact = m[0];
       let i = m.index + 4;
       while (compact.length < length && i < text.length) {

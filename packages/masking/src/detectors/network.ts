@@ -1,9 +1,20 @@
 import { isIPv6 } from 'node:net';
+import { at, isDigit, isHex, isWord } from './chars.js';
 import { PRIORITY, type Detector, type Match } from './types.js';
 
-const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-/** Dotted quad with no leading zeros, not inside a longer dotted/word run (so 1.2.3.4.5 is not an IP). */
-const IPV4_RE = new RegExp(`(?<![\\w.])(?:${OCTET}\\.){3}${OCTET}(?![\\w]|\\.\\d)`, 'g');
+/**
+ * Four dotted groups of 1–3 digits; octet ranges, leading zeros and boundaries are checked by
+ * hand (a lookbehind and octet alternations in the regex made it the slowest detector).
+ */
+const IPV4_RE = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
+
+function validOctets(s: string): boolean {
+  for (const part of s.split('.')) {
+    if (part.length > 1 && part[0] === '0') return false;
+    if (Number(part) > 255) return false;
+  }
+  return true;
+}
 
 export const ipv4Detector: Detector = {
   id: 'ipv4',
@@ -12,20 +23,27 @@ export const ipv4Detector: Detector = {
   needsDigit: true,
   triggers: ['.'],
   find(text: string, out: Match[]): void {
-    const re = new RegExp(IPV4_RE.source, 'g');
+    const re = IPV4_RE;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null)
-      out.push({ detector: 'ipv4', start: m.index, end: m.index + m[0].length, priority: PRIORITY.network });
+    while ((m = re.exec(text)) !== null) {
+      const s = m.index;
+      const e = s + m[0].length;
+      const before = at(text, s - 1);
+      const after = at(text, e);
+      // Not inside a longer dotted or word run: 1.2.3.4.5 and v1.2.3.4 are versions, not IPs.
+      if (isWord(before) || before === 46) continue;
+      if (isWord(after) || (after === 46 && isDigit(at(text, e + 1)))) continue;
+      if (validOctets(m[0])) out.push({ detector: 'ipv4', start: s, end: e, priority: PRIORITY.network });
+    }
   },
 };
 
-/**
- * Candidate: hex groups separated by colons (each iteration starts with the colon, so a run parses
- * one way only), optionally ending in an embedded dotted quad. node:net decides validity.
- */
-const IPV6_RE =
-  /(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?(?![\w:.])/g;
+function isV6Char(c: number): boolean {
+  return isHex(c) || c === 58 || c === 46;
+}
 
+const MAX_V6 = 45;
 /**
  * Conservative on purpose: clock times (10:30:00), MAC addresses and C++ scopes are not IPv6.
  * A compressed form (`::`) needs two explicit groups and one of at least three characters, so
@@ -43,23 +61,43 @@ export const ipv6Detector: Detector = {
   kind: 'network',
   description: 'IPv6 address (full or compressed, optional embedded IPv4)',
   triggers: [':'],
+  /**
+   * Anchored on each ":" (found with indexOf): the candidate is the maximal run of hex digits,
+   * colons and dots around it, at most 45 characters each way; scanning resumes after the run,
+   * so every character is read a bounded number of times. node:net decides validity.
+   */
   find(text: string, out: Match[]): void {
-    const re = new RegExp(IPV6_RE.source, 'g');
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null) {
-      if (m[0].length === 0) {
-        re.lastIndex++;
-        continue;
-      }
-      if (plausibleIpv6(m[0]))
-        out.push({
-          detector: 'ipv6',
-          start: m.index,
-          end: m.index + m[0].length,
-          priority: PRIORITY.network,
-        });
+    let from = 0;
+    let p = text.indexOf(':');
+    while (p !== -1) {
+      let s = p;
+      const minS = Math.max(from, p - MAX_V6);
+      while (s > minS && isV6Char(text.charCodeAt(s - 1))) s--;
+      let e = p + 1;
+      const maxE = Math.min(text.length, p + MAX_V6);
+      while (e < maxE && isV6Char(text.charCodeAt(e))) e++;
+      from = e;
+      while (e > s && text.charCodeAt(e - 1) === 46) e--; // sentence-ending dots
+      while (s < e && text.charCodeAt(s) === 46) s++;
+      if (
+        e - s >= 6 &&
+        !isWord(at(text, s - 1)) &&
+        at(text, s - 1) !== 58 &&
+        !isWord(at(text, e)) &&
+        at(text, e) !== 58 &&
+        countColons(text, s, e) >= 2 &&
+        plausibleIpv6(text.slice(s, e))
+      )
+        out.push({ detector: 'ipv6', start: s, end: e, priority: PRIORITY.network });
+      p = text.indexOf(':', Math.max(from, p + 1));
     }
   },
 };
 
-export const NETWORK_REGEXES: readonly RegExp[] = [IPV4_RE, IPV6_RE];
+function countColons(text: string, s: number, e: number): number {
+  let n = 0;
+  for (let i = s; i < e; i++) if (text.charCodeAt(i) === 58) n++;
+  return n;
+}
+
+export const NETWORK_REGEXES: readonly RegExp[] = [IPV4_RE];

@@ -5,8 +5,12 @@ import { PRIORITY, type Detector, type Match } from './types.js';
 // Every regex here uses only bounded quantifiers, so each start position costs bounded work and a
 // scan is linear in the input (test/linear-time.test.ts runs them on 1 MB of near-misses).
 
-/** 13–19 digits with optional single space/dash separators; validated by Luhn + IIN/length below. */
-const CARD_RE = /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w])/g;
+/**
+ * 13–19 digits with optional single space/dash separators, starting with at least four digits
+ * (every issuer's printed grouping does); validated by Luhn + IIN/length below. The left boundary
+ * is checked by hand: a lookbehind at the head of the regex would run at every position.
+ */
+const CARD_RE = /\d{4}(?:[ -]?\d){9,15}(?!\w)/g;
 
 interface Brand {
   readonly test: (d: string) => boolean;
@@ -57,6 +61,11 @@ function findCardIn(text: string, start: number, end: number): { start: number; 
     i = j + 1;
   }
   for (let a = 0; a < groups.length; a++) {
+    // The first group must not continue a word, a decimal, a signed number or a dashed id.
+    if (a === 0) {
+      const before = at(text, start - 1);
+      if (isWord(before) || before === 46 || before === 43 || before === 45) continue;
+    }
     let best: { start: number; end: number } | undefined;
     let digits = '';
     for (let b = a; b < groups.length; b++) {
@@ -75,7 +84,8 @@ export const cardDetector: Detector = {
   description: 'payment card number (Luhn-valid, known issuer prefix and length; spaces/dashes allowed)',
   needsDigit: true,
   find(text: string, out: Match[]): void {
-    const re = new RegExp(CARD_RE.source, 'g');
+    const re = CARD_RE;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
       const found = findCardIn(text, m.index, m.index + m[0].length);
@@ -104,7 +114,8 @@ export const ssnDetector: Detector = {
   description: 'US social security number, AAA-GG-SSSS with valid ranges',
   needsDigit: true,
   find(text: string, out: Match[]): void {
-    const re = new RegExp(SSN_RE.source, 'g');
+    const re = SSN_RE;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
       if (validSsn(m[1]!, m[2]!, m[3]!))
@@ -113,9 +124,40 @@ export const ssnDetector: Detector = {
   },
 };
 
-/** North American national forms: (415) 555-0132, 415-555-0132, 415.555.0132, 1-415-555-0132. */
-const NANP_RE =
-  /(?<![\w+.(-])(?:1[ .-])?(?:\(([2-9]\d{2})\) ?|([2-9]\d{2})([ .-]))([2-9]\d{2})([ .-])(\d{4})(?![\w]|[.-]\d)/g;
+/**
+ * North American national forms: (415) 555-0132, 415-555-0132, 415.555.0132, 415 555 0132,
+ * 1-415-555-0132. The regex finds exchange + line ("555-0132"); the area code before it is read
+ * by hand, which keeps lookbehinds off the regex head.
+ */
+const NANP_TAIL_RE = /[2-9]\d\d[ .-]\d{4}(?!\w|[.-]\d)/g;
+
+function isSep(c: number): boolean {
+  return c === 32 || c === 46 || c === 45;
+}
+
+function isAreaCode(text: string, i: number): boolean {
+  const c = at(text, i);
+  return c >= 50 && c <= 57 && isDigit(at(text, i + 1)) && isDigit(at(text, i + 2));
+}
+
+/** Start of the area code (and optional "1-" prefix) ending before `q`, or -1. */
+function nanpStart(text: string, q: number): number {
+  const sep = text.charCodeAt(q + 3);
+  let s: number;
+  if (at(text, q - 1) === 41 /* ) */ || (at(text, q - 1) === 32 && at(text, q - 2) === 41)) {
+    const close = at(text, q - 1) === 41 ? q - 1 : q - 2;
+    if (at(text, close - 4) !== 40 /* ( */ || !isAreaCode(text, close - 3)) return -1;
+    s = close - 4;
+  } else {
+    // Same separator on both sides: 415-555.0132 is more often an id than a phone number.
+    if (at(text, q - 1) !== sep || !isAreaCode(text, q - 4)) return -1;
+    s = q - 4;
+  }
+  if (at(text, s - 2) === 49 /* 1 */ && isSep(at(text, s - 1)) && !isWord(at(text, s - 3))) s -= 2;
+  const before = at(text, s - 1);
+  if (isWord(before) || before === 43 || before === 46 || before === 40 || before === 45) return -1;
+  return s;
+}
 
 /**
  * E.164 by hand, because a regex for "digits in groups" is ambiguous (many ways to split a run)
@@ -179,15 +221,16 @@ export const phoneDetector: Detector = {
   needsDigit: true,
   find(text: string, out: Match[]): void {
     findE164(text, out);
+    const re = NANP_TAIL_RE;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
-    const nanp = new RegExp(NANP_RE.source, 'g');
-    while ((m = nanp.exec(text)) !== null) {
-      // Mixed separators (415-555.0132) are more often ids than phone numbers.
-      if (m[3] !== undefined && m[3] !== m[5]) continue;
-      out.push({ detector: 'phone', start: m.index, end: m.index + m[0].length, priority: PRIORITY.pii });
+    while ((m = re.exec(text)) !== null) {
+      const s = nanpStart(text, m.index);
+      if (s !== -1)
+        out.push({ detector: 'phone', start: s, end: m.index + m[0].length, priority: PRIORITY.pii });
     }
   },
 };
 
 /** Exposed for the linear-time tests. */
-export const NUMBER_REGEXES: readonly RegExp[] = [CARD_RE, SSN_RE, NANP_RE];
+export const NUMBER_REGEXES: readonly RegExp[] = [CARD_RE, SSN_RE, NANP_TAIL_RE];

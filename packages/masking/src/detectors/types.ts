@@ -18,12 +18,9 @@ export interface Detector {
   readonly id: string;
   readonly kind: DetectorKind;
   readonly description: string;
-  /**
-   * Cheap prefilter: if none of these substrings (or, for `digits`, no ASCII digit) occurs, `find`
-   * is skipped. Case-sensitive unless `triggersIgnoreCase`.
-   */
+  /** Literal strings the detector anchors on (documentation; `find` searches them itself). */
   readonly triggers?: readonly string[];
-  readonly triggersIgnoreCase?: boolean;
+  /** Skip this detector on text without an ASCII digit. */
   readonly needsDigit?: boolean;
   find(text: string, out: Match[]): void;
 }
