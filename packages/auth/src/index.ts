@@ -21,6 +21,7 @@ export type {
 export { extractCredential } from './credentials.js';
 export type { Credential, HeaderSource } from './credentials.js';
 export { claimAt, identityFromClaims, stringList } from './claims.js';
+export { identityKey } from './identity-key.js';
 export type { FetchLike } from './http.js';
 
 // RFC 9728 metadata and RFC 6750 challenges

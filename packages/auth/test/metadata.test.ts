@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bearerChallenge, parseBearerChallenge } from '../src/challenge.js';
 import { claimAt, identityFromClaims, stringList } from '../src/claims.js';
+import { identityKey } from '../src/identity-key.js';
 import { withAuthDefaults } from '../src/config.js';
 import { metadataUrls } from '../src/discovery.js';
 import { assertLocalModeAllowed, isLoopbackHost, localIdentity } from '../src/local.js';
@@ -136,5 +137,21 @@ describe('local mode', () => {
       groups: [],
       authMethod: 'local',
     });
+  });
+});
+
+describe('identityKey', () => {
+  it('is the same for two tokens of one principal and differs across principals', () => {
+    const alice = {
+      subject: 'alice',
+      groups: [],
+      authMethod: 'oidc' as const,
+      issuer: 'https://idp',
+      tokenId: 'a',
+    };
+    expect(identityKey({ ...alice, tokenId: 'b', authMethod: 'introspection' })).toBe(identityKey(alice));
+    expect(identityKey({ ...alice, subject: 'bob' })).not.toBe(identityKey(alice));
+    expect(identityKey({ ...alice, issuer: 'https://other-idp' })).not.toBe(identityKey(alice));
+    expect(identityKey({ subject: 'alice', groups: [], authMethod: 'local' })).not.toBe(identityKey(alice));
   });
 });
