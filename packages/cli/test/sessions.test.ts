@@ -44,7 +44,12 @@ afterEach(async () => {
 
 async function startGateway(sharing: 'shared' | 'per-session', marker: string): Promise<Gateway> {
   const pool = createUpstreamPool({ specs: [spec(sharing, marker)], logger: silentLogger });
-  const gateway = new Gateway({ pool, steps: { outer: [createLogStep(silentLogger)], inner: [] }, naming: DEFAULT_NAMING, logger: silentLogger });
+  const gateway = new Gateway({
+    pool,
+    steps: { outer: [createLogStep(silentLogger)], inner: [] },
+    naming: DEFAULT_NAMING,
+    logger: silentLogger,
+  });
   await gateway.start();
   cleanups.push(() => gateway.close());
   return gateway;
@@ -53,14 +58,24 @@ async function startGateway(sharing: 'shared' | 'per-session', marker: string): 
 async function openSession(gateway: Gateway, name: string): Promise<Session> {
   const toGateway = new PassThrough();
   const toClient = new PassThrough();
-  const face = serveGatewayStdio({ gateway, logger: silentLogger, name: 'mcpgate', version: 'test', maxMessageBytes: 1 << 20, stdin: toGateway, stdout: toClient });
+  const face = serveGatewayStdio({
+    gateway,
+    logger: silentLogger,
+    name: 'mcpgate',
+    version: 'test',
+    maxMessageBytes: 1 << 20,
+    stdin: toGateway,
+    stdout: toClient,
+  });
   const client = new Client({ name, version: '1' }, { capabilities: { elicitation: {} } });
   const elicitations: string[] = [];
   client.setRequestHandler('elicitation/create', (req) => {
     elicitations.push(String((req.params as { message: string }).message));
     return { action: 'accept', content: { name } } as never;
   });
-  await client.connect(new StdioFaceTransport({ stdin: toClient, stdout: toGateway, maxMessageBytes: 1 << 20 }));
+  await client.connect(
+    new StdioFaceTransport({ stdin: toClient, stdout: toGateway, maxMessageBytes: 1 << 20 }),
+  );
   cleanups.push(async () => {
     await client.close();
     toGateway.end();
@@ -71,7 +86,11 @@ async function openSession(gateway: Gateway, name: string): Promise<Session> {
 
 function childCount(marker: string): number {
   try {
-    return execFileSync('pgrep', ['-f', `marker=${marker}`]).toString().trim().split('\n').filter(Boolean).length;
+    return execFileSync('pgrep', ['-f', `marker=${marker}`])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean).length;
   } catch {
     return 0; // pgrep exits 1 when nothing matches
   }
@@ -111,8 +130,14 @@ describe('two sessions on one gateway', () => {
     const [ra, rb, sa, sb] = await Promise.all([
       a.client.callTool({ name: 'mut__ask', arguments: { message: 'for alice' } }),
       b.client.callTool({ name: 'mut__ask', arguments: { message: 'for bob' } }),
-      a.client.callTool({ name: 'mut__slow', arguments: { steps: 3, stepMs: 30 } }, { onprogress: (p) => void progressA.push(p.progress) }),
-      b.client.callTool({ name: 'mut__slow', arguments: { steps: 5, stepMs: 30 } }, { onprogress: (p) => void progressB.push(p.progress) }),
+      a.client.callTool(
+        { name: 'mut__slow', arguments: { steps: 3, stepMs: 30 } },
+        { onprogress: (p) => void progressA.push(p.progress) },
+      ),
+      b.client.callTool(
+        { name: 'mut__slow', arguments: { steps: 5, stepMs: 30 } },
+        { onprogress: (p) => void progressB.push(p.progress) },
+      ),
     ]);
     expect(textOf(ra)).toContain('alice');
     expect(textOf(rb)).toContain('bob');
@@ -133,7 +158,11 @@ describe('two sessions on one gateway', () => {
     expect(childCount(marker)).toBe(base + 1);
     await a.client.close();
     await a.face.close();
-    await waitFor(() => (childCount(marker) === base ? true : undefined), 10_000, 'the per-session child to exit');
+    await waitFor(
+      () => (childCount(marker) === base ? true : undefined),
+      10_000,
+      'the per-session child to exit',
+    );
     expect(gw.sessionCount()).toBe(0);
   });
 });

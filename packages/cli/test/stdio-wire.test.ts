@@ -47,7 +47,10 @@ describe('stdio wire handling', () => {
     gw.send(JSON.stringify({ jsonrpc: '2.0', id: 10 }));
     expect(await gw.next()).toMatchObject({ id: 10, error: { code: -32600 } });
     gw.send(JSON.stringify([{ jsonrpc: '2.0', id: 11, method: 'ping' }]));
-    expect(await gw.next()).toMatchObject({ id: null, error: { code: -32600, message: expect.stringMatching(/batch/) } });
+    expect(await gw.next()).toMatchObject({
+      id: null,
+      error: { code: -32600, message: expect.stringMatching(/batch/) },
+    });
     gw.send(JSON.stringify({ jsonrpc: '2.0', id: 12, method: 'tools/list', params: [1] }));
     expect(await gw.next()).toMatchObject({ id: 12, error: { code: -32600 } });
   });
@@ -58,16 +61,31 @@ describe('stdio wire handling', () => {
   });
 
   it('refuses a message over the size limit without buffering it, then keeps serving', async () => {
-    const huge = JSON.stringify({ jsonrpc: '2.0', id: 14, method: 'tools/call', params: { name: 'probe__seen_id', arguments: { blob: 'x'.repeat(100_000) } } });
+    const huge = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 14,
+      method: 'tools/call',
+      params: { name: 'probe__seen_id', arguments: { blob: 'x'.repeat(100_000) } },
+    });
     gw.send(huge);
-    expect(await gw.next()).toMatchObject({ id: null, error: { code: -32600, message: expect.stringMatching(/4096-byte limit/) } });
+    expect(await gw.next()).toMatchObject({
+      id: null,
+      error: { code: -32600, message: expect.stringMatching(/4096-byte limit/) },
+    });
     gw.send(JSON.stringify({ jsonrpc: '2.0', id: 15, method: 'tools/list' }));
     expect(await gw.next()).toMatchObject({ id: 15 });
   });
 
   it('never passes the downstream JSON-RPC id upstream', async () => {
     const downstreamId = 'downstream-chosen-id-42';
-    gw.send(JSON.stringify({ jsonrpc: '2.0', id: downstreamId, method: 'tools/call', params: { name: 'probe__seen_id', arguments: {} } }));
+    gw.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: downstreamId,
+        method: 'tools/call',
+        params: { name: 'probe__seen_id', arguments: {} },
+      }),
+    );
     const res = (await gw.next()) as { id: unknown; result: { content: Array<{ text: string }> } };
     expect(res.id).toBe(downstreamId);
     const seen = JSON.parse(res.result.content[0]!.text) as { id: unknown; params: { name: string } };
@@ -76,8 +94,17 @@ describe('stdio wire handling', () => {
   });
 
   it('an unknown tool gets a clear error naming it', async () => {
-    gw.send(JSON.stringify({ jsonrpc: '2.0', id: 16, method: 'tools/call', params: { name: 'probe__nope', arguments: {} } }));
-    const res = (await gw.next()) as { error: { code: number; message: string; data: { mcpgate: { code: string } } } };
+    gw.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 16,
+        method: 'tools/call',
+        params: { name: 'probe__nope', arguments: {} },
+      }),
+    );
+    const res = (await gw.next()) as {
+      error: { code: number; message: string; data: { mcpgate: { code: string } } };
+    };
     expect(res.error.code).toBe(-32602);
     expect(res.error.message).toMatch(/unknown tool "probe__nope"/);
     expect(res.error.data.mcpgate.code).toBe('unknown_tool');
