@@ -81,6 +81,17 @@ describe('mcpgate validate (built CLI, child process)', () => {
     ]);
   });
 
+  it("runs the concern packages' section checks too (masking), reported with path and line", () => {
+    writeFileSync(
+      join(dir, 'checks.yaml'),
+      yaml('upstreams:', '  a: { command: npx }', 'masking:', '  seal:', '    enabled: true'),
+    );
+    const r = mcpgate(['validate', '--config', 'checks.yaml'], { cwd: dir });
+    expect(r.code).toBe(1);
+    // `seal.publicKey` is absent from the file: the issue points at its parent `seal` (line 4).
+    expect(r.stderr).toMatch(/^checks\.yaml:4:3 masking\.seal\.publicKey: .+\n$/);
+  });
+
   it('--json prints the same issues as JSON on stdout, same exit codes', () => {
     const bad = mcpgate(['validate', '--json', '--config', 'broken.yaml'], { cwd: dir });
     expect(bad.code).toBe(1);

@@ -1,6 +1,21 @@
 import { relative, isAbsolute } from 'node:path';
-import { findConfigPath, formatIssue, loadConfig, type ConfigIssue } from '@mcpgate/config';
+import {
+  findConfigPath,
+  formatIssue,
+  loadConfig,
+  type ConfigIssue,
+  type SectionChecks,
+} from '@mcpgate/config';
+import { maskingConfigIssues } from '@mcpgate/masking';
 import { bool, str, type Command } from '../command.js';
+
+/**
+ * Load-time checks the concern packages contribute (what JSON Schema cannot express). The gateway's
+ * own config loading must pass the same set, so `validate` accepts exactly what the gateway does.
+ */
+export const CONFIG_CHECKS: SectionChecks = {
+  masking: (section) => maskingConfigIssues(section),
+};
 
 /** The path as the operator will recognize it: relative to where they ran the command when inside it. */
 function displayPath(cwd: string, path: string): string {
@@ -58,7 +73,7 @@ export const validateCommand: Command = {
       return 1;
     }
     const file = displayPath(cwd, found.path);
-    const result = await loadConfig({ path: found.path, env, cwd });
+    const result = await loadConfig({ path: found.path, env, cwd, checks: CONFIG_CHECKS });
     if (!result.ok) {
       emit(false, file, result.errors, []);
       return 1;
