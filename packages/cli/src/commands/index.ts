@@ -1,9 +1,11 @@
 import type { Command } from '../command.js';
+import { auditUnsealCommand } from './audit-unseal.js';
 import { keysCreateCommand } from './keys-create.js';
 import { keysListCommand } from './keys-list.js';
 import { keysRevokeCommand } from './keys-revoke.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
+import { sealKeygenCommand } from './seal-keygen.js';
 import { stdioCommand } from './stdio.js';
 import { validateCommand } from './validate.js';
 
@@ -19,4 +21,6 @@ export const COMMANDS: readonly Command[] = [
   keysRevokeCommand,
   loginCommand,
   logoutCommand,
+  sealKeygenCommand,
+  auditUnsealCommand,
 ];

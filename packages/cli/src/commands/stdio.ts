@@ -41,6 +41,7 @@ export const stdioCommand: Command = {
       name: 'mcpgate',
       version: VERSION,
       maxMessageBytes: loaded.config.limits.maxMessageBytes,
+      hooks: runtime.hooks,
     });
     logger.info({ config: loaded.path, upstreams: runtime.gateway.pool.names() }, 'mcpgate stdio ready');
     const signal = await Promise.race([face.closed.then(() => 'stdin closed'), onShutdownSignal()]);

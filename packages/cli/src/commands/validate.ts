@@ -1,21 +1,7 @@
 import { relative, isAbsolute } from 'node:path';
-import {
-  findConfigPath,
-  formatIssue,
-  loadConfig,
-  type ConfigIssue,
-  type SectionChecks,
-} from '@mcpgate/config';
-import { maskingConfigIssues } from '@mcpgate/masking';
+import { findConfigPath, formatIssue, loadConfig, type ConfigIssue } from '@mcpgate/config';
 import { bool, str, type Command } from '../command.js';
-
-/**
- * Load-time checks the concern packages contribute (what JSON Schema cannot express). The gateway's
- * own config loading must pass the same set, so `validate` accepts exactly what the gateway does.
- */
-export const CONFIG_CHECKS: SectionChecks = {
-  masking: (section) => maskingConfigIssues(section),
-};
+import { CONFIG_CHECKS } from '../runtime/config-checks.js';
 
 /** The path as the operator will recognize it: relative to where they ran the command when inside it. */
 function displayPath(cwd: string, path: string): string {

@@ -1,11 +1,16 @@
 import { createLogStep, Gateway, type Interceptor, type Logger } from '@mcpgate/core';
 import type { GatewayConfig } from '@mcpgate/config';
+import type { SessionHooks } from '@mcpgate/faces';
 import { createUpstreamPool } from '@mcpgate/upstream';
 import { VERSION } from '../version.js';
 
 export interface Runtime {
   readonly gateway: Gateway;
   readonly config: GatewayConfig;
+  readonly logger: Logger;
+  /** Every face calls these when a downstream session opens/closes (the audit records sessions). */
+  readonly hooks: SessionHooks;
+  /** Flushes the audit, closes sessions, upstreams and the store, in that order. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -33,9 +38,12 @@ export async function composeRuntime(config: GatewayConfig, logger: Logger): Pro
         'upstream failed to start; its tools are absent',
       );
   }
+  let closing: Promise<void> | undefined;
   return {
     gateway,
     config,
-    close: () => gateway.close(),
+    logger,
+    hooks: {},
+    close: () => (closing ??= gateway.close()),
   };
 }

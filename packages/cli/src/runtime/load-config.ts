@@ -1,5 +1,6 @@
 import { findConfigPath, formatIssue, loadConfig, type GatewayConfig } from '@mcpgate/config';
 import { str, type CommandContext } from '../command.js';
+import { CONFIG_CHECKS } from './config-checks.js';
 
 /** Finds and loads the config the way every command does; prints every issue and returns undefined on failure. */
 export async function loadConfigForCommand(
@@ -10,7 +11,7 @@ export async function loadConfigForCommand(
     ctx.stderr.write(`mcpgate: ${found.message}\n`);
     return undefined;
   }
-  const result = await loadConfig({ path: found.path, env: ctx.env, cwd: ctx.cwd });
+  const result = await loadConfig({ path: found.path, env: ctx.env, cwd: ctx.cwd, checks: CONFIG_CHECKS });
   if (!result.ok) {
     ctx.stderr.write(`mcpgate: ${found.path} has ${result.errors.length} error(s):\n`);
     for (const issue of result.errors) ctx.stderr.write(`${formatIssue(found.path, issue)}\n`);

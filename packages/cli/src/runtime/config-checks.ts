@@ -1,0 +1,10 @@
+import type { SectionChecks } from '@mcpgate/config';
+import { maskingConfigIssues } from '@mcpgate/masking';
+
+/**
+ * Load-time checks the concern packages contribute (what JSON Schema cannot express). The gateway's
+ * own config loading must pass the same set, so `validate` accepts exactly what the gateway does.
+ */
+export const CONFIG_CHECKS: SectionChecks = {
+  masking: (section) => maskingConfigIssues(section),
+};

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Core data-path benchmark: tools/call latency (p50/p99) and throughput, direct stdio to
+// server-everything versus the same upstream through `mcpgate stdio`, measured in one run.
+// Prints numbers; asserts nothing (a benchmark, not a test).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { everythingBin } from '@mcpgate/testkit';
+import { percentile, printTable, REPO } from './bench-util.mjs';
+
+const SEQ = Number(process.env.BENCH_SEQ ?? 3000);
+const PAR_TOTAL = Number(process.env.BENCH_PAR ?? 6000);
+const IN_FLIGHT = 16;
+
+async function connect(command, args, env = {}) {
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(
+    new StdioClientTransport({
+      command,
+      args,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stderr: 'ignore',
+    }),
+  );
+  return client;
+}
+
+const call = (client, i) =>
+  client.request({ method: 'tools/call', params: { name: client.__tool, arguments: { message: `m${i}` } } });
+
+async function measure(client) {
+  for (let i = 0; i < 300; i++) await call(client, i); // warm-up: JIT, caches
+  const lat = [];
+  for (let i = 0; i < SEQ; i++) {
+    const t0 = process.hrtime.bigint();
+    await call(client, i);
+    lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < PAR_TOTAL) await call(client, next++);
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99), rps: PAR_TOTAL / seconds };
+}
+
+export async function benchCore() {
+  const direct = await connect(process.execPath, [everythingBin(), 'stdio']);
+  direct.__tool = 'echo';
+  const d = await measure(direct);
+  await direct.close();
+
+  const dir = mkdtempSync(join(tmpdir(), 'mcpgate-bench-'));
+  const config = join(dir, 'mcpgate.yaml');
+  writeFileSync(
+    config,
+    `upstreams:\n  everything:\n    alias: ev\n    command: ${JSON.stringify(process.execPath)}\n    args: [${JSON.stringify(everythingBin())}, "stdio"]\n    era: legacy\nlogging: { level: warn }\nstore: { dir: ${JSON.stringify(join(dir, 'data'))} }\n`,
+  );
+  const gw = await connect(process.execPath, [
+    join(REPO, 'packages/cli/bin/mcpgate.js'),
+    'stdio',
+    '--config',
+    config,
+  ]);
+  gw.__tool = 'ev__echo';
+  const g = await measure(gw);
+  await gw.close();
+
+  printTable('core: tools/call echo over stdio (server-everything)', [
+    ['path', 'p50 ms', 'p99 ms', `calls/s (${IN_FLIGHT} in flight)`],
+    ['direct', d.p50.toFixed(3), d.p99.toFixed(3), d.rps.toFixed(0)],
+    ['via mcpgate', g.p50.toFixed(3), g.p99.toFixed(3), g.rps.toFixed(0)],
+    ['ratio gw/direct', (g.p50 / d.p50).toFixed(2), (g.p99 / d.p99).toFixed(2), (g.rps / d.rps).toFixed(2)],
+  ]);
+  console.log(
+    `added p50: ${(g.p50 - d.p50).toFixed(3)} ms (target for the core path without audit: <= 0.3 ms)`,
+  );
+  return { direct: d, gateway: g };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchCore();
