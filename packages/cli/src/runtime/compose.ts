@@ -2,6 +2,8 @@ import { createLogStep, Gateway, type Interceptor, type Logger } from '@mcpgate/
 import type { GatewayConfig } from '@mcpgate/config';
 import type { SessionHooks } from '@mcpgate/faces';
 import { createUpstreamPool } from '@mcpgate/upstream';
+import { createAuditSteps, type Store } from '@mcpgate/audit';
+import { openAudit } from './audit.js';
 import { VERSION } from '../version.js';
 
 export interface Runtime {
@@ -10,6 +12,8 @@ export interface Runtime {
   readonly logger: Logger;
   /** Every face calls these when a downstream session opens/closes (the audit records sessions). */
   readonly hooks: SessionHooks;
+  /** The audit store (Postgres or embedded PGlite); other concerns keep their state in it too. */
+  readonly store: Store;
   /** Flushes the audit, closes sessions, upstreams and the store, in that order. Idempotent. */
   close(): Promise<void>;
 }
@@ -22,15 +26,23 @@ export interface Runtime {
  *          request record is written only for calls that will really be forwarded, and right before)
  */
 export async function composeRuntime(config: GatewayConfig, logger: Logger): Promise<Runtime> {
+  const audit = await openAudit(config, logger, VERSION);
+  const auditSteps = createAuditSteps(audit.recorder);
   const pool = createUpstreamPool({
     specs: config.upstreams,
     logger: logger.child({ component: 'upstream' }),
     clientInfo: { name: 'mcpgate', version: VERSION },
   });
-  const outer: Interceptor[] = [createLogStep(logger.child({ component: 'chain' }))];
-  const inner: Interceptor[] = [];
+  const outer: Interceptor[] = [createLogStep(logger.child({ component: 'chain' })), auditSteps.outer];
+  const inner: Interceptor[] = [auditSteps.inner];
   const gateway = new Gateway({ pool, steps: { outer, inner }, naming: config.naming, logger });
-  await gateway.start();
+  try {
+    await gateway.start();
+  } catch (err) {
+    await gateway.close().catch(() => undefined);
+    await audit.close();
+    throw err;
+  }
   for (const s of pool.status()) {
     if (s.state === 'failed')
       logger.error(
@@ -43,7 +55,17 @@ export async function composeRuntime(config: GatewayConfig, logger: Logger): Pro
     gateway,
     config,
     logger,
-    hooks: {},
-    close: () => (closing ??= gateway.close()),
+    store: audit.store,
+    hooks: {
+      onSessionOpen: (info) => audit.recorder.sessionStarted(info),
+      onSessionClose: (info) => audit.recorder.sessionEnded(info.id),
+    },
+    // Sessions and upstreams first (in-flight calls finish and get their response records),
+    // then the recorder flushes and signs a final checkpoint, then the store closes.
+    close: () =>
+      (closing ??= (async () => {
+        await gateway.close();
+        await audit.close();
+      })()),
   };
 }
