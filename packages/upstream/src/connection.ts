@@ -82,6 +82,8 @@ export class McpUpstreamConnection implements UpstreamConnection {
    * so the final progress update that precedes a response on the same read is lost. Our handler is
    * removed only after the caller's await resumes, which is after that notification's microtask.
    */
+  /** When an oversized message was last discarded without knowing its request (legacy SSE stream). */
+  private droppedOversizeAt = 0;
   private readonly progressListeners = new Map<string, (update: ProgressUpdate) => void>();
   private progressSeq = 0;
 
@@ -108,7 +110,7 @@ export class McpUpstreamConnection implements UpstreamConnection {
     const client = new Client(opts.clientInfo, {
       // Declared so legacy upstreams may ask; each request is refused if the caller's client lacks it.
       capabilities: { elicitation: { form: {}, url: {} }, sampling: {}, roots: {} },
-      versionNegotiation: { mode: negotiationMode(spec.era), probe: { timeoutMs: spec.startTimeoutMs } },
+      versionNegotiation: { mode: negotiationMode(spec), probe: { timeoutMs: spec.startTimeoutMs } },
       inputRequired: { autoFulfill: false },
       // On a modern connection this opens `subscriptions/listen`; on legacy it wires the notifications.
       listChanged: {
@@ -121,8 +123,11 @@ export class McpUpstreamConnection implements UpstreamConnection {
         },
       },
     });
-    const built = buildTransport(spec, logger);
+    // The transport is built before the connection that owns it; the limiter reports back late-bound.
+    const owner: { conn?: McpUpstreamConnection } = {};
+    const built = buildTransport(spec, logger, () => owner.conn?.noteDroppedOversize());
     const conn = new McpUpstreamConnection(spec, client, built, logger, opts.hooks, opts.sessionId);
+    owner.conn = conn;
     conn.wire();
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -200,6 +205,15 @@ export class McpUpstreamConnection implements UpstreamConnection {
     return this.client.getNegotiatedProtocolVersion();
   }
 
+  /** @internal Called by the transport's size limiter. */
+  noteDroppedOversize(): void {
+    this.droppedOversizeAt = Date.now();
+    this.logger.error(
+      { limitBytes: this.spec.maxMessageBytes },
+      'dropped an upstream message over the size limit',
+    );
+  }
+
   /** The stdio child's pid (undefined for remotes or once it is gone). */
   pid(): number | undefined {
     return this.built.pid();
@@ -222,6 +236,7 @@ export class McpUpstreamConnection implements UpstreamConnection {
     let fail: (err: GatewayError) => void = () => undefined;
     const failed = new Promise<never>((_, reject) => (fail = reject));
     const done = this.inflight.add(method, opts.call, fail);
+    const startedAt = Date.now();
     // Our own deadline (reset by progress) and our own progress token: see `progressListeners`.
     const deadline = new Deadline(this.spec.requestTimeoutMs, opts.signal);
     const token = opts.onProgress ? `mcpgate-${++this.progressSeq}` : undefined;
@@ -240,6 +255,14 @@ export class McpUpstreamConnection implements UpstreamConnection {
       });
       return await Promise.race([pending, failed]);
     } catch (err) {
+      if (deadline.expired && this.droppedOversizeAt >= startedAt) {
+        throw new GatewayError(
+          'message_too_large',
+          `upstream "${this.upstream}" sent a message larger than ${this.spec.maxMessageBytes} bytes while ` +
+            `${method} was in flight; it was dropped and the call timed out`,
+          { data: { upstream: this.upstream, method, limitBytes: this.spec.maxMessageBytes } },
+        );
+      }
       if (deadline.expired) {
         throw new GatewayError(
           'upstream_timeout',
@@ -404,8 +427,10 @@ export class McpUpstreamConnection implements UpstreamConnection {
   }
 }
 
-function negotiationMode(era: UpstreamSpec['era']): VersionNegotiationMode {
-  if (era === 'legacy') return 'legacy';
-  if (era === 'modern') return { pin: MODERN_PROTOCOL_VERSION };
+function negotiationMode(spec: UpstreamSpec): VersionNegotiationMode {
+  // HTTP+SSE is a 2024-11-05 transport with no modern-era form: probing over it only races the
+  // endpoint event (a probe POSTed before the server named its message endpoint fails).
+  if (spec.era === 'legacy' || (spec.era === 'auto' && spec.transport === 'sse')) return 'legacy';
+  if (spec.era === 'modern') return { pin: MODERN_PROTOCOL_VERSION };
   return 'auto';
 }

@@ -1,5 +1,6 @@
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import { GatewayError, isGatewayError, type Logger } from '@mcpgate/core';
+import { MessageTooLargeError, TOO_LARGE_MARKER } from './size-limit.js';
 
 /** Why a connection stopped serving, so the errors of the calls it drops say precisely what happened. */
 export type CloseReason =
@@ -48,6 +49,22 @@ export function mapRequestError(
       data,
       cause: err,
     });
+  }
+  const tooLarge = findCause(err, (e): e is MessageTooLargeError => e instanceof MessageTooLargeError);
+  if (tooLarge) {
+    return new GatewayError(
+      'message_too_large',
+      `upstream "${upstream}" sent a message larger than ${tooLarge.limit} bytes while handling ${method}`,
+      { data: { ...data, limitBytes: tooLarge.limit }, cause: err },
+    );
+  }
+  if (err instanceof ProtocolError && isTooLargeMarker(err.data)) {
+    const limit = (err.data as Record<string, number>)[TOO_LARGE_MARKER];
+    return new GatewayError(
+      'message_too_large',
+      `upstream "${upstream}" sent a message larger than ${limit} bytes while handling ${method}`,
+      { data: { ...data, limitBytes: limit }, cause: err },
+    );
   }
   if (err instanceof ProtocolError) {
     return new GatewayError(
@@ -138,4 +155,21 @@ export function describeReason(reason: CloseReason): string {
     case 'too_large':
       return `message over ${reason.limit} bytes`;
   }
+}
+
+function findCause<T>(err: unknown, match: (e: unknown) => e is T): T | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 6; depth++) {
+    if (match(cur)) return cur;
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return undefined;
+}
+
+function isTooLargeMarker(data: unknown): boolean {
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    typeof (data as Record<string, unknown>)[TOO_LARGE_MARKER] === 'number'
+  );
 }

@@ -25,7 +25,8 @@ export interface BuiltTransport {
  * defaults (HOME, LOGNAME, PATH, SHELL, TERM, USER) plus `spec.env` — never the gateway's whole
  * environment; remotes get `spec.headers`, the gateway's own credentials, never a client's token.
  */
-export function buildTransport(spec: UpstreamSpec, logger: Logger): BuiltTransport {
+/** `onDropped`: an oversized message was discarded on a stream that serves no single request. */
+export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: () => void): BuiltTransport {
   if (spec.transport === 'stdio') {
     if (!spec.command) {
       throw new GatewayError('internal', `upstream "${spec.name}" is a stdio upstream without a command`);
@@ -55,7 +56,7 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger): BuiltTranspo
   const url = new URL(spec.url);
   const options = {
     requestInit: { headers: { ...spec.headers } },
-    fetch: limitedFetch(spec.maxMessageBytes),
+    fetch: limitedFetch(spec.maxMessageBytes, onDropped),
   };
   const transport =
     spec.transport === 'sse'

@@ -83,6 +83,46 @@ for (const kind of ['streamableHttp', 'sse'] as const) {
       expect((err as GatewayError).code).toBe('cancelled');
     });
 
+    it('refuses an oversized upstream message without assembling it, and keeps serving', async () => {
+      const small = createUpstreamPool({
+        specs: [
+          baseSpec('small', {
+            transport: kind === 'sse' ? 'sse' : 'streamable-http',
+            url: server.url,
+            maxMessageBytes: 64 * 1024,
+            requestTimeoutMs: 1500,
+          }),
+        ],
+        logger: capturingLogger(),
+      });
+      try {
+        await small.start();
+        const conn = await small.connection('small', s);
+        const err = await conn
+          .request(
+            'tools/call',
+            { name: 'echo', arguments: { message: 'x'.repeat(100_000) } },
+            { signal: signal() },
+          )
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect((err as GatewayError).code).toBe('message_too_large');
+        expect((err as GatewayError).message).toContain(
+          'upstream "small" sent a message larger than 65536 bytes',
+        );
+        const ok = await conn.request(
+          'tools/call',
+          { name: 'echo', arguments: { message: 'fine' } },
+          { signal: signal() },
+        );
+        expect(textOf(ok)).toBe('Echo: fine');
+      } finally {
+        await small.close();
+      }
+    });
+
     it('maps upstream errors', async () => {
       const conn = await pool.connection('remote', s);
       const err = await conn.request('prompts/get', { name: 'no-such-prompt' }, { signal: signal() }).then(

@@ -259,4 +259,19 @@ describe('supervision', () => {
       await pool.close();
     }
   });
+
+  it('close() kills a child that ignores stdin EOF and SIGTERM', async () => {
+    const pool = createUpstreamPool({
+      specs: [
+        stdioSpec('stubborn', process.execPath, [mutableServerBin()], { env: { MUTABLE_STUBBORN: '1' } }),
+      ],
+      logger: capturingLogger(),
+    });
+    await pool.start();
+    const conn = await pool.connection('stubborn', session('s'));
+    const pid = conn.pid()!;
+    expect(isAlive(pid)).toBe(true);
+    await pool.close();
+    await waitFor(() => !isAlive(pid), 3000, 'the stubborn child to be killed');
+  });
 });

@@ -12,6 +12,7 @@
  *   to the client and return what came back — or the client's error message — as text.
  * - `slow` reports progress and stops when cancelled; `log` emits `notifications/message`.
  * - It never answers `server/discover` (method not found), so a probing client falls back to legacy.
+ * - With `MUTABLE_STUBBORN=1` it ignores stdin EOF and SIGTERM (shutdown tests: only SIGKILL works).
  */
 import { readFileSync, watchFile } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -225,4 +226,10 @@ rl.on('line', (line) => {
   if (method === undefined || id === undefined) return;
   void onRequest(id, method, (msg.params as Json | undefined) ?? {});
 });
-rl.on('close', () => process.exit(0));
+if (process.env.MUTABLE_STUBBORN === '1') {
+  // A badly behaved server for shutdown tests: ignores stdin EOF and SIGTERM, only SIGKILL ends it.
+  process.on('SIGTERM', () => undefined);
+  setInterval(() => undefined, 1000);
+} else {
+  rl.on('close', () => process.exit(0));
+}
