@@ -26,3 +26,21 @@ export { DEFAULT_PAYLOAD_CAP_BYTES, capPayload } from './recorder/payload.js';
 export type { TruncatedPayload } from './recorder/payload.js';
 export { createAuditSteps, AUDIT_UNAVAILABLE_MESSAGE } from './steps.js';
 export type { AuditStepOptions } from './steps.js';
+export { verifyStore } from './verify/verify.js';
+export type { VerifyOptions } from './verify/verify.js';
+export { verifyEvents } from './verify/verifier.js';
+export type {
+  ChainRange,
+  CheckpointRecord,
+  ProblemKind,
+  PurgeRecord,
+  VerifyInput,
+  VerifyProblem,
+  VerifyReport,
+  WriterRecord,
+} from './verify/types.js';
+export { exportAudit } from './export/export.js';
+export type { ExportOptions, ExportSummary } from './export/export.js';
+export { verifyExportFile } from './export/verify-file.js';
+export { EXPORT_FORMAT, EXPORT_VERSION, CSV_COLUMNS } from './export/format.js';
+export type { ExportRecord } from './export/format.js';

@@ -75,7 +75,11 @@ export function backends(label: string): Array<() => Promise<Backend>> {
           rmSync(dir, { recursive: true, force: true });
           return Promise.resolve();
         },
-        superuser: async <R>(store: Store, text: string) => (await store.query<R>(text)).rows,
+        superuser: async <R>(store: Store, text: string) => {
+          // One connection, superuser already: run the script in a transaction like psql would.
+          await store.scriptTransaction((tx) => tx.exec(text));
+          return [] as R[];
+        },
       } satisfies Backend);
     },
   ];

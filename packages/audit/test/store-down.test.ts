@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Interceptor , GatewayError} from '@mcpgate/core';
+import type { Interceptor, GatewayError } from '@mcpgate/core';
 import { runChain } from '@mcpgate/core';
 import { generateSigningKey } from '../src/chain/keys.js';
 import { migrate } from '../src/migrate.js';
