@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CLI, REPO } from './support.js';
+
+describe('CLI surface', () => {
+  it('docs/cli.md is generated from the current commands', () => {
+    const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'gen-cli-docs.mjs'), '--check'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('--help and --version work at the top and for every command', () => {
+    const top = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+    expect(top.status).toBe(0);
+    expect(top.stdout).toContain('Usage: mcpgate <command>');
+    const version = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const names = [...top.stdout.matchAll(/^ {2}(\S+(?: \S+)?) {2,}/gm)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(2);
+    for (const name of names) {
+      const h = spawnSync(process.execPath, [CLI, ...name.split(' '), '--help'], { encoding: 'utf8' });
+      expect(h.status, `mcpgate ${name} --help`).toBe(0);
+      expect(h.stdout).toContain(`mcpgate ${name}`);
+      const v = spawnSync(process.execPath, [CLI, ...name.split(' '), '--version'], { encoding: 'utf8' });
+      expect(v.stdout.trim(), `mcpgate ${name} --version`).toBe(version.stdout.trim());
+    }
+  });
+
+  it('an unknown command or flag is a usage error (exit 2) with help', () => {
+    const unknown = spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const badFlag = spawnSync(process.execPath, [CLI, 'stdio', '--no-such-flag'], { encoding: 'utf8' });
+    expect(badFlag.status).toBe(2);
+    expect(badFlag.stderr).toMatch(/Unknown option '--no-such-flag'/);
+  });
+
+  it('stdio with a broken config exits 1 and lists every error with path and line', () => {
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'stdio', '--config', join(REPO, 'packages/cli/test/fixtures/broken.yaml')],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(''); // stdout belongs to the protocol
+    expect(r.stderr).toMatch(/broken\.yaml:3:\d+ upstreams\.a\.comand/);
+    expect(r.stderr).toMatch(/broken\.yaml:5:\d+ upstreams\.b/);
+  });
+});
