@@ -25,7 +25,7 @@ import {
   toWireError,
   type CloseReason,
 } from './errors.js';
-import { Deadline, NO_SDK_TIMEOUT, withProgressToken } from './request-deadline.js';
+import { Deadline, NO_SDK_TIMEOUT, outboundParams } from './request-shaping.js';
 import { InFlight, SERVER_TO_CLIENT } from './inflight.js';
 import { PASSTHROUGH } from './passthrough.js';
 import { buildTransport, type BuiltTransport } from './transport.js';
@@ -76,14 +76,14 @@ export class McpUpstreamConnection implements UpstreamConnection {
   private closeReason: CloseReason | undefined;
   private closing = false;
   private checking = false;
+  /** When an oversized message was last discarded without knowing its request (legacy SSE stream). */
+  private droppedOversizeAt = 0;
   /**
    * Progress is tracked here rather than through the SDK's `onprogress`: the SDK drops its progress
    * handler synchronously when the response arrives but dispatches notifications a microtask later,
    * so the final progress update that precedes a response on the same read is lost. Our handler is
    * removed only after the caller's await resumes, which is after that notification's microtask.
    */
-  /** When an oversized message was last discarded without knowing its request (legacy SSE stream). */
-  private droppedOversizeAt = 0;
   private readonly progressListeners = new Map<string, (update: ProgressUpdate) => void>();
   private progressSeq = 0;
 
@@ -248,7 +248,7 @@ export class McpUpstreamConnection implements UpstreamConnection {
       });
     }
     try {
-      const pending = this.client.request({ method, params: withProgressToken(params, token) }, PASSTHROUGH, {
+      const pending = this.client.request({ method, params: outboundParams(params, token) }, PASSTHROUGH, {
         signal: deadline.signal,
         timeout: NO_SDK_TIMEOUT,
         allowInputRequired: true,

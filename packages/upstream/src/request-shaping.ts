@@ -1,18 +1,37 @@
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/client';
 import type { JsonObject } from '@mcpgate/core';
 
 /**
- * A downstream progress token must never reach the upstream (the SDK mints its own when we ask for
- * progress), so it is dropped from `_meta`; everything else is forwarded as given.
+ * `_meta` keys that describe the *caller* of a request. Toward an upstream the gateway is the caller
+ * (the SDK attaches its own envelope on modern connections), so a downstream client's values are
+ * dropped rather than forwarded — they would otherwise win over ours.
  */
-export function withProgressToken(
+const CALLER_META_KEYS = [
+  'progressToken',
+  PROTOCOL_VERSION_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+] as const;
+
+/**
+ * Params as sent upstream: the downstream's progress token and envelope keys removed from `_meta`,
+ * our own progress token added when progress is wanted; everything else forwarded as given.
+ */
+export function outboundParams(
   params: JsonObject | undefined,
   token: string | undefined,
 ): JsonObject | undefined {
   const meta = params?._meta;
-  const hasMeta = typeof meta === 'object' && meta !== null;
-  if (token === undefined && !(hasMeta && 'progressToken' in meta)) return params;
-  const { progressToken: _drop, ...rest } = hasMeta ? (meta as JsonObject) : {};
-  const nextMeta = token === undefined ? rest : { ...rest, progressToken: token };
+  const hasMeta = typeof meta === 'object' && meta !== null && !Array.isArray(meta);
+  const carriesCallerKeys = hasMeta && CALLER_META_KEYS.some((k) => k in meta);
+  if (token === undefined && !carriesCallerKeys) return params;
+  const nextMeta: JsonObject = hasMeta ? { ...(meta as JsonObject) } : {};
+  for (const k of CALLER_META_KEYS) delete nextMeta[k];
+  if (token !== undefined) nextMeta.progressToken = token;
   const out: JsonObject = { ...(params ?? {}) };
   if (Object.keys(nextMeta).length > 0) out._meta = nextMeta;
   else delete out._meta;
