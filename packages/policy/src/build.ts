@@ -4,6 +4,7 @@ import { canonicalHash } from '@mcpgate/core';
 import { policyConfigSchema, type PolicyConfig } from './config.js';
 import { maskingSecretScanner } from './detect/secrets.js';
 import { PolicyEngine } from './engine.js';
+import { compileRateLimits } from './ratelimit/compile.js';
 import { compileRules } from './rules/compile.js';
 import type { SecretScanner } from './types.js';
 
@@ -75,11 +76,13 @@ export function buildPolicyEngine(raw: unknown, opts: BuildOptions = {}): BuildR
   if (!config) return { ok: false, errors };
   try {
     const compiled = compileRules(config.rules, { secrets: opts.secrets ?? defaultScanner() });
-    if (compiled.errors.length > 0) return { ok: false, errors: compiled.errors };
+    const limits = compileRateLimits(config.rateLimits);
+    const problems = [...compiled.errors, ...limits.errors];
+    if (problems.length > 0) return { ok: false, errors: problems };
     const frozen = deepFreeze(config);
     return {
       ok: true,
-      engine: new PolicyEngine(frozen, compiled.rules, policyVersion(frozen)),
+      engine: new PolicyEngine(frozen, compiled.rules, policyVersion(frozen), limits.limits),
       config: frozen,
     };
   } catch (err) {

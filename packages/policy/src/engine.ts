@@ -1,5 +1,6 @@
 import type { CallTarget, CatalogKind, Identity } from '@mcpgate/core';
 import type { PolicyConfig } from './config.js';
+import type { CompiledRateLimit } from './ratelimit/compile.js';
 import {
   annotationsMismatch,
   conditionMismatch,
@@ -49,6 +50,7 @@ export class PolicyEngine {
     readonly rules: readonly CompiledRule[],
     /** Hash of the policy config: recorded with every decision. */
     readonly version: string,
+    readonly limits: readonly CompiledRateLimit[] = [],
   ) {}
 
   /** The deciding rule only — the hot path. */

@@ -61,3 +61,7 @@ export { definitionHash, diffDefinitions, pinnedDefinition, PINNED_FIELDS } from
 export type { FieldChange } from './pinning/definition.js';
 export { pinStatus } from './pinning/types.js';
 export type { PinRecord, PinStatus, PinStore } from './pinning/types.js';
+export { RateLimiter } from './ratelimit/limiter.js';
+export { MemoryRateCounter, SqlRateCounter } from './ratelimit/counters.js';
+export type { RateCounter } from './ratelimit/counters.js';
+export type { CompiledRateLimit } from './ratelimit/compile.js';
