@@ -39,12 +39,12 @@ const BRANDS: readonly Brand[] = [
 ];
 
 export function plausibleCard(digits: string): boolean {
+  if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return false;
   if (!BRANDS.some((b) => b.test(digits) && b.lengths.includes(digits.length))) return false;
   // A run of one repeated digit is a placeholder, not a card.
   let same = true;
   for (let i = 1; i < digits.length && same; i++) same = digits[i] === digits[0];
-  if (same) return false;
-  return luhnValid(digits);
+  return !same;
 }
 
 /**
@@ -52,20 +52,27 @@ export function plausibleCard(digits: string): boolean {
  * try every window of whole digit groups, earliest start first, longest first.
  */
 function findCardIn(text: string, start: number, end: number): { start: number; end: number } | undefined {
+  const before = at(text, start - 1);
+  const firstOk = !(isWord(before) || before === 46 || before === 43 || before === 45);
+  // Fast path: one run of digits (the common compact form).
+  let compact = true;
+  for (let i = start; i < end && compact; i++) compact = isDigit(text.charCodeAt(i));
+  if (compact) {
+    if (!firstOk) return undefined;
+    const digits = text.slice(start, end);
+    return plausibleCard(digits) ? { start, end } : undefined;
+  }
   const groups: { s: number; e: number }[] = [];
   let i = start;
   while (i < end) {
     let j = i;
-    while (j < end && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+    while (j < end && isDigit(text.charCodeAt(j))) j++;
     groups.push({ s: i, e: j });
     i = j + 1;
   }
   for (let a = 0; a < groups.length; a++) {
     // The first group must not continue a word, a decimal, a signed number or a dashed id.
-    if (a === 0) {
-      const before = at(text, start - 1);
-      if (isWord(before) || before === 46 || before === 43 || before === 45) continue;
-    }
+    if (a === 0 && !firstOk) continue;
     let best: { start: number; end: number } | undefined;
     let digits = '';
     for (let b = a; b < groups.length; b++) {
@@ -90,14 +97,15 @@ export const cardDetector: Detector = {
     while ((m = re.exec(text)) !== null) {
       const found = findCardIn(text, m.index, m.index + m[0].length);
       if (found) {
-        out.push({ detector: 'card', ...found, priority: PRIORITY.pii });
+        out.push({ detector: 'card', start: found.start, end: found.end, priority: PRIORITY.pii });
         re.lastIndex = found.end;
       }
     }
   },
 };
 
-const SSN_RE = /(?<![\w.-])(\d{3})-(\d{2})-(\d{4})(?![\w]|-\d)/g;
+/** AAA-GG-SSSS; boundaries (not inside a word, a dotted or a dashed run) are checked by hand. */
+const SSN_RE = /\d{3}-\d\d-\d{4}/g;
 
 export function validSsn(area: string, group: string, serial: string): boolean {
   const a = Number(area);
@@ -118,8 +126,14 @@ export const ssnDetector: Detector = {
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
-      if (validSsn(m[1]!, m[2]!, m[3]!))
-        out.push({ detector: 'ssn', start: m.index, end: m.index + m[0].length, priority: PRIORITY.pii });
+      const s = m.index;
+      const e = s + 11;
+      const before = at(text, s - 1);
+      if (isWord(before) || before === 46 || before === 45) continue;
+      if (isWord(at(text, e)) || (at(text, e) === 45 && isDigit(at(text, e + 1)))) continue;
+      const v = m[0];
+      if (validSsn(v.slice(0, 3), v.slice(4, 6), v.slice(7)))
+        out.push({ detector: 'ssn', start: s, end: e, priority: PRIORITY.pii });
     }
   },
 };

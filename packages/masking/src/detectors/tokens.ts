@@ -12,32 +12,30 @@ export interface PrefixedTokenSpec {
 }
 
 /**
- * Tokens that announce themselves with a literal prefix (`ghp_`, `AKIA`, `xoxb-`…): find the
- * prefixes in one regex pass (a plain alternation of literals), require a word start, read the
- * body up to `max + 1` characters and resume after it — each character is read a bounded number
- * of times.
+ * Tokens that announce themselves with a literal prefix (`ghp_`, `AKIA`, `xoxb-`…): find each
+ * prefix with indexOf, require a word start, read the body up to `max + 1` characters and
+ * resume after it — each character is read a bounded number of times per prefix.
  */
 export function prefixedTokenDetector(spec: PrefixedTokenSpec): Detector {
-  // One pass per detector: an alternation of its literal prefixes (escaped), not one indexOf each.
-  const re = new RegExp(spec.prefixes.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'g');
   return {
     id: spec.id,
     kind: 'secret',
     description: spec.description,
     triggers: spec.prefixes,
     find(text: string, out: Match[]): void {
-      re.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(text)) !== null) {
-        const p = m.index;
-        const bodyStart = p + m[0].length;
-        let e = bodyStart;
-        const stop = Math.min(text.length, bodyStart + spec.max + 1);
-        while (e < stop && spec.body(text.charCodeAt(e))) e++;
-        const len = e - bodyStart;
-        if (!isWord(at(text, p - 1)) && len >= spec.min && len <= spec.max)
-          out.push({ detector: spec.id, start: p, end: e, priority: PRIORITY.secret });
-        re.lastIndex = Math.max(e, p + 1);
+      // indexOf per literal prefix: measured several times faster than one regex alternation.
+      for (const prefix of spec.prefixes) {
+        let p = text.indexOf(prefix);
+        while (p !== -1) {
+          const bodyStart = p + prefix.length;
+          let e = bodyStart;
+          const stop = Math.min(text.length, bodyStart + spec.max + 1);
+          while (e < stop && spec.body(text.charCodeAt(e))) e++;
+          const len = e - bodyStart;
+          if (!isWord(at(text, p - 1)) && len >= spec.min && len <= spec.max)
+            out.push({ detector: spec.id, start: p, end: e, priority: PRIORITY.secret });
+          p = text.indexOf(prefix, Math.max(e, p + 1));
+        }
       }
     },
   };
