@@ -27,6 +27,12 @@ export const auditSchema = {
       'File holding the Ed25519 checkpoint-signing key (PEM). With the embedded store and no key configured, one is generated on first run.',
     ),
     checkpointInterval: duration('How often chain heads are signed (also at shutdown).', '1m'),
+    replicaId: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9._-]{1,64}$',
+      description:
+        'Name of this gateway replica in the audit trail (its hash chain is `<replicaId>:<epoch>`). Default: the host name. Give each replica a stable, distinct name.',
+    },
   },
 } as const;
 
@@ -37,4 +43,5 @@ export interface AuditSection {
   readonly signingKey?: string;
   readonly signingKeyFile?: string;
   readonly checkpointInterval: number;
+  readonly replicaId?: string;
 }

@@ -18,6 +18,19 @@ export const storeSchema = {
       'Data directory of the embedded PGlite store, used when `url` is not set.',
       './.mcpgate/data',
     ),
+    poolSize: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 200,
+      description:
+        'PostgreSQL connection pool size per gateway process (the audit writer needs one). Default 10.',
+    },
+    migrate: {
+      type: 'string',
+      enum: ['auto', 'check'],
+      description:
+        'PostgreSQL only. `auto` (default): apply pending schema migrations at start (under an advisory lock). `check`: never migrate, refuse to start unless the schema is current (for a least-privilege role; run `mcpgate migrate` as the owner). The embedded store always migrates itself.',
+    },
   },
 } as const;
 
@@ -25,4 +38,6 @@ export const storeSchema = {
 export interface StoreSection {
   readonly url?: string;
   readonly dir: string;
+  readonly poolSize?: number;
+  readonly migrate?: 'auto' | 'check';
 }
