@@ -44,6 +44,13 @@ export const stdioCommand: Command = {
       hooks: runtime.hooks,
     });
     logger.info({ config: loaded.path, upstreams: runtime.gateway.pool.names() }, 'mcpgate stdio ready');
+    if (process.stdin.isTTY) {
+      // A person ran this in a terminal: tell them what they are looking at.
+      ctx.stderr.write(
+        'mcpgate is serving MCP on stdin/stdout and waiting for a client. Add it to your MCP client\n' +
+          '(see examples/quickstart/clients/), or press Ctrl-C to stop.\n',
+      );
+    }
     const signal = await Promise.race([face.closed.then(() => 'stdin closed'), onShutdownSignal()]);
     logger.info({ reason: signal }, 'shutting down');
     await face.close();
