@@ -1,6 +1,7 @@
-import type { Identity, JsonObject, MaskingEvent } from '@mcpgate/core';
+import { GatewayError, type Identity, type JsonObject, type MaskingEvent } from '@mcpgate/core';
 import { withDefaults, type MaskingConfig } from './config.js';
 import { anyGlob } from './glob.js';
+import { maskString, maskValue } from './mask-value.js';
 import { maskArguments, maskResult } from './mcp.js';
 import { compileProfile, validateMaskingConfig, type CompiledProfile, type MaskTarget } from './profile.js';
 
@@ -62,6 +63,28 @@ export class Masker {
     if (!profile.enabled) return { value: result, events, changed: false };
     const value = maskResult(method, result, profile, events);
     return { value, events, changed: value !== result };
+  }
+
+  /**
+   * An upstream's own error (JSON-RPC error message and data) can quote the data it failed on:
+   * mask it like a result. Returns a new GatewayError without the original `cause` (which holds
+   * the raw text), or the same error when nothing matched.
+   */
+  maskError(error: GatewayError, target: MaskTarget): MaskOutcome<GatewayError> {
+    const profile = this.profile(target);
+    const events: MaskingEvent[] = [];
+    if (!profile.enabled) return { value: error, events, changed: false };
+    const message = maskString(error.message, { doc: 'error.message', loc: [] }, profile, events);
+    const data =
+      error.data === undefined
+        ? undefined
+        : maskValue(error.data, { doc: 'error.data', loc: [] }, profile, events);
+    if (message === error.message && data === error.data) return { value: error, events, changed: false };
+    const masked = new GatewayError(error.code, message, {
+      correlationId: error.correlationId,
+      data: data as Readonly<Record<string, unknown>> | undefined,
+    });
+    return { value: masked, events, changed: true };
   }
 
   /** A masked copy of request arguments for the audit record, when `arguments` is on for the target. */

@@ -27,6 +27,9 @@ function asMasker(config: MaskingConfig | Masker): Masker {
  * get the masked result. Fail-closed (the default): if masking throws, the chain turns that into
  * a `step_failed` error and the unmasked payload is dropped.
  *
+ * Upstream errors (`upstream_error`: the upstream's JSON-RPC error message and data) are masked
+ * the same way, with event paths `error.message` / `error.data…`.
+ *
  * Notes left on the call: `notes.masking` (events), `notes.extra.maskingException` ({rule, group})
  * when a group exception let the caller see raw data, `notes.extra.sealed` (SealedBlob of the raw
  * result) when sealing is on and something was masked.
@@ -40,13 +43,21 @@ export function createMaskingStep(
     name: 'mask',
     failMode: 'closed',
     onResponse(ctx, outcome) {
-      if (outcome.kind !== 'result' || !MASKED_METHODS.includes(ctx.method)) return CONTINUE;
+      if (!MASKED_METHODS.includes(ctx.method)) return CONTINUE;
+      if (outcome.kind === 'error' && outcome.error.code !== 'upstream_error') return CONTINUE;
       const target = targetOf(ctx);
       if (!target || !masker.enabledFor(target)) return CONTINUE;
       const exception = masker.exceptionFor(ctx.session.identity, target);
       if (exception) {
         ctx.notes.extra.maskingException = { rule: exception.rule, group: exception.group };
         return CONTINUE;
+      }
+      if (outcome.kind === 'error') {
+        // The upstream's error text and data reach the client too.
+        const { value, events, changed } = masker.maskError(outcome.error, target);
+        if (!changed) return CONTINUE;
+        ctx.notes.masking.push(...events);
+        return { kind: 'mutate', outcome: { kind: 'error', error: value } };
       }
       const { value, events, changed } = masker.maskResult(ctx.method, outcome.result, target);
       if (!changed) return CONTINUE;

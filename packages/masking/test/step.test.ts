@@ -1,4 +1,5 @@
 import {
+  GatewayError,
   newNotes,
   runChain,
   type CallContext,
@@ -130,6 +131,33 @@ describe('mask step in the chain', () => {
       result: { content: [{ type: 'text', text: `mail ${EMAIL}` }] },
     });
     expect(() => unseal(blob, generateSealKeyPair().privateKeyPem)).toThrow();
+  });
+
+  it("masks an upstream's error message and data; other errors pass through", async () => {
+    const step = createMaskingStep(new Masker({}));
+    const upstreamError = new GatewayError(
+      'upstream_error',
+      `upstream "crm" returned an error: no user ${EMAIL}`,
+      {
+        data: { upstreamError: { message: `no user ${EMAIL}` } },
+      },
+    );
+    const ctx = ctxFor('tools/call', { name: 'get' });
+    const out = await runChain([step], ctx, () => Promise.resolve({ kind: 'error', error: upstreamError }));
+    expect(out.kind).toBe('error');
+    const rpc = out.kind === 'error' ? out.error.toJsonRpc() : undefined;
+    expect(JSON.stringify(rpc)).not.toContain(EMAIL);
+    expect(rpc?.message).toContain('no user [REDACTED:email]');
+    expect(rpc?.data.mcpgate).toEqual({ code: 'upstream_error', correlationId: 'corr-123' });
+    expect(ctx.notes.masking.map((e) => e.path)).toEqual([
+      'error.message',
+      'error.data.upstreamError.message',
+    ]);
+
+    const other = new GatewayError('upstream_timeout', 'no answer');
+    const ctx2 = ctxFor('tools/call', { name: 'get' });
+    const out2 = await runChain([step], ctx2, () => Promise.resolve({ kind: 'error', error: other }));
+    expect(out2.kind === 'error' && out2.error).toBe(other);
   });
 
   it('error outcomes and gateway-answered methods pass through', async () => {
