@@ -7,3 +7,21 @@ export type { StdioFaceTransportOptions } from './stdio-transport.js';
 export { classifyFrame } from './jsonrpc-frame.js';
 export type { Frame } from './jsonrpc-frame.js';
 export { InputExchange, InputExchangeRegistry } from './input-exchange.js';
+export { startHttpFace } from './http/http-face.js';
+export type {
+  HttpAuthenticator,
+  HttpAuthResult,
+  HttpFaceHandle,
+  HttpFaceOptions,
+  HttpFaceSettings,
+  ReadyReport,
+} from './http/http-face.js';
+export { GatewayMetrics, LATENCY_BUCKETS } from './http/metrics.js';
+export type { GaugeSample, GaugeSource } from './http/metrics.js';
+export { createMetricsStep } from './http/metrics-step.js';
+export { BoundedEventStore } from './http/event-store.js';
+export { SseServerTransport } from './http/sse-transport.js';
+export type { SseTransportOptions } from './http/sse-transport.js';
+export { sourceIp } from './http/guards.js';
+export { startStdioHttpBridge } from './http/stdio-bridge.js';
+export type { StdioHttpBridgeHandle, StdioHttpBridgeOptions } from './http/stdio-bridge.js';

@@ -1,0 +1,335 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Gateway, Identity, Logger } from '@mcpgate/core';
+import { InputExchangeRegistry } from '../input-exchange.js';
+import type { SessionHooks } from '../stdio-face.js';
+import {
+  allowedHostSet,
+  CORS_ALLOW_HEADERS,
+  CORS_EXPOSE_HEADERS,
+  hostName,
+  isLoopback,
+  originAllowed,
+  sourceIp,
+} from './guards.js';
+import { createMcpEndpoint } from './mcp-endpoint.js';
+import type { GatewayMetrics } from './metrics.js';
+import { BodyTooLarge, readBody, RPC, sendJson, sendRpcError } from './node-io.js';
+import { LegacySessions, type RequestScope } from './sessions.js';
+import { createSseEndpoint } from './sse-endpoint.js';
+
+/** The result of checking one request's credential (the shape `@mcpgate/auth`'s Authenticator returns). */
+export type HttpAuthResult =
+  | { readonly ok: true; readonly identity: Identity }
+  | {
+      readonly ok: false;
+      readonly status: 400 | 401 | 403 | 503;
+      readonly error: string;
+      readonly description: string;
+      readonly wwwAuthenticate?: string;
+    };
+
+export interface HttpAuthenticator {
+  authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Promise<HttpAuthResult>;
+}
+
+/** The `server` config section as the face uses it (TLS material already read). */
+export interface HttpFaceSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  readonly trustProxy: boolean | readonly string[];
+  readonly allowedOrigins: readonly string[];
+  readonly allowedHosts: readonly string[];
+  readonly bodyLimit: number;
+  readonly maxMessageBytes: number;
+  readonly sessionIdleTimeout: number;
+  readonly maxSessions: number;
+  readonly keepAlive: number;
+  readonly resumptionBuffer: number;
+}
+
+export interface ReadyReport {
+  readonly ready: boolean;
+  readonly checks: Readonly<Record<string, unknown>>;
+}
+
+export interface HttpFaceOptions {
+  readonly gateway: Gateway;
+  readonly logger: Logger;
+  readonly name: string;
+  readonly version: string;
+  readonly settings: HttpFaceSettings;
+  readonly auth: HttpAuthenticator;
+  /** Stable principal key for binding legacy sessions (`identityKey` from @mcpgate/auth). */
+  readonly ownerKey: (identity: Identity) => string;
+  /** `auth.resource`, for the default Host allow-list. */
+  readonly resource?: string;
+  /** RFC 9728 document and the paths it is served at. */
+  readonly resourceMetadata?: { readonly paths: readonly string[]; readonly document: unknown };
+  readonly hooks?: SessionHooks;
+  readonly metrics?: GatewayMetrics;
+  /** `/readyz`: the runtime's readiness (store reachable, upstreams). Default: always ready. */
+  readonly ready?: () => Promise<ReadyReport>;
+}
+
+export interface HttpFaceHandle {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  /** Open legacy sessions (Streamable HTTP and HTTP+SSE). */
+  sessionCount(): number;
+  /**
+   * Graceful stop: refuse new requests, let in-flight ones finish for up to `graceMs`, then end
+   * every legacy session (closing its per-session upstreams) and every connection.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+const MCP_PATH = '/mcp';
+const SSE_PATH = '/sse';
+const MESSAGES_PATH = '/messages';
+
+/** Starts the HTTP face: `/mcp` (both eras), `/sse` + `/messages`, probes, metrics, RFC 9728 metadata. */
+export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHandle> {
+  const { settings, logger } = opts;
+  const log = logger.child({ face: 'http' });
+  const sessions = new LegacySessions();
+  const exchanges = new InputExchangeRegistry();
+  const common = {
+    gateway: opts.gateway,
+    logger: log,
+    name: opts.name,
+    version: opts.version,
+    exchanges,
+    sessions,
+    keepAliveMs: settings.keepAlive,
+    maxSessions: settings.maxSessions,
+    ...(opts.hooks && { hooks: opts.hooks }),
+  };
+  const mcp = createMcpEndpoint({ ...common, bodyLimit: settings.bodyLimit, resumptionBuffer: settings.resumptionBuffer });
+  const sse = createSseEndpoint({ ...common, messagesPath: MESSAGES_PATH });
+  const hosts = allowedHostSet(settings.allowedHosts, settings.host, opts.resource);
+  const originPolicy = { origins: settings.allowedOrigins, allowLoopbackOrigins: isLoopback(settings.host) };
+  const metadataPaths = new Set(opts.resourceMetadata?.paths ?? []);
+  let draining = false;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  opts.metrics?.addGauge({
+    name: 'mcpgate_sessions',
+    help: 'Open legacy sessions by transport.',
+    collect: () => [
+      { labels: { transport: 'streamable-http' }, value: sessions.count('streamable') },
+      { labels: { transport: 'sse' }, value: sessions.count('sse') },
+    ],
+  });
+  opts.metrics?.addGauge({
+    name: 'mcpgate_upstream_up',
+    help: 'Upstream health: 1 when ready, by upstream and state.',
+    collect: () =>
+      opts.gateway.pool.status().map((s) => ({
+        labels: { upstream: s.name, state: s.state },
+        value: s.state === 'ready' ? 1 : 0,
+      })),
+  });
+
+  const route = (path: string): string =>
+    path === MCP_PATH || path === SSE_PATH || path === MESSAGES_PATH || path === '/healthz' || path === '/readyz' || path === '/metrics'
+      ? path
+      : metadataPaths.has(path)
+        ? 'metadata'
+        : 'other';
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    const path = url.pathname;
+    if (opts.metrics) {
+      const r = route(path);
+      res.once('finish', () => opts.metrics?.httpRequests.inc({ route: r, status: String(res.statusCode) }));
+    }
+    const probe = path === '/healthz' || path === '/readyz' || path === '/metrics';
+
+    // DNS rebinding: a browser tricked into calling us under an attacker's name sends that Host.
+    if (hosts && !probe && !hosts.has(hostName(req.headers.host ?? ''))) {
+      sendJson(res, 403, { error: 'forbidden', error_description: 'Host header is not allowed' });
+      return;
+    }
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const allowed = originAllowed(origin, originPolicy);
+    if (allowed === false) {
+      log.warn({ origin, path }, 'refused a request from a disallowed Origin');
+      sendJson(res, 403, { error: 'forbidden', error_description: 'Origin is not allowed' });
+      return;
+    }
+    const headers: Record<string, string> =
+      allowed === true && origin
+        ? { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': CORS_EXPOSE_HEADERS }
+        : {};
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...headers,
+        'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+        'access-control-allow-headers': CORS_ALLOW_HEADERS,
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
+
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      const report = draining
+        ? { ready: false, checks: { draining: true } }
+        : opts.ready
+          ? await opts.ready().catch((err: unknown) => ({ ready: false, checks: { error: String(err) } }))
+          : { ready: true, checks: {} };
+      return sendJson(res, report.ready ? 200 : 503, report);
+    }
+    if (path === '/metrics') {
+      if (!opts.metrics) return sendJson(res, 404, { error: 'not_found' });
+      const text = opts.metrics.render();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(text);
+      return;
+    }
+    if (metadataPaths.has(path) && req.method === 'GET') {
+      return sendJson(res, 200, opts.resourceMetadata?.document, { ...headers, 'cache-control': 'max-age=300' });
+    }
+    if (path !== MCP_PATH && path !== SSE_PATH && path !== MESSAGES_PATH) {
+      return sendJson(res, 404, { error: 'not_found' }, headers);
+    }
+    if (draining) {
+      return sendRpcError(res, 503, -32000, 'gateway is shutting down', { ...headers, connection: 'close', 'retry-after': '5' });
+    }
+
+    // Identity on every request: nothing is trusted from an earlier request of the same session.
+    const auth = await opts.auth.authenticate(req.headers);
+    if (!auth.ok) {
+      const h: Record<string, string> = { ...headers };
+      if (auth.wwwAuthenticate) h['www-authenticate'] = auth.wwwAuthenticate;
+      if (auth.status === 503) h['retry-after'] = '5';
+      log.info({ path, status: auth.status, reason: auth.description }, 'request refused by authentication');
+      return sendJson(res, auth.status, { error: auth.error, error_description: auth.description }, h);
+    }
+    const ip = sourceIp(req, settings.trustProxy);
+    const ua = req.headers['user-agent'];
+    const scope: RequestScope = {
+      identity: auth.identity,
+      ownerKey: opts.ownerKey(auth.identity),
+      ...(ip !== undefined && { sourceIp: ip }),
+      ...(typeof ua === 'string' && { userAgent: ua }),
+    };
+
+    if (path === SSE_PATH) {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'method_not_allowed' }, { ...headers, allow: 'GET' });
+      await sse.open(req, res, scope, headers);
+      return;
+    }
+
+    let body: string | undefined;
+    let parsed: unknown;
+    if (req.method === 'POST') {
+      try {
+        body = await readBody(req, settings.bodyLimit);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          return sendRpcError(res, 413, RPC.invalidRequest, `request body exceeds ${settings.bodyLimit} bytes`, {
+            ...headers,
+            connection: 'close',
+          });
+        }
+        throw err;
+      }
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return sendRpcError(res, 400, RPC.parseError, 'Parse error: body is not JSON', headers);
+      }
+      const messages = Array.isArray(parsed) ? parsed : [parsed];
+      for (const m of messages) {
+        if (messages.length > 1 && Buffer.byteLength(JSON.stringify(m)) > settings.maxMessageBytes) {
+          return sendRpcError(res, 413, RPC.invalidRequest, `a message exceeds ${settings.maxMessageBytes} bytes`, headers);
+        }
+      }
+      if (messages.length === 1 && Buffer.byteLength(body) > settings.maxMessageBytes) {
+        return sendRpcError(res, 413, RPC.invalidRequest, `message exceeds ${settings.maxMessageBytes} bytes`, headers);
+      }
+    } else if (path === MESSAGES_PATH) {
+      return sendJson(res, 405, { error: 'method_not_allowed' }, { ...headers, allow: 'POST' });
+    }
+
+    if (path === MESSAGES_PATH) return sse.post(res, url, scope, parsed, headers);
+
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    await mcp.handle({ req, res, url, scope, body, parsed, headers }, abort.signal);
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    // Long-lived GET streams are not "in flight": draining waits for requests that produce results.
+    const counted = req.method !== 'GET';
+    if (counted) inFlight++;
+    res.once('close', () => {
+      if (!counted) return;
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, 'HTTP request failed');
+      if (!res.headersSent) sendRpcError(res, 500, RPC.internal, 'internal error');
+      else res.end();
+    });
+  };
+
+  const server: Server = settings.tls
+    ? createHttpsServer({ cert: settings.tls.cert, key: settings.tls.key }, listener)
+    : createHttpServer(listener);
+  // SSE streams are long-lived: Node's default request timeout would cut them.
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  const url = `${settings.tls ? 'https' : 'http'}://${shownHost}:${port}`;
+
+  const sweepEvery = Math.max(1000, Math.min(settings.sessionIdleTimeout / 2, 30_000));
+  const sweeper = setInterval(() => {
+    void sessions.sweep(Date.now(), settings.sessionIdleTimeout).then((n) => {
+      if (n > 0) log.info({ sessions: n }, 'ended idle legacy sessions');
+    });
+  }, sweepEvery);
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    sessionCount: () => sessions.size,
+    close: (graceMs = 10_000) =>
+      (closing ??= (async () => {
+        draining = true;
+        clearInterval(sweeper);
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          log.info({ inFlight, graceMs }, 'draining in-flight requests');
+          await Promise.race([
+            new Promise<void>((r) => (drained = r)),
+            new Promise<void>((r) => setTimeout(r, graceMs).unref()),
+          ]);
+        }
+        await sessions.closeAll('shutdown');
+        await mcp.close();
+        server.closeAllConnections();
+        await stopped;
+      })()),
+  };
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+  type AuthInfo,
+  type McpRequestContext,
+} from '@modelcontextprotocol/server';
+import type { InputExchangeRegistry } from '../input-exchange.js';
+import { createSessionServer } from '../session-server.js';
+import { BoundedEventStore } from './event-store.js';
+import { pumpResponse, sendRpcError, toWebRequest } from './node-io.js';
+import {
+  LazyGatewaySession,
+  newSessionInfo,
+  type LegacySession,
+  type LegacySessions,
+  type RequestScope,
+  type SessionOpener,
+} from './sessions.js';
+
+export interface McpEndpointOptions extends SessionOpener {
+  readonly name: string;
+  readonly version: string;
+  readonly exchanges: InputExchangeRegistry;
+  readonly sessions: LegacySessions;
+  readonly keepAliveMs: number;
+  readonly bodyLimit: number;
+  readonly resumptionBuffer: number;
+  readonly maxSessions: number;
+}
+
+/** What the endpoint needs from one already-authenticated, already-read request. */
+export interface McpRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly scope: RequestScope;
+  readonly body: string | undefined;
+  readonly parsed: unknown;
+  readonly headers: Record<string, string>;
+}
+
+/** The scope rides on AuthInfo.extra; AuthInfo.token is left empty: the credential never travels. */
+function authInfoFor(scope: RequestScope): AuthInfo {
+  return {
+    token: '',
+    clientId: scope.identity.subject,
+    scopes: [...(scope.identity.scopes ?? [])],
+    ...(scope.identity.expiresAt !== undefined && { expiresAt: Math.floor(scope.identity.expiresAt / 1000) }),
+    extra: { scope },
+  };
+}
+
+/**
+ * `/mcp`: Streamable HTTP for both eras. Modern (2026-07-28) requests go to the SDK's stateless
+ * `createMcpHandler` (server/discover, `_meta`, Mcp-Method/Mcp-Name checks, input_required, stream
+ * close = cancel), one gateway session per request. Legacy traffic gets a sessionful SDK transport
+ * per `initialize`, bound to its creator, with a bounded resumption buffer.
+ */
+export function createMcpEndpoint(opts: McpEndpointOptions) {
+  const legacyTransports = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const modern = createMcpHandler(
+    (ctx: McpRequestContext) => {
+      const scope = ctx.authInfo?.extra?.scope as RequestScope | undefined;
+      if (!scope) throw new Error('request reached the MCP handler without an authenticated scope');
+      const lazy = new LazyGatewaySession(opts, newSessionInfo('http', ctx.era, scope));
+      const server = createSessionServer({
+        name: opts.name,
+        version: opts.version,
+        exchanges: opts.exchanges,
+        session: (s) => lazy.get(s),
+      });
+      server.onclose = () => void lazy.close();
+      return server;
+    },
+    {
+      legacy: 'reject',
+      keepAliveMs: opts.keepAliveMs,
+      maxRequestBodySize: opts.bodyLimit,
+      onerror: (err) => opts.logger.debug({ err: err.message }, 'modern request refused or failed'),
+    },
+  );
+
+  async function openLegacy(r: McpRequest, request: Request): Promise<void> {
+    if (opts.sessions.size >= opts.maxSessions) {
+      sendRpcError(r.res, 503, -32000, 'too many open sessions; try again later', { ...r.headers, 'retry-after': '5' });
+      return;
+    }
+    const wireId = randomUUID();
+    const lazy = new LazyGatewaySession(opts, newSessionInfo('http', 'legacy', r.scope));
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => wireId,
+      ...(opts.resumptionBuffer > 0 && { eventStore: new BoundedEventStore(opts.resumptionBuffer) }),
+      keepAliveMs: opts.keepAliveMs,
+      maxRequestBodySize: opts.bodyLimit,
+      onsessioninitialized: () => opts.sessions.add(entry),
+      onsessionclosed: () => void entry.close('deleted by client'),
+    });
+    const server = createSessionServer({
+      name: opts.name,
+      version: opts.version,
+      exchanges: opts.exchanges,
+      session: (s) => lazy.get(s),
+    });
+    let closing: Promise<void> | undefined;
+    const entry: LegacySession = {
+      wireId,
+      kind: 'streamable',
+      ownerKey: r.scope.ownerKey,
+      info: lazy.info,
+      lastSeen: Date.now(),
+      openStreams: 0,
+      close: (reason) =>
+        (closing ??= (async () => {
+          opts.sessions.delete(wireId);
+          legacyTransports.delete(wireId);
+          await transport.close().catch(() => undefined);
+          await lazy.close();
+          opts.logger.info({ session: lazy.info.id, reason }, 'legacy session closed');
+        })()),
+    };
+    server.onclose = () => void entry.close('transport closed');
+    transport.onerror = (err) => opts.logger.debug({ err: err.message }, 'legacy transport error');
+    await server.connect(transport);
+    legacyTransports.set(wireId, transport);
+    const response = await transport.handleRequest(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
+    if (!opts.sessions.lookup(wireId, r.scope.ownerKey, 'streamable')) {
+      // The handshake was refused (bad version, malformed): nothing to keep.
+      void entry.close('initialize refused');
+    } else {
+      opts.logger.info(
+        { session: lazy.info.id, subject: r.scope.identity.subject, sourceIp: r.scope.sourceIp },
+        'legacy session opened',
+      );
+    }
+    await pumpResponse(response, r.res, r.headers);
+  }
+
+  return {
+    async handle(r: McpRequest, signal: AbortSignal): Promise<void> {
+      const sid = r.req.headers['mcp-session-id'];
+      const request = toWebRequest(r.req, r.url, r.body, signal);
+      if (typeof sid === 'string' && sid.length > 0) {
+        const s = opts.sessions.lookup(sid, r.scope.ownerKey, 'streamable');
+        const transport = s ? legacyTransports.get(sid) : undefined;
+        if (!s || !transport) {
+          sendRpcError(r.res, 404, -32001, 'Session not found', r.headers);
+          return;
+        }
+        s.lastSeen = Date.now();
+        // A refreshed token for the same principal: later audit records carry the new token id.
+        s.info.identity = r.scope.identity;
+        const streaming = r.req.method === 'GET';
+        if (streaming) s.openStreams++;
+        try {
+          const response = await transport.handleRequest(request, {
+            parsedBody: r.parsed,
+            authInfo: authInfoFor(r.scope),
+          });
+          await pumpResponse(response, r.res, r.headers);
+        } finally {
+          if (streaming) s.openStreams--;
+          s.lastSeen = Date.now();
+        }
+        return;
+      }
+      if (r.req.method !== 'POST') {
+        sendRpcError(
+          r.res,
+          r.req.method === 'GET' ? 405 : 400,
+          -32000,
+          r.req.method === 'GET'
+            ? 'GET needs an Mcp-Session-Id (legacy sessions only; 2026-07-28 has no standalone stream)'
+            : 'Mcp-Session-Id header is required',
+          { ...r.headers, allow: 'GET, POST, DELETE' },
+        );
+        return;
+      }
+      if (await isLegacyRequest(request, r.parsed, { maxRequestBodySize: opts.bodyLimit })) {
+        if (!isInitializeRequest(r.parsed)) {
+          sendRpcError(r.res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required', r.headers);
+          return;
+        }
+        await openLegacy(r, request);
+        return;
+      }
+      const response = await modern.fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
+      await pumpResponse(response, r.res, r.headers);
+    },
+    close: () => modern.close(),
+  };
+}
+
+export type McpEndpoint = ReturnType<typeof createMcpEndpoint>;
