@@ -55,6 +55,8 @@ export interface OpenOptions {
    * connection has just probed.
    */
   readonly prior?: PriorDiscovery;
+  /** Aborts a connect in progress (gateway shutdown): the child is reaped, `open` rejects. */
+  readonly signal?: AbortSignal;
 }
 
 const LIST_CHANGED: Readonly<Record<string, 'tools' | 'prompts' | 'resources'>> = {
@@ -129,29 +131,35 @@ export class McpUpstreamConnection implements UpstreamConnection {
     const conn = new McpUpstreamConnection(spec, client, built, logger, opts.hooks, opts.sessionId);
     owner.conn = conn;
     conn.wire();
+    const connecting = client.connect(built.transport, {
+      timeout: spec.startTimeoutMs,
+      ...(opts.prior ? { prior: opts.prior } : {}),
+    });
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     try {
       await Promise.race([
-        client.connect(built.transport, {
-          timeout: spec.startTimeoutMs,
-          ...(opts.prior ? { prior: opts.prior } : {}),
-        }),
+        connecting,
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no handshake within the start timeout of ${spec.startTimeoutMs} ms`)),
             spec.startTimeoutMs,
           );
+          onAbort = () => reject(new Error('the gateway is shutting down'));
+          if (opts.signal?.aborted) onAbort();
+          else opts.signal?.addEventListener('abort', onAbort, { once: true });
         }),
       ]);
     } catch (err) {
       conn.closing = true;
-      await client.close().catch(() => undefined);
+      await reap(client, connecting, spec.startTimeoutMs);
       const tail = built.lastStderr();
       throw tail === undefined
         ? err
         : new Error(`${describeStartError(err)} — last stderr line: ${tail}`, { cause: err });
     } finally {
       clearTimeout(timer);
+      if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
     }
     logger.info(
       { era: conn.era, protocolVersion: client.getNegotiatedProtocolVersion() },
@@ -433,4 +441,24 @@ function negotiationMode(spec: UpstreamSpec): VersionNegotiationMode {
   if (spec.era === 'legacy' || (spec.era === 'auto' && spec.transport === 'sse')) return 'legacy';
   if (spec.era === 'modern') return { pin: MODERN_PROTOCOL_VERSION };
   return 'auto';
+}
+
+/**
+ * Closes a client whose connect we gave up on. The SDK may still be negotiating — on stdio its
+ * probe runs first and the real child is spawned only afterwards — so closing once is not enough:
+ * wait (bounded) for connect to settle and close again, so nothing it starts outlives us.
+ */
+async function reap(client: Client, connecting: Promise<void>, boundMs: number): Promise<void> {
+  await client.close().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    connecting.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), boundMs))),
+  ]);
+  clearTimeout(timer);
+  if (settled) await client.close().catch(() => undefined);
+  else void connecting.then(() => client.close()).catch(() => undefined);
 }

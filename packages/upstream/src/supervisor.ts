@@ -39,7 +39,11 @@ export class UpstreamSupervisor {
   private readyAt = 0;
   private current: UpstreamCatalog = EMPTY_CATALOG;
   private main: McpUpstreamConnection | undefined;
-  private readonly sessions = new Map<string, Promise<McpUpstreamConnection>>();
+  private readonly sessions = new Map<
+    string,
+    { pending: Promise<McpUpstreamConnection>; conn?: McpUpstreamConnection }
+  >();
+  private connecting: Promise<boolean> | undefined;
   private readonly stop = new AbortController();
   private readyWaiters: Array<() => void> = [];
   private retrying = false;
@@ -59,6 +63,10 @@ export class UpstreamSupervisor {
   async start(): Promise<void> {
     this.state = 'starting';
     if (await this.connectMain()) return;
+    if (this.stop.signal.aborted) {
+      this.state = 'stopped';
+      return;
+    }
     this.state = 'failed';
     this.scheduleRetry();
   }
@@ -82,7 +90,8 @@ export class UpstreamSupervisor {
   async connection(session: SessionInfo): Promise<McpUpstreamConnection> {
     if (this.stop.signal.aborted) throw this.unavailable('the gateway is shutting down');
     if (this.spec.sharing === 'per-session') return this.sessionConnection(session.id);
-    if (this.state !== 'ready' && this.state !== 'failed') await this.whenReady(this.spec.startTimeoutMs);
+    if (this.state === 'starting' || this.state === 'restarting')
+      await this.whenReady(this.spec.startTimeoutMs);
     const conn = this.main;
     if (this.state === 'ready' && conn?.alive) return conn;
     throw this.unavailable(
@@ -92,33 +101,41 @@ export class UpstreamSupervisor {
     );
   }
 
-  /** The per-session connection of `sessionId`, if one is open (for tests and diagnostics). */
+  /** The per-session connection of `sessionId`, opened on first use. */
   async sessionConnection(sessionId: string): Promise<McpUpstreamConnection> {
-    let pending = this.sessions.get(sessionId);
-    if (!pending) {
-      pending = McpUpstreamConnection.open({
+    let entry = this.sessions.get(sessionId);
+    if (!entry) {
+      const pending = McpUpstreamConnection.open({
         spec: this.spec,
         logger: this.log,
         clientInfo: this.clientInfo,
         sessionId,
         hooks: this.hooksFor(sessionId),
+        signal: this.stop.signal,
         ...(this.spec.era === 'auto' && this.main?.alive ? withPrior(this.main.verdict()) : {}),
       });
-      this.sessions.set(sessionId, pending);
-      pending.catch(() => this.sessions.delete(sessionId));
+      const created: { pending: Promise<McpUpstreamConnection>; conn?: McpUpstreamConnection } = { pending };
+      entry = created;
+      this.sessions.set(sessionId, created);
+      pending.then(
+        (conn) => (created.conn = conn),
+        () => {
+          if (this.sessions.get(sessionId) === created) this.sessions.delete(sessionId);
+        },
+      );
     }
     try {
-      return await pending;
+      return await entry.pending;
     } catch (err) {
       throw this.unavailable(`its per-session connection could not start: ${describeStartError(err)}`);
     }
   }
 
   async closeSession(sessionId: string): Promise<void> {
-    const pending = this.sessions.get(sessionId);
-    if (!pending) return;
+    const entry = this.sessions.get(sessionId);
+    if (!entry) return;
     this.sessions.delete(sessionId);
-    const conn = await pending.catch(() => undefined);
+    const conn = await entry.pending.catch(() => undefined);
     await conn?.close();
   }
 
@@ -127,10 +144,18 @@ export class UpstreamSupervisor {
     this.state = 'stopped';
     this.wake();
     const sessions = [...this.sessions.keys()].map((id) => this.closeSession(id));
-    await Promise.allSettled([this.main?.close(), ...sessions]);
+    // A connection being opened right now is aborted by `stop` and reaped before this resolves.
+    await Promise.allSettled([this.connecting, this.main?.close(), ...sessions]);
+    await this.main?.close();
   }
 
-  private async connectMain(): Promise<boolean> {
+  private connectMain(): Promise<boolean> {
+    const attempt = this.connectMainOnce();
+    this.connecting = attempt;
+    return attempt;
+  }
+
+  private async connectMainOnce(): Promise<boolean> {
     let conn: McpUpstreamConnection | undefined;
     try {
       conn = await McpUpstreamConnection.open({
@@ -138,6 +163,7 @@ export class UpstreamSupervisor {
         logger: this.log,
         clientInfo: this.clientInfo,
         hooks: this.hooksFor(undefined),
+        signal: this.stop.signal,
       });
       const catalog = await fetchCatalog(conn, this.stop.signal);
       if (this.stop.signal.aborted) {
@@ -154,6 +180,7 @@ export class UpstreamSupervisor {
       return true;
     } catch (err) {
       await conn?.close();
+      if (this.stop.signal.aborted) return false;
       this.lastError = describeStartError(err);
       this.log.error({ err: this.lastError }, 'upstream could not start');
       return false;
@@ -168,7 +195,7 @@ export class UpstreamSupervisor {
       onLost: (conn) => {
         if (sessionId !== undefined) {
           // The session's next call opens a fresh connection; its in-flight calls already failed.
-          if (this.sessions.get(sessionId) !== undefined) this.sessions.delete(sessionId);
+          if (this.sessions.get(sessionId)?.conn === conn) this.sessions.delete(sessionId);
           return;
         }
         if (conn !== this.main || this.stop.signal.aborted) return;

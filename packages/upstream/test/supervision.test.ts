@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,5 +273,34 @@ describe('supervision', () => {
     expect(isAlive(pid)).toBe(true);
     await pool.close();
     await waitFor(() => !isAlive(pid), 3000, 'the stubborn child to be killed');
+  });
+
+  it('close() during start leaves no child behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpgate-pids-'));
+    const pidFile = join(dir, 'pids');
+    const pool = createUpstreamPool({
+      specs: [
+        stdioSpec('a', process.execPath, [mutableServerBin()], { env: { MUTABLE_PID_FILE: pidFile } }),
+        stdioSpec('b', process.execPath, [mutableServerBin()], {
+          env: { MUTABLE_PID_FILE: pidFile },
+          sharing: 'per-session',
+        }),
+      ],
+      logger: capturingLogger(),
+    });
+    try {
+      const starting = pool.start();
+      await new Promise((r) => setTimeout(r, 30));
+      await pool.close();
+      await starting;
+      await new Promise((r) => setTimeout(r, 300));
+      const pids = existsSync(pidFile)
+        ? readFileSync(pidFile, 'utf8').trim().split('\n').filter(Boolean).map(Number)
+        : [];
+      await waitFor(() => pids.every((p) => !isAlive(p)), 5000, 'every spawned child to be gone');
+      expect(pool.status().every((st) => st.state === 'stopped')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

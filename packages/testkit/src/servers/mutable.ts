@@ -12,9 +12,10 @@
  *   to the client and return what came back — or the client's error message — as text.
  * - `slow` reports progress and stops when cancelled; `log` emits `notifications/message`.
  * - It never answers `server/discover` (method not found), so a probing client falls back to legacy.
+ * - `MUTABLE_PID_FILE=path` appends this process's pid there at startup.
  * - With `MUTABLE_STUBBORN=1` it ignores stdin EOF and SIGTERM (shutdown tests: only SIGKILL works).
  */
-import { readFileSync, watchFile } from 'node:fs';
+import { appendFileSync, readFileSync, watchFile } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 type Json = Record<string, unknown>;
@@ -23,6 +24,8 @@ type Id = string | number;
 const PAGE_SIZE = 3;
 const SUPPORTED = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
 const controlFile = process.env.MUTABLE_CONTROL_FILE;
+// Lets a test find every process it caused (including ones a client spawned and then abandoned).
+if (process.env.MUTABLE_PID_FILE) appendFileSync(process.env.MUTABLE_PID_FILE, `${process.pid}\n`);
 
 const descriptions = new Map<string, string>([
   ['echo', 'Echoes the message back'],
