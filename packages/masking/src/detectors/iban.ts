@@ -2,8 +2,8 @@ import { at, isAlnum, isDigit, isUpper } from './chars.js';
 import { IBAN_LENGTHS, ibanValid } from './checksums.js';
 import { PRIORITY, type Detector, type Match } from './types.js';
 
-/** A registered country code + check digits. The word start and the rest are checked by hand. */
-const IBAN_START_RE = new RegExp(`(?:${Object.keys(IBAN_LENGTHS).join('|')})\\d\\d`, 'g');
+/** Two capitals + check digits at a word start; the country, the rest and the end are checked by hand. */
+const IBAN_START_RE = /\b[A-Z]{2}\d\d/g;
 
 /**
  * Reads exactly `length - 4` more alphanumerics after the check digits, allowing single spaces

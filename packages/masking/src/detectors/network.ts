@@ -6,7 +6,7 @@ import { PRIORITY, type Detector, type Match } from './types.js';
  * Four dotted groups of 1–3 digits; octet ranges, leading zeros and boundaries are checked by
  * hand (a lookbehind and octet alternations in the regex made it the slowest detector).
  */
-const IPV4_RE = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
+const IPV4_RE = /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
 
 function validOctets(s: string): boolean {
   for (const part of s.split('.')) {
