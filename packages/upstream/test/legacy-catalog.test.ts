@@ -32,10 +32,10 @@ describe('catalog of a legacy upstream (mutable test server)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('fetches every page of tools/list (4 pages of 3) and only what the upstream declares', () => {
+  it('fetches every page of tools/list (4 pages of up to 3) and only what the upstream declares', () => {
     const tools = pool.catalog('mut').tools.map((t) => t.name);
-    expect(tools).toHaveLength(10);
-    expect(new Set(tools).size).toBe(10);
+    expect(tools).toHaveLength(11);
+    expect(new Set(tools).size).toBe(11);
     expect(tools).toEqual(expect.arrayContaining(['echo', 'crash', 'filler_1', 'filler_2']));
     // No prompts/resources capability declared → nothing asked, nothing listed.
     expect(pool.catalog('mut').prompts).toEqual([]);
@@ -131,5 +131,30 @@ describe('catalog of a legacy upstream (mutable test server)', () => {
       10_000,
       'restart after oversize',
     );
+  });
+
+  it('spawns the child exactly as configured: cwd, and an environment of safe defaults plus env', async () => {
+    const where = createUpstreamPool({
+      specs: [
+        stdioSpec('where', process.execPath, [mutableServerBin()], { cwd: dir, env: { ONLY_THIS: '1' } }),
+      ],
+      logger: capturingLogger(),
+    });
+    process.env.MCPGATE_TEST_NOT_FOR_CHILDREN = 'secret';
+    try {
+      await where.start();
+      const conn = await where.connection('where', s);
+      const r = await conn.request('tools/call', { name: 'whereami', arguments: {} }, { signal: signal() });
+      const { cwd, envKeys } = r.structuredContent as { cwd: string; envKeys: string[] };
+      expect(cwd).toBe(dir);
+      expect(envKeys).toContain('ONLY_THIS');
+      expect(envKeys).not.toContain('MCPGATE_TEST_NOT_FOR_CHILDREN');
+      const allowed = new Set(['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'ONLY_THIS']);
+      // Node itself may add a few of its own (e.g. none on Linux); nothing of the parent's beyond the allowlist.
+      expect(envKeys.filter((k) => !allowed.has(k) && k in process.env)).toEqual([]);
+    } finally {
+      delete process.env.MCPGATE_TEST_NOT_FOR_CHILDREN;
+      await where.close();
+    }
   });
 });

@@ -64,7 +64,7 @@ describe('supervision', () => {
         10_000,
         'restart',
       );
-      expect(pool.catalog('fragile').tools).toHaveLength(10);
+      expect(pool.catalog('fragile').tools).toHaveLength(11);
       expect(
         events.filter((e) => e.type === 'list_changed').map((e) => (e.type === 'list_changed' ? e.kind : '')),
       ).toEqual(expect.arrayContaining(['tools', 'prompts', 'resources', 'resourceTemplates']));
@@ -241,7 +241,7 @@ describe('supervision', () => {
     });
     try {
       await pool.start();
-      expect(pool.catalog('own').tools).toHaveLength(10);
+      expect(pool.catalog('own').tools).toHaveLength(11);
       const a = await pool.connection('own', session('a'));
       const b = await pool.connection('own', session('b'));
       expect(await pool.connection('own', session('a'))).toBe(a);

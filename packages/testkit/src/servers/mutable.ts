@@ -3,7 +3,7 @@
  * A legacy-era (2025) MCP server for tests, written against the wire directly (newline-delimited
  * JSON-RPC on stdio, no SDK) so that every behaviour is deliberate:
  *
- * - `tools/list` is paginated with a page size of 3 over 10+ tools (4 pages) — pagination tests.
+ * - `tools/list` is paginated with a page size of 3 over 11 tools (4 pages) — pagination tests.
  * - Tool descriptions change at runtime — `set_description` or the JSON control file named by
  *   `MUTABLE_CONTROL_FILE` (`{"descriptions": {"echo": "…"}}`, watched) — and every change emits
  *   `notifications/tools/list_changed` (tool-pinning tests).
@@ -36,6 +36,7 @@ const descriptions = new Map<string, string>([
   ['list_roots', 'Asks the client for its roots (roots/list)'],
   ['slow', 'Reports progress in steps; stops when cancelled'],
   ['log', 'Emits a log message notification'],
+  ['whereami', 'Returns this process working directory and environment variable names'],
   ['filler_1', 'Filler tool 1'],
   ['filler_2', 'Filler tool 2'],
 ]);
@@ -144,6 +145,11 @@ async function callTool(id: Id, name: string, args: Json, meta: Json | undefined
       }
       return text(`slept ${steps} steps`);
     }
+    case 'whereami':
+      return {
+        content: [{ type: 'text', text: process.cwd() }],
+        structuredContent: { cwd: process.cwd(), envKeys: Object.keys(process.env).sort() },
+      };
     case 'log':
       send({
         method: 'notifications/message',
