@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TOKEN_DETECTORS } from '../src/detectors/tokens.js';
 import { found } from './helpers.js';
 
 // Each detector: values it must find (true positives) and lookalikes it must leave alone.
@@ -215,4 +216,28 @@ describe('overlaps', () => {
   it('an email and a phone side by side are both found', () => {
     expect(found('a@b.io,+14155550132')).toEqual(['a@b.io', '+14155550132']);
   });
+});
+
+describe('prefixed token heads', () => {
+  it.each(TOKEN_DETECTORS.map((d) => [d.id, d]))(
+    '%s: finds every declared prefix, at word starts only',
+    (_id, d) => {
+      for (const prefix of d.triggers ?? []) {
+        const body: Record<string, string> = {
+          aws_access_key_id: 'IOSFODNN7EXAMPLE',
+          google_api_key: 'B'.repeat(35),
+        };
+        const token = `${prefix}${body[d.id] ?? 'A1b2'.repeat(9)}`;
+        const out: { start: number }[] = [];
+        d.find(` ${token} `, out as never);
+        expect(
+          out.map((m) => m.start),
+          prefix,
+        ).toEqual([1]);
+        const glued: unknown[] = [];
+        d.find(`x${token}`, glued as never);
+        expect(glued, prefix).toEqual([]);
+      }
+    },
+  );
 });

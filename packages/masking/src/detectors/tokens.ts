@@ -5,6 +5,8 @@ export interface PrefixedTokenSpec {
   readonly id: string;
   readonly description: string;
   readonly prefixes: readonly string[];
+  /** Regex source matching exactly the prefixes, factored (`gh[pousr]_`); literals only, no quantifier. */
+  readonly head: string;
   /** Characters allowed after the prefix. */
   readonly body: (c: number) => boolean;
   readonly min: number;
@@ -12,30 +14,32 @@ export interface PrefixedTokenSpec {
 }
 
 /**
- * Tokens that announce themselves with a literal prefix (`ghp_`, `AKIA`, `xoxb-`…): find each
- * prefix with indexOf, require a word start, read the body up to `max + 1` characters and
- * resume after it — each character is read a bounded number of times per prefix.
+ * Tokens that announce themselves with a literal prefix (`ghp_`, `AKIA`, `xoxb-`…): find the
+ * prefixes, require a word start, read the body up to `max + 1` characters and resume after it —
+ * each character is read a bounded number of times.
  */
 export function prefixedTokenDetector(spec: PrefixedTokenSpec): Detector {
+  // One regex pass per detector over its (factored) literal prefixes: cheaper than one indexOf
+  // per prefix, whose first-character search stops at every common letter.
+  const re = new RegExp(spec.head, 'g');
   return {
     id: spec.id,
     kind: 'secret',
     description: spec.description,
     triggers: spec.prefixes,
     find(text: string, out: Match[]): void {
-      // indexOf per literal prefix: measured several times faster than one regex alternation.
-      for (const prefix of spec.prefixes) {
-        let p = text.indexOf(prefix);
-        while (p !== -1) {
-          const bodyStart = p + prefix.length;
-          let e = bodyStart;
-          const stop = Math.min(text.length, bodyStart + spec.max + 1);
-          while (e < stop && spec.body(text.charCodeAt(e))) e++;
-          const len = e - bodyStart;
-          if (!isWord(at(text, p - 1)) && len >= spec.min && len <= spec.max)
-            out.push({ detector: spec.id, start: p, end: e, priority: PRIORITY.secret });
-          p = text.indexOf(prefix, Math.max(e, p + 1));
-        }
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text)) !== null) {
+        const p = m.index;
+        const bodyStart = p + m[0].length;
+        let e = bodyStart;
+        const stop = Math.min(text.length, bodyStart + spec.max + 1);
+        while (e < stop && spec.body(text.charCodeAt(e))) e++;
+        const len = e - bodyStart;
+        if (!isWord(at(text, p - 1)) && len >= spec.min && len <= spec.max)
+          out.push({ detector: spec.id, start: p, end: e, priority: PRIORITY.secret });
+        re.lastIndex = Math.max(e, p + 1);
       }
     },
   };
@@ -51,6 +55,7 @@ export const awsAccessKeyIdDetector = prefixedTokenDetector({
   id: 'aws_access_key_id',
   description: 'AWS access key id (AKIA…/ASIA… + 16 upper-case alphanumerics)',
   prefixes: ['AKIA', 'ASIA', 'ABIA', 'ACCA'],
+  head: 'A(?:KIA|SIA|BIA|CCA)',
   body: upperDigit,
   min: 16,
   max: 16,
@@ -60,6 +65,7 @@ export const githubTokenDetector = prefixedTokenDetector({
   id: 'github_token',
   description: 'GitHub token (ghp_, gho_, ghs_, ghu_, ghr_, github_pat_)',
   prefixes: ['ghp_', 'gho_', 'ghs_', 'ghu_', 'ghr_', 'github_pat_'],
+  head: 'g(?:h[pousr]_|ithub_pat_)',
   body: alnumUnderscore,
   min: 36,
   max: 255,
@@ -69,6 +75,7 @@ export const gitlabTokenDetector = prefixedTokenDetector({
   id: 'gitlab_token',
   description: 'GitLab personal/project access token (glpat-…)',
   prefixes: ['glpat-'],
+  head: 'glpat-',
   body: alnumDashUnderscore,
   min: 20,
   max: 64,
@@ -78,6 +85,7 @@ export const slackTokenDetector = prefixedTokenDetector({
   id: 'slack_token',
   description: 'Slack token (xoxa-, xoxb-, xoxp-, xoxo-, xoxs-, xoxr-)',
   prefixes: ['xoxa-', 'xoxb-', 'xoxp-', 'xoxo-', 'xoxs-', 'xoxr-'],
+  head: 'xox[abposr]-',
   body: alnumDash,
   min: 10,
   max: 250,
@@ -88,6 +96,7 @@ export const slackWebhookDetector: Detector = {
     id: 'slack_webhook',
     description: 'Slack incoming webhook URL (hooks.slack.com/services/…)',
     prefixes: ['hooks.slack.com/services/', 'hooks.slack.com/workflows/'],
+    head: 'hooks\\.slack\\.com/(?:services|workflows)/',
     body: (c) => isAlnum(c) || c === 47 || c === 95,
     min: 20,
     max: 200,
@@ -99,6 +108,7 @@ export const stripeKeyDetector = prefixedTokenDetector({
   description:
     'Stripe secret or restricted key (sk_live_, sk_test_, rk_live_, rk_test_) and webhook secret (whsec_)',
   prefixes: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_', 'whsec_'],
+  head: '(?:[sr]k_(?:live|test)|whsec)_',
   body: alnum,
   min: 16,
   max: 247,
@@ -108,7 +118,19 @@ export const googleApiKeyDetector = prefixedTokenDetector({
   id: 'google_api_key',
   description: 'Google API key (AIza + 35 characters)',
   prefixes: ['AIza'],
+  head: 'AIza',
   body: alnumDashUnderscore,
   min: 35,
   max: 35,
 });
+
+/** Exposed for the linear-time tests and a check that each head matches exactly its prefixes. */
+export const TOKEN_DETECTORS = [
+  awsAccessKeyIdDetector,
+  githubTokenDetector,
+  gitlabTokenDetector,
+  slackTokenDetector,
+  slackWebhookDetector,
+  stripeKeyDetector,
+  googleApiKeyDetector,
+];
