@@ -1,4 +1,13 @@
 import type { Command } from '../command.js';
+import { accessApproveCommand } from './access-approve.js';
+import { accessDenyCommand } from './access-deny.js';
+import { accessListCommand } from './access-list.js';
+import { accessRequestCommand } from './access-request.js';
+import { accessRevokeCommand } from './access-revoke.js';
+import { policyExplainCommand } from './policy-explain.js';
+import { policyTestCommand } from './policy-test.js';
+import { toolsApproveCommand } from './tools-approve.js';
+import { toolsDiffCommand } from './tools-diff.js';
 import { auditUnsealCommand } from './audit-unseal.js';
 import { keysCreateCommand } from './keys-create.js';
 import { keysListCommand } from './keys-list.js';
@@ -23,4 +32,13 @@ export const COMMANDS: readonly Command[] = [
   logoutCommand,
   sealKeygenCommand,
   auditUnsealCommand,
+  policyExplainCommand,
+  policyTestCommand,
+  accessRequestCommand,
+  accessApproveCommand,
+  accessDenyCommand,
+  accessListCommand,
+  accessRevokeCommand,
+  toolsDiffCommand,
+  toolsApproveCommand,
 ];
