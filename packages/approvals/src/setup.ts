@@ -1,0 +1,89 @@
+import type { Interceptor, Logger, SqlClient } from '@mcpgate/core';
+import { createApprovalsAdminHandler, type AdminHandler } from './admin/handler.js';
+import type { ApprovalAuditLog } from './events.js';
+import { ApprovalGate } from './gate.js';
+import { createDeferredResultStep } from './gate.js';
+import type { NoticeKind } from './notifier.js';
+import { ApprovalService } from './service.js';
+import { WebhookNotifier } from './webhooks/notifier.js';
+
+/**
+ * The loaded `approvals` config section (structurally @mcpgate/config's `ApprovalsSection`:
+ * durations in ms, secret references resolved).
+ */
+export interface ApprovalsConfig {
+  readonly defaults: { readonly timeout: number; readonly deferWindow: number; readonly uses: number };
+  readonly progressInterval: number;
+  readonly adminBaseUrl?: string;
+  readonly localReviewers: Readonly<Record<string, readonly string[]>>;
+  readonly webhooks: readonly {
+    readonly url: string;
+    readonly secret: string;
+    readonly events: readonly NoticeKind[];
+    readonly format: 'json' | 'slack';
+  }[];
+  readonly delivery: {
+    readonly maxAttempts: number;
+    readonly initialBackoff: number;
+    readonly maxBackoff: number;
+    readonly timeout: number;
+  };
+}
+
+export interface ApprovalsRuntime {
+  readonly service: ApprovalService;
+  /** Pass as `approvals` in @mcpgate/policy's `createPolicyStep(engine, { approvals: gate })`. */
+  readonly gate: ApprovalGate;
+  /** Inner chain, right before `authorize`: turns a deferred refusal into a tool error result. */
+  readonly deferredStep: Interceptor;
+  /** Mount on the HTTP face after authentication. */
+  readonly adminHandler: AdminHandler;
+  close(): Promise<void>;
+}
+
+export interface ApprovalsDeps {
+  readonly sql: SqlClient;
+  /** The gateway's audit recorder (`AuditRecorder` from @mcpgate/audit). */
+  readonly audit: ApprovalAuditLog;
+  readonly logger?: Logger;
+  /** Overrides for tests (sweep and poll cadence). */
+  readonly sweepIntervalMs?: number;
+  readonly pollIntervalMs?: number;
+}
+
+/** Everything a gateway needs for approvals, built from its config. Starts listening for decisions. */
+export async function startApprovals(
+  config: ApprovalsConfig,
+  deps: ApprovalsDeps,
+): Promise<ApprovalsRuntime> {
+  const notifier =
+    config.webhooks.length > 0
+      ? new WebhookNotifier({
+          targets: config.webhooks,
+          ...(config.adminBaseUrl !== undefined ? { adminBaseUrl: config.adminBaseUrl } : {}),
+          maxAttempts: config.delivery.maxAttempts,
+          initialBackoffMs: config.delivery.initialBackoff,
+          maxBackoffMs: config.delivery.maxBackoff,
+          timeoutMs: config.delivery.timeout,
+        })
+      : undefined;
+  const service = new ApprovalService({
+    sql: deps.sql,
+    audit: deps.audit,
+    ...(notifier ? { notifier } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    defaultTimeoutMs: config.defaults.timeout,
+    deferWindowMs: config.defaults.deferWindow,
+    uses: config.defaults.uses,
+    ...(deps.sweepIntervalMs !== undefined ? { sweepIntervalMs: deps.sweepIntervalMs } : {}),
+    ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+  });
+  await service.start();
+  return {
+    service,
+    gate: new ApprovalGate(service, { progressIntervalMs: config.progressInterval }),
+    deferredStep: createDeferredResultStep(),
+    adminHandler: createApprovalsAdminHandler(service),
+    close: () => service.close(),
+  };
+}
