@@ -17,28 +17,33 @@ export const ibanDetector: Detector = {
   find(text: string, out: Match[]): void {
     const re = IBAN_START_RE;
     re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null) {
-      const length = IBAN_LENGTHS[m[0].slice(0, 2)];
-      if (length === undefined || isAlnum(at(text, m.index - 1))) continue;
-      let compact = m[0];
-      let i = m.index + 4;
-      while (compact.length < length && i < text.length) {
+    // Fixed-length head (4): test() + lastIndex; the body is counted first and only a candidate
+    // of the right length is copied out for the checksum.
+    while (re.test(text)) {
+      const start = re.lastIndex - 4;
+      const length = IBAN_LENGTHS[text.slice(start, start + 2)];
+      if (length === undefined || isAlnum(at(text, start - 1))) continue;
+      let n = 4;
+      let spaced = false;
+      let i = start + 4;
+      while (n < length && i < text.length) {
         const c = text.charCodeAt(i);
         if (isUpper(c) || isDigit(c)) {
-          compact += text[i];
+          n++;
           i++;
         } else if (
           c === 32 &&
           (isUpper(at(text, i + 1)) || isDigit(at(text, i + 1))) &&
           at(text, i - 1) !== 32
         ) {
+          spaced = true;
           i++;
         } else break;
       }
-      if (compact.length !== length || isAlnum(at(text, i))) continue;
+      if (n !== length || isAlnum(at(text, i))) continue;
+      const compact = spaced ? text.slice(start, i).replaceAll(' ', '') : text.slice(start, i);
       if (!ibanValid(compact)) continue;
-      out.push({ detector: 'iban', start: m.index, end: i, priority: PRIORITY.pii });
+      out.push({ detector: 'iban', start, end: i, priority: PRIORITY.pii });
       re.lastIndex = i;
     }
   },

@@ -125,14 +125,14 @@ export const ssnDetector: Detector = {
   find(text: string, out: Match[]): void {
     const re = SSN_RE;
     re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null) {
-      const s = m.index;
-      const e = s + 11;
+    // Fixed length (11): test() + lastIndex, no match arrays to allocate.
+    while (re.test(text)) {
+      const e = re.lastIndex;
+      const s = e - 11;
       const before = at(text, s - 1);
       if (isWord(before) || before === 46 || before === 45) continue;
       if (isWord(at(text, e)) || (at(text, e) === 45 && isDigit(at(text, e + 1)))) continue;
-      const v = m[0];
+      const v = text.slice(s, e);
       if (validSsn(v.slice(0, 3), v.slice(4, 6), v.slice(7)))
         out.push({ detector: 'ssn', start: s, end: e, priority: PRIORITY.pii });
     }
@@ -238,11 +238,11 @@ export const phoneDetector: Detector = {
     findE164(text, out);
     const re = NANP_TAIL_RE;
     re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(text)) !== null) {
-      const s = nanpStart(text, m.index);
-      if (s !== -1)
-        out.push({ detector: 'phone', start: s, end: m.index + m[0].length, priority: PRIORITY.pii });
+    // Fixed length (8): test() + lastIndex, no match arrays to allocate.
+    while (re.test(text)) {
+      const e = re.lastIndex;
+      const s = nanpStart(text, e - 8);
+      if (s !== -1) out.push({ detector: 'phone', start: s, end: e, priority: PRIORITY.pii });
     }
   },
 };
