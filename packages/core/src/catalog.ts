@@ -53,6 +53,8 @@ export class Catalog {
   readonly prompts = new Map<string, CatalogEntry>();
   readonly resources = new Map<string, CatalogEntry>();
   readonly templates: TemplateEntry[] = [];
+  /** Non-fatal findings, e.g. a resource URI offered twice (the first upstream in config order serves it). */
+  readonly warnings: string[] = [];
 
   static build(listings: readonly UpstreamListing[], naming: NamingOptions): Catalog {
     const cat = new Catalog();
@@ -65,7 +67,11 @@ export class Catalog {
         if (!uri) continue;
         const prev = cat.resources.get(uri);
         if (prev) {
-          errors.push(`resource URI "${uri}" is offered by both upstream "${prev.upstream}" and "${l.name}"`);
+          // URIs are not namespaced (resource links in results must keep working), so a duplicate
+          // cannot get its own name: the first upstream in config order keeps serving it.
+          cat.warnings.push(
+            `resource URI "${uri}" is offered by both upstream "${prev.upstream}" and "${l.name}"; "${prev.upstream}" serves it`,
+          );
           continue;
         }
         cat.resources.set(uri, { upstream: l.name, name: uri, exposedName: uri, exposed: r, original: r });

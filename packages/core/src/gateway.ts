@@ -137,7 +137,9 @@ export class Gateway {
       prefix: this.opts.pool.prefix(name),
       catalog: this.opts.pool.catalog(name),
     }));
-    return Catalog.build(listings, this.opts.naming);
+    const catalog = Catalog.build(listings, this.opts.naming);
+    for (const w of catalog.warnings) this.logger.warn({ catalog: w }, 'catalog warning');
+    return catalog;
   }
 
   private onUpstreamEvent(e: UpstreamEvent): void {
@@ -258,11 +260,17 @@ export class GatewaySession {
     if (!target.upstream) throw new GatewayError('internal', `no upstream resolved for ${method}`);
     const conn = await this.gw.pool.connection(target.upstream, this.info);
     ctx.notes.forwardedAt = new Date();
+    // Progress is relayed in order and fully sent before the result: a client drops progress
+    // that arrives after the response it belongs to.
+    let progressSent: Promise<void> = Promise.resolve();
     const result = await conn.request(method, upstreamParams(ctx), {
       signal: ctx.signal,
-      onProgress: (p) => void ctx.io.progress(p),
+      onProgress: (p) => {
+        progressSent = progressSent.then(() => ctx.io.progress(p)).catch(() => undefined);
+      },
       call: ctx,
     });
+    await progressSent;
     if (method === 'resources/subscribe' && target.uri) this.subscriptions.add(target.uri);
     if (method === 'resources/unsubscribe' && target.uri) this.subscriptions.delete(target.uri);
     return { kind: 'result', result };

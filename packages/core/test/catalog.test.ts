@@ -49,6 +49,19 @@ describe('Catalog', () => {
     ).toThrow(/"p__x__y" comes from both upstream "a" \(x__y\) and "b" \(y\)/);
   });
 
+  it('a resource URI offered twice is served by the first upstream, with a warning', () => {
+    const res = { resources: [{ uri: 'demo://a', name: 'a' }] };
+    const cat = Catalog.build(
+      [listing('one', 'one', [], res), listing('two', 'two', [], res)],
+      DEFAULT_NAMING,
+    );
+    expect(cat.routeResource('demo://a')).toBe('one');
+    expect(cat.resources.size).toBe(1);
+    expect(cat.warnings).toEqual([
+      'resource URI "demo://a" is offered by both upstream "one" and "two"; "one" serves it',
+    ]);
+  });
+
   it('routes resources by exact URI, then by template', () => {
     const cat = Catalog.build(
       [

@@ -1,0 +1,245 @@
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SSEClientTransport } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { everythingBin } from '@mcpgate/testkit';
+import { CLI, textOf, waitFor, writeConfig } from './support.js';
+import { newClient, rawInitialize, startServe, type ServeProcess } from './http-support.js';
+
+const config = (extra = '') =>
+  writeConfig(`
+upstreams:
+  everything:
+    alias: ev
+    command: ${process.execPath}
+    args: ['${everythingBin()}', 'stdio']
+store:
+  dir: ./data
+server:
+  port: 0
+  bodyLimit: 65536
+  sessionIdleTimeout: 3s
+  keepAlive: 1s
+${extra}
+`);
+
+describe('mcpgate serve (local mode, loopback)', () => {
+  let gw: ServeProcess;
+  beforeAll(async () => {
+    gw = await startServe(config());
+  });
+  afterAll(async () => {
+    await gw?.stop('SIGKILL');
+  });
+
+  it('says loudly that authentication is off', () => {
+    expect(gw.stderr.some((l) => l.includes('AUTHENTICATION IS OFF'))).toBe(true);
+  });
+
+  it('serves a legacy-era v2 client over /mcp with a session', async () => {
+    const client = newClient('legacy');
+    const transport = new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`));
+    await client.connect(transport);
+    expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('ev__echo');
+    const res = await client.callTool({ name: 'ev__echo', arguments: { message: 'hello legacy' } });
+    expect(textOf(res)).toContain('hello legacy');
+    await transport.terminateSession();
+    await client.close();
+  });
+
+  it('serves a modern (2026-07-28) client statelessly over /mcp', async () => {
+    const client = newClient('modern');
+    const transport = new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`));
+    await client.connect(transport);
+    expect(transport.sessionId).toBeUndefined();
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('ev__get-sum');
+    const res = await client.callTool({ name: 'ev__get-sum', arguments: { a: 2, b: 40 } });
+    expect(textOf(res)).toContain('42');
+    await client.close();
+  });
+
+  it('relays progress to a legacy client', async () => {
+    const client = newClient('legacy');
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`)));
+    const progress: number[] = [];
+    await client.callTool(
+      { name: 'ev__trigger-long-running-operation', arguments: { duration: 1, steps: 3 } },
+      { onprogress: (p) => progress.push(p.progress) },
+    );
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    await client.close();
+  });
+
+  it('serves a legacy HTTP+SSE client over /sse + /messages', async () => {
+    const client = newClient('legacy');
+    await client.connect(new SSEClientTransport(new URL(`${gw.url}/sse`)));
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('ev__echo');
+    const res = await client.callTool({ name: 'ev__echo', arguments: { message: 'over sse' } });
+    expect(textOf(res)).toContain('over sse');
+    await client.close();
+  });
+
+  it('answers 404 for an unknown or ended session, and DELETE ends one', async () => {
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-06-18',
+    };
+    const list = (sid: string) =>
+      fetch(`${gw.url}/mcp`, {
+        method: 'POST',
+        headers: { ...headers, 'mcp-session-id': sid },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }),
+      });
+    const unknown = await list('00000000-0000-4000-8000-000000000000');
+    expect(unknown.status).toBe(404);
+    const sid = await rawInitialize(gw.url);
+    const del = await fetch(`${gw.url}/mcp`, {
+      method: 'DELETE',
+      headers: { ...headers, 'mcp-session-id': sid },
+    });
+    expect(del.status).toBe(200);
+    expect((await list(sid)).status).toBe(404);
+  });
+
+  it('refuses an unsupported MCP-Protocol-Version on a legacy session (400)', async () => {
+    const sid = await rawInitialize(gw.url);
+    const res = await fetch(`${gw.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sid,
+        'mcp-protocol-version': '1999-01-01',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }),
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('refuses a disallowed Origin (403) and a foreign Host (403), allows a loopback Origin with CORS', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+    const bad = await fetch(`${gw.url}/mcp`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example' },
+      body,
+    });
+    expect(bad.status).toBe(403);
+    const port = new URL(gw.url).port;
+    const { status } = await rawHostRequest(port, 'attacker.example');
+    expect(status).toBe(403);
+    const pre = await fetch(`${gw.url}/mcp`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173' },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(pre.headers.get('access-control-allow-headers')).toContain('mcp-session-id');
+  });
+
+  it('refuses an oversized body with 413 and a non-JSON body with -32700', async () => {
+    const big = await fetch(`${gw.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(70_000) } }),
+    });
+    expect(big.status).toBe(413);
+    const junk = await fetch(`${gw.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
+    expect(junk.status).toBe(400);
+    expect(((await junk.json()) as { error: { code: number } }).error.code).toBe(-32700);
+  });
+
+  it('sweeps idle legacy sessions (sessionIdleTimeout 3s)', async () => {
+    const sid = await rawInitialize(gw.url);
+    const list = () =>
+      fetch(`${gw.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': sid,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }),
+      });
+    expect((await list()).status).toBe(200);
+    await waitFor(
+      () => (gw.stderr.some((l) => l.includes('ended idle legacy sessions')) ? true : undefined),
+      15_000,
+      'the idle sweep',
+    );
+    expect((await list()).status).toBe(404);
+  });
+
+  it('serves probes and Prometheus metrics', async () => {
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${gw.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      checks: { store: 'ok', upstreams: { everything: 'ready' } },
+    });
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).toContain('mcpgate_upstream_up{state="ready",upstream="everything"} 1');
+    expect(text).toMatch(/mcpgate_http_requests_total\{route="\/mcp",status="200"\} \d+/);
+    expect(text).toContain('# TYPE mcpgate_sessions gauge');
+  });
+});
+
+describe('mcpgate serve lifecycle', () => {
+  it('refuses local mode on a non-loopback bind', () => {
+    const out = spawnSync(process.execPath, [CLI, 'serve', '--config', config(), '--host', '0.0.0.0'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain('only allowed on a loopback address');
+  });
+
+  it('drains an in-flight call on SIGTERM, then exits 0', async () => {
+    const gw = await startServe(config());
+    const client = newClient('legacy');
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`)));
+    const call = client.callTool({
+      name: 'ev__trigger-long-running-operation',
+      arguments: { duration: 2, steps: 2 },
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const code = gw.stop('SIGTERM');
+    const res = await call;
+    expect(textOf(res)).toMatch(/completed/i);
+    expect(await code).toBe(0);
+    expect(gw.stderr.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+    await client.close().catch(() => undefined);
+  });
+});
+
+/** A request with an arbitrary Host header (fetch does not allow setting it). */
+async function rawHostRequest(port: string, host: string): Promise<{ status: number }> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mcp',
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0 });
+      },
+    );
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
