@@ -27,6 +27,7 @@ export type { TruncatedPayload } from './recorder/payload.js';
 export { createAuditSteps, AUDIT_UNAVAILABLE_MESSAGE } from './steps.js';
 export type { AuditStepOptions } from './steps.js';
 export { verifyStore } from './verify/verify.js';
+export { countEvents } from './verify/db.js';
 export type { VerifyOptions } from './verify/verify.js';
 export { verifyEvents } from './verify/verifier.js';
 export type {
@@ -44,3 +45,9 @@ export type { ExportOptions, ExportSummary } from './export/export.js';
 export { verifyExportFile } from './export/verify-file.js';
 export { EXPORT_FORMAT, EXPORT_VERSION, CSV_COLUMNS } from './export/format.js';
 export type { ExportRecord } from './export/format.js';
+export { queryCalls, listSessions } from './read/query.js';
+export type { CallFilters, CallRow, SessionFilters, SessionRow } from './read/query.js';
+export { sessionEvents, renderTimeline } from './read/replay.js';
+export type { RenderOptions } from './read/replay.js';
+export { purgeAudit } from './read/purge.js';
+export type { PurgeResult } from './read/purge.js';

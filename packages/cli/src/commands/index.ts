@@ -1,4 +1,11 @@
 import type { Command } from '../command.js';
+import { migrateCommand } from './migrate.js';
+import { auditVerifyCommand } from './audit-verify.js';
+import { auditQueryCommand } from './audit-query.js';
+import { auditSessionsCommand } from './audit-sessions.js';
+import { auditReplayCommand } from './audit-replay.js';
+import { auditExportCommand } from './audit-export.js';
+import { auditPurgeCommand } from './audit-purge.js';
 import { accessApproveCommand } from './access-approve.js';
 import { accessDenyCommand } from './access-deny.js';
 import { accessListCommand } from './access-list.js';
@@ -41,4 +48,11 @@ export const COMMANDS: readonly Command[] = [
   accessRevokeCommand,
   toolsDiffCommand,
   toolsApproveCommand,
+  migrateCommand,
+  auditVerifyCommand,
+  auditQueryCommand,
+  auditSessionsCommand,
+  auditReplayCommand,
+  auditExportCommand,
+  auditPurgeCommand,
 ];

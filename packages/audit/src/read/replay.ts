@@ -1,0 +1,127 @@
+import type { SqlQueryable } from '@mcpgate/core';
+import type { EventRow } from '../chain/event.js';
+
+/** Every event of one session, in the order they happened. */
+export async function sessionEvents(sql: SqlQueryable, sessionId: string): Promise<EventRow[]> {
+  const r = await sql.query<EventRow>(
+    `SELECT chain_id, seq, ts, type, session_id, correlation_id, subject, groups, method, upstream, target, decision,
+            outcome, body, prev_hash, hash
+     FROM events WHERE session_id = $1 ORDER BY ts, chain_id, seq`,
+    [sessionId],
+  );
+  return r.rows.map((x) => ({ ...x, seq: Number(x.seq) }));
+}
+
+export interface RenderOptions {
+  /** ANSI colours (only when writing to a terminal). */
+  readonly color?: boolean;
+  /** Show arguments and results up to this many characters each (default 160). */
+  readonly width?: number;
+}
+
+type Obj = Record<string, unknown>;
+
+/** Any recorded value as display text (strings as they are, anything else as JSON). */
+function text(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function clip(v: unknown, width: number): string {
+  if (v === undefined || v === null) return '';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s.length > width ? `${s.slice(0, width - 1)}…` : s;
+}
+
+function time(d: Date, start: Date): string {
+  const t = d.toISOString().slice(11, 23);
+  const rel = ((d.getTime() - start.getTime()) / 1000).toFixed(3);
+  return `${t} +${rel.padStart(8)}s`;
+}
+
+/**
+ * Renders a session as a terminal timeline: one line per request, response, refusal, masking,
+ * approval and notification, with durations — for a human reading what happened.
+ */
+export function renderTimeline(events: readonly EventRow[], opts: RenderOptions = {}): string {
+  if (events.length === 0) return 'no events recorded for this session\n';
+  const width = opts.width ?? 160;
+  const c = (code: string, s: string): string => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const start = events[0]!.ts;
+  const lines: string[] = [];
+  const name = (e: EventRow, req?: Obj): string => {
+    const target = (req?.target as Obj | undefined)?.exposedName ?? e.target ?? '';
+    return `${e.method ?? ''} ${clip(target, 80)}`.trim();
+  };
+  for (const e of events) {
+    const body = JSON.parse(e.body) as Obj;
+    const at = c('2', time(e.ts, start));
+    switch (e.type) {
+      case 'session.started': {
+        const client = body.client as Obj | undefined;
+        const identity = body.identity as Obj | undefined;
+        lines.push(
+          `${at}  ${c('1', 'session started')}  ${text(identity?.subject ?? e.subject)} via ${text(body.face)} (${text(body.era)})` +
+            (client ? `  client ${text(client.name)} ${text(client.version)}` : '') +
+            (body.sourceIp ? `  from ${text(body.sourceIp)}` : '') +
+            (body.host ? `  host ${text(body.host)} pid ${text(body.pid)}` : ''),
+        );
+        break;
+      }
+      case 'session.ended':
+        lines.push(`${at}  ${c('1', 'session ended')}${body.reason ? `  (${text(body.reason)})` : ''}`);
+        break;
+      case 'call.request': {
+        const d = body.decision as Obj | undefined;
+        lines.push(
+          `${at}  ${c('36', '▶')} ${name(e, body)}  ${c('2', clip(body.params, width))}` +
+            (d ? `  ${c('2', `[${text(d.action)}${d.rule ? ` by ${text(d.rule)}` : ''}]`)}` : '') +
+            (body.approvalId ? `  approval ${text(body.approvalId)}` : ''),
+        );
+        break;
+      }
+      case 'call.response': {
+        const t = body.timings as Obj | undefined;
+        const dur = t?.totalMs !== undefined ? `${text(t.totalMs)} ms` : '';
+        const up = t?.upstreamMs !== undefined ? `, upstream ${text(t.upstreamMs)} ms` : '';
+        const ok = e.outcome === 'ok';
+        const what =
+          body.kind === 'error'
+            ? `error ${text((body.error as Obj).code)}: ${clip((body.error as Obj).message, width)}`
+            : `${ok ? 'result' : 'tool error'} ${clip(body.result, width)}`;
+        lines.push(`${at}  ${c(ok ? '32' : '31', '◀')} ${name(e)}  ${what}  ${c('2', `(${dur}${up})`)}`);
+        for (const m of (body.masking as Obj[] | undefined) ?? [])
+          lines.push(
+            `${' '.repeat(at.length - (opts.color ? 9 : 0))}    ${c('33', 'masked')} ${text(m.detector)} at ${text(m.path)} ×${text(m.count)} (${text(m.strategy)})`,
+          );
+        break;
+      }
+      case 'call.refused': {
+        const resp = body.response as Obj;
+        const err = resp.error as Obj | undefined;
+        const req = body.request as Obj;
+        const d = req.decision as Obj | undefined;
+        lines.push(
+          `${at}  ${c('31', '✖')} ${name(e, req)}  ${c('31', `refused ${text(err?.code ?? e.outcome)}`)}: ${clip(err?.message, width)}` +
+            (d?.rule ? `  [rule ${text(d.rule)}]` : ''),
+        );
+        break;
+      }
+      case 'call.gateway':
+        lines.push(`${at}  ${c('2', '·')} ${e.method ?? ''}  ${c('2', clip(body.counts, width))}`);
+        break;
+      case 'call.unknown':
+        lines.push(`${at}  ${c('35', '?')} ${name(e)}  ${c('35', text(body.reason))}`);
+        break;
+      case 'notification':
+      case 'server.request':
+        lines.push(
+          `${at}  ${c('2', e.type === 'server.request' ? '⇄' : '~')} ${e.method ?? ''} ${c('2', `${text(body.direction)} ${clip(body.summary, width)}`)}`,
+        );
+        break;
+      default:
+        lines.push(`${at}  ${e.type}  ${c('2', clip(body, width))}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

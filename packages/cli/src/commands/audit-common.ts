@@ -1,0 +1,167 @@
+import { hostname, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Store, SigningKey } from '@mcpgate/audit';
+import { AuditRecorder, loadOrCreateSigningKey, openStore, signingKeyFromPem } from '@mcpgate/audit';
+import { findConfigPath, formatIssue, loadConfig, parseDuration, type GatewayConfig } from '@mcpgate/config';
+import { str, UsageError, type CommandContext, type OptionSpec } from '../command.js';
+import { VERSION } from '../version.js';
+
+/** `--config` plus the time-window flags every reading command shares. */
+export const CONFIG_OPTION: OptionSpec = { config: { type: 'string', short: 'c' } };
+export const WINDOW_OPTIONS: OptionSpec = {
+  since: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+};
+
+export async function loadGatewayConfig(
+  ctx: CommandContext,
+  cmd: string,
+): Promise<GatewayConfig | undefined> {
+  const found = findConfigPath({ flag: str(ctx.values, 'config'), env: ctx.env, cwd: ctx.cwd });
+  if (!found.ok) {
+    ctx.stderr.write(`mcpgate ${cmd}: ${found.message}\n`);
+    return undefined;
+  }
+  const loaded = await loadConfig({ path: found.path, env: ctx.env, cwd: ctx.cwd });
+  if (!loaded.ok) {
+    for (const e of loaded.errors) ctx.stderr.write(`${formatIssue(found.path, e)}\n`);
+    return undefined;
+  }
+  return loaded.config;
+}
+
+/**
+ * The checkpoint-signing key: `audit.signingKey` (PEM, usually `${env:…}`), else
+ * `audit.signingKeyFile`, else a generated default beside the embedded store
+ * (`<store.dir>/../audit-signing.key`) or `<config dir>/.mcpgate/audit-signing.key` with Postgres.
+ * The key never goes into the database.
+ */
+export function resolveSigningKey(config: GatewayConfig): {
+  key: SigningKey;
+  file?: string;
+  created: boolean;
+} {
+  if (config.audit.signingKey) return { key: signingKeyFromPem(config.audit.signingKey), created: false };
+  const file =
+    config.audit.signingKeyFile ??
+    (config.store.url
+      ? join(config.baseDir, '.mcpgate', 'audit-signing.key')
+      : join(dirname(config.store.dir), 'audit-signing.key'));
+  return loadOrCreateSigningKey(file);
+}
+
+/** Who is running this command, as recorded in `audit.read` events. */
+export function operator(): { subject: string; host: string; pid: number } {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    /* no passwd entry (containers) */
+  }
+  return { subject: `os:${user}`, host: hostname(), pid: process.pid };
+}
+
+export interface AuditSession {
+  readonly config: GatewayConfig;
+  readonly store: Store;
+  readonly recorder: AuditRecorder;
+}
+
+/**
+ * Opens the store plus a short-lived writer for this command (replica `cli-<host>`), so that
+ * reading the audit is itself recorded. Closes both afterwards, with a final signed checkpoint.
+ */
+export async function withAudit(
+  ctx: CommandContext,
+  cmd: string,
+  fn: (a: AuditSession) => Promise<number>,
+): Promise<number> {
+  const config = await loadGatewayConfig(ctx, cmd);
+  if (!config) return 1;
+  const signing = resolveSigningKey(config);
+  if (signing.created)
+    ctx.stderr.write(
+      `mcpgate ${cmd}: generated the audit signing key at ${signing.file} — back it up, keep it out of the database\n`,
+    );
+  const store = await openStore(config.store, { baseDir: config.baseDir });
+  let recorder: AuditRecorder | undefined;
+  try {
+    recorder = await AuditRecorder.start(store, {
+      replicaId: `cli-${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}`,
+      signingKey: signing.key,
+      recover: false,
+      payloadCapBytes: config.audit.payloadCapBytes,
+      version: VERSION,
+    });
+    return await fn({ config, store, recorder });
+  } finally {
+    await recorder?.close();
+    await store.close();
+  }
+}
+
+/** `--since 24h` (a duration back from now), `--from`/`--to` (ISO dates or times). */
+export function parseWindow(values: CommandContext['values']): { from?: Date; to?: Date } {
+  const since = str(values, 'since');
+  const from = str(values, 'from');
+  const to = str(values, 'to');
+  if (since && from) throw new UsageError('use either --since or --from, not both');
+  const out: { from?: Date; to?: Date } = {};
+  if (since) {
+    const ms = parseDuration(since);
+    if (ms === undefined)
+      throw new UsageError(`--since takes a duration like 30m, 24h or 7d, got "${since}"`);
+    out.from = new Date(Date.now() - ms);
+  }
+  if (from) out.from = parseDate('--from', from);
+  if (to) out.to = parseDate('--to', to);
+  if (out.from && out.to && out.from >= out.to) throw new UsageError('--from must be before --to');
+  return out;
+}
+
+function parseDate(flag: string, v: string): Date {
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime()))
+    throw new UsageError(`${flag} takes an ISO date or time (2026-01-31, 2026-01-31T12:00Z), got "${v}"`);
+  return d;
+}
+
+/** A one-line progress indicator on stderr, only when stderr is a terminal. */
+export function progress(
+  ctx: CommandContext,
+  label: string,
+  total?: number,
+): { tick(n: number): void; done(): void } {
+  const tty = (ctx.stderr as NodeJS.WriteStream).isTTY === true;
+  if (!tty) return { tick: () => undefined, done: () => undefined };
+  let last = 0;
+  const draw = (n: number): void => {
+    if (total && total > 0) {
+      const frac = Math.min(1, n / total);
+      const bar = '█'.repeat(Math.round(frac * 30)).padEnd(30, '░');
+      ctx.stderr.write(`\r${label} ${bar} ${Math.round(frac * 100)}% (${n}/${total})`);
+    } else ctx.stderr.write(`\r${label} ${n} records`);
+  };
+  return {
+    tick(n) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      draw(n);
+    },
+    done() {
+      ctx.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+/** Filters as recorded in the `audit.read` event: only what was given. */
+export function givenFilters(
+  values: CommandContext['values'],
+  keys: readonly string[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (values[k] !== undefined) out[k] = values[k];
+  return out;
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import type { VerifyReport } from '@mcpgate/audit';
+import { countEvents, verifyExportFile, verifyStore } from '@mcpgate/audit';
+import { bool, str, type Command, type CommandContext } from '../command.js';
+import {
+  CONFIG_OPTION,
+  givenFilters,
+  operator,
+  parseWindow,
+  progress,
+  WINDOW_OPTIONS,
+  withAudit,
+} from './audit-common.js';
+
+function print(ctx: CommandContext, report: VerifyReport, json: boolean): number {
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report.ok ? 0 : 1;
+  }
+  const first = report.problems[0];
+  ctx.stdout.write(
+    `${report.ok ? 'OK' : 'FAILED'}: ${report.events} records in ${report.chains} chain(s), ${report.checkpoints} signed checkpoint(s)\n`,
+  );
+  if (first)
+    ctx.stdout.write(
+      `first bad record: chain ${first.chain} seq ${first.seq} — ${first.kind}: ${first.detail}\n`,
+    );
+  for (const p of report.problems.slice(1, 20))
+    ctx.stdout.write(`  also: chain ${p.chain} seq ${p.seq} — ${p.kind}: ${p.detail}\n`);
+  if (report.problems.length > 20) ctx.stdout.write(`  … ${report.problems.length - 20} more\n`);
+  for (const w of report.warnings) ctx.stdout.write(`note: ${w}\n`);
+  for (const k of report.publicKeys) ctx.stdout.write(`signed by public key ${k}\n`);
+  return report.ok ? 0 : 1;
+}
+
+export const auditVerifyCommand: Command = {
+  name: 'audit verify',
+  summary: 'recompute the audit hash chains and checkpoint signatures; name the first bad record',
+  help: [
+    'Usage: mcpgate audit verify [--since 24h | --from DATE] [--to DATE] [--config FILE] [--key PUBKEY_FILE] [--json]',
+    '       mcpgate audit verify --file EXPORT [--key PUBKEY_FILE] [--json]   (offline, no database)',
+    '',
+    'Exits 0 when every record links to its predecessor, every checkpoint signature verifies and no',
+    'signed record is missing; 1 otherwise, naming the first bad record (modified, missing, reordered,',
+    'truncated, bad_signature). --key restricts accepted signers to the public key(s) in the file',
+    '(base64 SPKI, one per line). A progress bar is drawn on stderr when it is a terminal.',
+  ].join('\n'),
+  options: {
+    ...CONFIG_OPTION,
+    ...WINDOW_OPTIONS,
+    file: { type: 'string' },
+    key: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const keyFile = str(ctx.values, 'key');
+    const trustedKeys = keyFile
+      ? readFileSync(keyFile, 'utf8')
+          .split(/\s+/)
+          .filter((l) => l.length > 0)
+      : undefined;
+    const file = str(ctx.values, 'file');
+    const json = bool(ctx.values, 'json');
+    if (file) {
+      const bar = progress(ctx, 'verifying');
+      const report = await verifyExportFile(file, {
+        ...(trustedKeys ? { trustedKeys } : {}),
+        onProgress: (n) => bar.tick(n),
+      });
+      bar.done();
+      return print(ctx, report, json);
+    }
+    const window = parseWindow(ctx.values);
+    return withAudit(ctx, 'audit verify', async ({ store, recorder }) => {
+      await recorder.recordRead(
+        operator(),
+        'verify',
+        givenFilters(ctx.values, ['since', 'from', 'to', 'key']),
+      );
+      const bar = progress(ctx, 'verifying', await countEvents(store, window));
+      const report = await verifyStore(store, {
+        ...window,
+        ...(trustedKeys ? { trustedKeys } : {}),
+        onProgress: (n) => bar.tick(n),
+      });
+      bar.done();
+      return print(ctx, report, json);
+    });
+  },
+};
