@@ -16,12 +16,14 @@ import { policyTestCommand } from './policy-test.js';
 import { toolsApproveCommand } from './tools-approve.js';
 import { toolsDiffCommand } from './tools-diff.js';
 import { auditUnsealCommand } from './audit-unseal.js';
+import { connectCommand } from './connect.js';
 import { keysCreateCommand } from './keys-create.js';
 import { keysListCommand } from './keys-list.js';
 import { keysRevokeCommand } from './keys-revoke.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
 import { sealKeygenCommand } from './seal-keygen.js';
+import { serveCommand } from './serve.js';
 import { stdioCommand } from './stdio.js';
 import { validateCommand } from './validate.js';
 
@@ -31,6 +33,8 @@ import { validateCommand } from './validate.js';
  */
 export const COMMANDS: readonly Command[] = [
   stdioCommand,
+  serveCommand,
+  connectCommand,
   validateCommand,
   keysCreateCommand,
   keysListCommand,

@@ -59,7 +59,8 @@ export function originAllowed(origin: string | undefined, policy: OriginPolicy):
   } catch {
     return false;
   }
-  if (policy.origins.some((o) => o.replace(/\/$/, '').toLowerCase() === parsed.origin.toLowerCase())) return true;
+  if (policy.origins.some((o) => o.replace(/\/$/, '').toLowerCase() === parsed.origin.toLowerCase()))
+    return true;
   return policy.allowLoopbackOrigins && isLoopback(parsed.hostname);
 }
 

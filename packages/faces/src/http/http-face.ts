@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Gateway, Identity, Logger } from '@mcpgate/core';
@@ -108,7 +113,11 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     maxSessions: settings.maxSessions,
     ...(opts.hooks && { hooks: opts.hooks }),
   };
-  const mcp = createMcpEndpoint({ ...common, bodyLimit: settings.bodyLimit, resumptionBuffer: settings.resumptionBuffer });
+  const mcp = createMcpEndpoint({
+    ...common,
+    bodyLimit: settings.bodyLimit,
+    resumptionBuffer: settings.resumptionBuffer,
+  });
   const sse = createSseEndpoint({ ...common, messagesPath: MESSAGES_PATH });
   const hosts = allowedHostSet(settings.allowedHosts, settings.host, opts.resource);
   const originPolicy = { origins: settings.allowedOrigins, allowLoopbackOrigins: isLoopback(settings.host) };
@@ -136,7 +145,12 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
   });
 
   const route = (path: string): string =>
-    path === MCP_PATH || path === SSE_PATH || path === MESSAGES_PATH || path === '/healthz' || path === '/readyz' || path === '/metrics'
+    path === MCP_PATH ||
+    path === SSE_PATH ||
+    path === MESSAGES_PATH ||
+    path === '/healthz' ||
+    path === '/readyz' ||
+    path === '/metrics'
       ? path
       : metadataPaths.has(path)
         ? 'metadata'
@@ -165,7 +179,11 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     }
     const headers: Record<string, string> =
       allowed === true && origin
-        ? { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': CORS_EXPOSE_HEADERS }
+        ? {
+            'access-control-allow-origin': origin,
+            vary: 'Origin',
+            'access-control-expose-headers': CORS_EXPOSE_HEADERS,
+          }
         : {};
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
@@ -195,13 +213,20 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       return;
     }
     if (metadataPaths.has(path) && req.method === 'GET') {
-      return sendJson(res, 200, opts.resourceMetadata?.document, { ...headers, 'cache-control': 'max-age=300' });
+      return sendJson(res, 200, opts.resourceMetadata?.document, {
+        ...headers,
+        'cache-control': 'max-age=300',
+      });
     }
     if (path !== MCP_PATH && path !== SSE_PATH && path !== MESSAGES_PATH) {
       return sendJson(res, 404, { error: 'not_found' }, headers);
     }
     if (draining) {
-      return sendRpcError(res, 503, -32000, 'gateway is shutting down', { ...headers, connection: 'close', 'retry-after': '5' });
+      return sendRpcError(res, 503, -32000, 'gateway is shutting down', {
+        ...headers,
+        connection: 'close',
+        'retry-after': '5',
+      });
     }
 
     // Identity on every request: nothing is trusted from an earlier request of the same session.
@@ -223,7 +248,8 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     };
 
     if (path === SSE_PATH) {
-      if (req.method !== 'GET') return sendJson(res, 405, { error: 'method_not_allowed' }, { ...headers, allow: 'GET' });
+      if (req.method !== 'GET')
+        return sendJson(res, 405, { error: 'method_not_allowed' }, { ...headers, allow: 'GET' });
       await sse.open(req, res, scope, headers);
       return;
     }
@@ -235,10 +261,16 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         body = await readBody(req, settings.bodyLimit);
       } catch (err) {
         if (err instanceof BodyTooLarge) {
-          return sendRpcError(res, 413, RPC.invalidRequest, `request body exceeds ${settings.bodyLimit} bytes`, {
-            ...headers,
-            connection: 'close',
-          });
+          return sendRpcError(
+            res,
+            413,
+            RPC.invalidRequest,
+            `request body exceeds ${settings.bodyLimit} bytes`,
+            {
+              ...headers,
+              connection: 'close',
+            },
+          );
         }
         throw err;
       }
@@ -250,11 +282,23 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       const messages = Array.isArray(parsed) ? parsed : [parsed];
       for (const m of messages) {
         if (messages.length > 1 && Buffer.byteLength(JSON.stringify(m)) > settings.maxMessageBytes) {
-          return sendRpcError(res, 413, RPC.invalidRequest, `a message exceeds ${settings.maxMessageBytes} bytes`, headers);
+          return sendRpcError(
+            res,
+            413,
+            RPC.invalidRequest,
+            `a message exceeds ${settings.maxMessageBytes} bytes`,
+            headers,
+          );
         }
       }
       if (messages.length === 1 && Buffer.byteLength(body) > settings.maxMessageBytes) {
-        return sendRpcError(res, 413, RPC.invalidRequest, `message exceeds ${settings.maxMessageBytes} bytes`, headers);
+        return sendRpcError(
+          res,
+          413,
+          RPC.invalidRequest,
+          `message exceeds ${settings.maxMessageBytes} bytes`,
+          headers,
+        );
       }
     } else if (path === MESSAGES_PATH) {
       return sendJson(res, 405, { error: 'method_not_allowed' }, { ...headers, allow: 'POST' });
@@ -277,7 +321,10 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       if (inFlight === 0) drained?.();
     });
     handle(req, res).catch((err: unknown) => {
-      log.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, 'HTTP request failed');
+      log.error(
+        { err: err instanceof Error ? err.message : String(err), path: req.url },
+        'HTTP request failed',
+      );
       if (!res.headersSent) sendRpcError(res, 500, RPC.internal, 'internal error');
       else res.end();
     });

@@ -86,7 +86,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
 
   async function openLegacy(r: McpRequest, request: Request): Promise<void> {
     if (opts.sessions.size >= opts.maxSessions) {
-      sendRpcError(r.res, 503, -32000, 'too many open sessions; try again later', { ...r.headers, 'retry-after': '5' });
+      sendRpcError(r.res, 503, -32000, 'too many open sessions; try again later', {
+        ...r.headers,
+        'retry-after': '5',
+      });
       return;
     }
     const wireId = randomUUID();
@@ -126,7 +129,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     transport.onerror = (err) => opts.logger.debug({ err: err.message }, 'legacy transport error');
     await server.connect(transport);
     legacyTransports.set(wireId, transport);
-    const response = await transport.handleRequest(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
+    const response = await transport.handleRequest(request, {
+      parsedBody: r.parsed,
+      authInfo: authInfoFor(r.scope),
+    });
     if (!opts.sessions.lookup(wireId, r.scope.ownerKey, 'streamable')) {
       // The handshake was refused (bad version, malformed): nothing to keep.
       void entry.close('initialize refused');

@@ -8,7 +8,9 @@
  */
 
 /** Latency buckets in seconds: sub-millisecond gateway overhead up to long tool calls. */
-export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+export const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -83,13 +85,22 @@ export interface GaugeSource {
 
 /** The gateway's metrics: per-call numbers from the chain step, per-request numbers from the face. */
 export class GatewayMetrics {
-  readonly calls = new Counter('mcpgate_calls_total', 'Client requests through the chain, by method and outcome.');
-  readonly decisions = new Counter('mcpgate_decisions_total', 'Policy decisions recorded on calls, by action.');
+  readonly calls = new Counter(
+    'mcpgate_calls_total',
+    'Client requests through the chain, by method and outcome.',
+  );
+  readonly decisions = new Counter(
+    'mcpgate_decisions_total',
+    'Policy decisions recorded on calls, by action.',
+  );
   readonly callSeconds = new Histogram(
     'mcpgate_call_duration_seconds',
     'Time from a request entering the chain to its outcome, by method.',
   );
-  readonly httpRequests = new Counter('mcpgate_http_requests_total', 'HTTP requests answered, by route and status.');
+  readonly httpRequests = new Counter(
+    'mcpgate_http_requests_total',
+    'HTTP requests answered, by route and status.',
+  );
   private readonly gauges: GaugeSource[] = [];
 
   addGauge(source: GaugeSource): void {

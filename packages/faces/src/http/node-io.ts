@@ -37,7 +37,11 @@ export function sendJson(
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -50,11 +54,21 @@ export function sendRpcError(
   headers: Record<string, string> = {},
   data?: Record<string, unknown>,
 ): void {
-  sendJson(res, status, { jsonrpc: '2.0', id: null, error: { code, message, ...(data && { data }) } }, headers);
+  sendJson(
+    res,
+    status,
+    { jsonrpc: '2.0', id: null, error: { code, message, ...(data && { data }) } },
+    headers,
+  );
 }
 
 /** The web-standard Request the SDK's HTTP handlers take, built from an already-read body. */
-export function toWebRequest(req: IncomingMessage, url: URL, body: string | undefined, signal: AbortSignal): Request {
+export function toWebRequest(
+  req: IncomingMessage,
+  url: URL,
+  body: string | undefined,
+  signal: AbortSignal,
+): Request {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined) continue;
@@ -89,14 +103,15 @@ export async function pumpResponse(
     res.end();
     return;
   }
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const onClose = () => void reader.cancel().catch(() => undefined);
   res.once('close', onClose);
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!res.write(value)) await new Promise<void>((r) => res.once('drain', r).once('close', r));
+      const chunk: { done: boolean; value?: Uint8Array } = await reader.read();
+      if (chunk.done) break;
+      if (!chunk.value) continue;
+      if (!res.write(chunk.value)) await new Promise<void>((r) => res.once('drain', r).once('close', r));
       if (res.destroyed) break;
     }
   } catch {

@@ -1,4 +1,11 @@
-import { newId, type Gateway, type GatewaySession, type Identity, type Logger, type SessionInfo } from '@mcpgate/core';
+import {
+  newId,
+  type Gateway,
+  type GatewaySession,
+  type Identity,
+  type Logger,
+  type SessionInfo,
+} from '@mcpgate/core';
 import type { Server } from '@modelcontextprotocol/server';
 import type { SessionHooks } from '../stdio-face.js';
 
@@ -18,7 +25,11 @@ export interface SessionOpener {
 }
 
 /** A fresh SessionInfo for a downstream session opened by `scope` on `face`. */
-export function newSessionInfo(face: 'http' | 'sse', era: 'legacy' | 'modern', scope: RequestScope): SessionInfo {
+export function newSessionInfo(
+  face: 'http' | 'sse',
+  era: 'legacy' | 'modern',
+  scope: RequestScope,
+): SessionInfo {
   return {
     id: newId('s_'),
     face,
@@ -46,7 +57,7 @@ export class LazyGatewaySession {
   get(server: Server): GatewaySession {
     if (this.session) return this.session;
     this.session = this.opener.gateway.openSession(this.info, {
-      notify: (method, params) => server.notification({ method, params: params ?? {} } as never),
+      notify: (method, params) => server.notification({ method, params: params ?? {} }),
     });
     void Promise.resolve(this.opener.hooks?.onSessionOpen?.(this.info)).catch((err: unknown) =>
       this.opener.logger.error({ err: String(err), session: this.info.id }, 'session-open hook failed'),

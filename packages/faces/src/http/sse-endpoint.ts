@@ -33,9 +33,17 @@ export function createSseEndpoint(opts: SseEndpointOptions) {
   const transports = new Map<string, SseServerTransport>();
 
   return {
-    async open(req: IncomingMessage, res: ServerResponse, scope: RequestScope, headers: Record<string, string>) {
+    async open(
+      req: IncomingMessage,
+      res: ServerResponse,
+      scope: RequestScope,
+      headers: Record<string, string>,
+    ) {
       if (opts.sessions.size >= opts.maxSessions) {
-        sendRpcError(res, 503, -32000, 'too many open sessions; try again later', { ...headers, 'retry-after': '5' });
+        sendRpcError(res, 503, -32000, 'too many open sessions; try again later', {
+          ...headers,
+          'retry-after': '5',
+        });
         return;
       }
       const wireId = randomUUID();
@@ -80,7 +88,13 @@ export function createSseEndpoint(opts: SseEndpointOptions) {
       );
     },
 
-    post(res: ServerResponse, url: URL, scope: RequestScope, parsed: unknown, headers: Record<string, string>): void {
+    post(
+      res: ServerResponse,
+      url: URL,
+      scope: RequestScope,
+      parsed: unknown,
+      headers: Record<string, string>,
+    ): void {
       const wireId = url.searchParams.get('sessionId') ?? '';
       const s = opts.sessions.lookup(wireId, scope.ownerKey, 'sse');
       const transport = s ? transports.get(wireId) : undefined;

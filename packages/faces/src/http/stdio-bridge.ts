@@ -1,6 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '@mcpgate/core';
 import { StdioFaceTransport } from '../stdio-transport.js';
 
@@ -23,7 +22,11 @@ export interface StdioHttpBridgeHandle {
   close(): Promise<void>;
 }
 
-type Msg = Record<string, unknown> & { id?: string | number; method?: string; params?: Record<string, unknown> };
+type Msg = Record<string, unknown> & {
+  id?: string | number;
+  method?: string;
+  params?: Record<string, unknown>;
+};
 
 const MODERN_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
 
@@ -100,7 +103,7 @@ export async function startStdioHttpBridge(opts: StdioHttpBridgeOptions): Promis
             jsonrpc: '2.0',
             id: m.id,
             error: { code: -32000, message: `mcpgate connect: the gateway could not be reached: ${reason}` },
-          } as JSONRPCMessage);
+          });
         }
       });
   };
@@ -114,7 +117,7 @@ export async function startStdioHttpBridge(opts: StdioHttpBridgeOptions): Promis
         if (typeof version === 'string') remote.setProtocolVersion(version);
       }
     }
-    void local.send(message as JSONRPCMessage);
+    void local.send(message);
   };
   remote.onerror = (err) => log.warn({ err: err.message }, 'gateway transport error');
   remote.onclose = () => void close('gateway closed the connection');

@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import type { GatewayConfig } from '@mcpgate/config';
+import {
+  assertLocalModeAllowed,
+  createAuthenticator,
+  identityKey,
+  LOCAL_MODE_WARNING,
+  protectedResourceMetadata,
+  protectedResourceMetadataPaths,
+  type Authenticator,
+} from '@mcpgate/auth';
+import { GatewayMetrics, startHttpFace, type ReadyReport } from '@mcpgate/faces';
+import type { Command } from '../command.js';
+import { createLogger } from '../runtime/logger.js';
+import { loadConfigForCommand } from '../runtime/load-config.js';
+import { composeRuntime, type Runtime } from '../runtime/compose.js';
+import { onShutdownSignal } from '../runtime/signals.js';
+import { VERSION } from '../version.js';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve the gateway over HTTP (Streamable HTTP both eras, legacy SSE) for central deployments',
+  help: [
+    'Usage: mcpgate serve [--config FILE] [--host ADDR] [--port N]',
+    '',
+    'Listens on server.host:server.port (default 127.0.0.1:8080) and serves /mcp (Streamable HTTP, both',
+    'protocol eras), /sse + /messages (legacy HTTP+SSE), /healthz, /readyz, /metrics and the RFC 9728',
+    'protected-resource metadata. Every request is authenticated per auth (OIDC tokens, API keys, or',
+    'local mode on loopback only). SIGTERM drains in-flight calls for server.shutdownGrace, then flushes',
+    'the audit and closes upstreams. Prints "listening on URL" on stderr (JSON log) once ready.',
+  ].join('\n'),
+  options: {
+    config: { type: 'string', short: 'c' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'log-level': { type: 'string' },
+  },
+  async run(ctx) {
+    const loaded = await loadConfigForCommand(ctx);
+    if (!loaded) return 1;
+    const config = loaded.config;
+    const logger = createLogger((ctx.values['log-level'] as string | undefined) ?? config.logging.level);
+    const host = (ctx.values.host as string | undefined) ?? config.server.host;
+    const portFlag = ctx.values.port as string | undefined;
+    const port = portFlag !== undefined ? Number(portFlag) : config.server.port;
+    const fail = (msg: string): number => {
+      logger.error({ err: msg }, 'gateway failed to start');
+      ctx.stderr.write(`mcpgate serve: ${msg}\n`);
+      logger.flush();
+      return 1;
+    };
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      return fail(`--port must be 0…65535, got ${portFlag}`);
+    if (config.auth.mode === 'local') {
+      try {
+        assertLocalModeAllowed(host);
+      } catch (err) {
+        return fail(err instanceof Error ? err.message : String(err));
+      }
+      logger.warn({ host }, LOCAL_MODE_WARNING);
+    }
+    let tls: { cert: Buffer; key: Buffer } | undefined;
+    if (config.server.tls) {
+      try {
+        tls = { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) };
+      } catch (err) {
+        return fail(`cannot read server.tls files: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+
+    let runtime: Runtime;
+    try {
+      runtime = await composeRuntime(config, logger);
+    } catch (err) {
+      return fail(err instanceof Error ? err.message : String(err));
+    }
+    let auth: Authenticator;
+    try {
+      auth = await createAuthenticator(config.auth, {
+        sql: runtime.store,
+        logger: logger.child({ component: 'auth' }),
+      });
+    } catch (err) {
+      await runtime.close();
+      return fail(err instanceof Error ? err.message : String(err));
+    }
+    const metrics = new GatewayMetrics();
+    let face;
+    try {
+      face = await startHttpFace({
+        gateway: runtime.gateway,
+        logger,
+        name: 'mcpgate',
+        version: VERSION,
+        settings: {
+          ...config.server,
+          host,
+          port,
+          maxMessageBytes: config.limits.maxMessageBytes,
+          ...(tls && { tls }),
+        },
+        auth,
+        ownerKey: identityKey,
+        ...(config.auth.resource !== undefined && {
+          resource: config.auth.resource,
+          resourceMetadata: {
+            paths: protectedResourceMetadataPaths(config.auth.resource),
+            document: protectedResourceMetadata(config.auth),
+          },
+        }),
+        hooks: runtime.hooks,
+        metrics,
+        ready: () => readiness(runtime, config),
+      });
+    } catch (err) {
+      await auth.close();
+      await runtime.close();
+      return fail(`cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    logger.info(
+      { url: face.url, config: loaded.path, auth: config.auth.mode, upstreams: runtime.gateway.pool.names() },
+      `listening on ${face.url}`,
+    );
+    const signal = await onShutdownSignal();
+    logger.info({ reason: signal, graceMs: config.server.shutdownGrace }, 'shutting down');
+    // Stop accepting and drain, then the runtime flushes the audit and closes the children.
+    await face.close(config.server.shutdownGrace);
+    await auth.close();
+    await runtime.close();
+    logger.info({}, 'stopped');
+    logger.flush();
+    return 0;
+  },
+};
+
+/**
+ * `/readyz`: the store answers a query, and the upstreams' states are reported. Failed upstreams do
+ * not make the gateway unready (the others still serve); a store that does not answer does, since
+ * nothing may be forwarded without its audit record.
+ */
+async function readiness(runtime: Runtime, config: GatewayConfig): Promise<ReadyReport> {
+  let store: string;
+  try {
+    await runtime.store.query('SELECT 1');
+    store = 'ok';
+  } catch (err) {
+    store = `unreachable: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const upstreams = Object.fromEntries(runtime.gateway.pool.status().map((s) => [s.name, s.state]));
+  const starting = Object.values(upstreams).some((s) => s === 'starting');
+  return {
+    ready: store === 'ok' && !starting,
+    checks: { store, upstreams, upstreamsConfigured: config.upstreams.length },
+  };
+}
