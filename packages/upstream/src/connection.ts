@@ -1,10 +1,9 @@
 import {
-  Client,
   ProtocolError,
+  type Client,
   type Implementation,
   type McpSubscription,
   type PriorDiscovery,
-  type VersionNegotiationMode,
 } from '@modelcontextprotocol/client';
 import {
   GatewayError,
@@ -22,16 +21,14 @@ import {
   describeReason,
   describeStartError,
   mapRequestError,
-  toWireError,
   type CloseReason,
 } from './errors.js';
 import { Deadline, NO_SDK_TIMEOUT, outboundParams } from './request-shaping.js';
-import { InFlight, SERVER_TO_CLIENT } from './inflight.js';
+import { createClient, reap } from './client-factory.js';
+import { registerHandlers } from './handlers.js';
+import { InFlight } from './inflight.js';
 import { PASSTHROUGH } from './passthrough.js';
 import { buildTransport, type BuiltTransport } from './transport.js';
-
-/** The modern protocol revision a `era: modern` upstream is pinned to. */
-export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** What a connection reports to whoever supervises it. */
 export interface ConnectionHooks {
@@ -58,12 +55,6 @@ export interface OpenOptions {
   /** Aborts a connect in progress (gateway shutdown): the child is reaped, `open` rejects. */
   readonly signal?: AbortSignal;
 }
-
-const LIST_CHANGED: Readonly<Record<string, 'tools' | 'prompts' | 'resources'>> = {
-  'notifications/tools/list_changed': 'tools',
-  'notifications/prompts/list_changed': 'prompts',
-  'notifications/resources/list_changed': 'resources',
-};
 
 /**
  * One MCP client connection to one upstream, on the official SDK's `Client`. Requests go through
@@ -109,22 +100,7 @@ export class McpUpstreamConnection implements UpstreamConnection {
       upstream: spec.name,
       ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
     });
-    const client = new Client(opts.clientInfo, {
-      // Declared so legacy upstreams may ask; each request is refused if the caller's client lacks it.
-      capabilities: { elicitation: { form: {}, url: {} }, sampling: {}, roots: {} },
-      versionNegotiation: { mode: negotiationMode(spec), probe: { timeoutMs: spec.startTimeoutMs } },
-      inputRequired: { autoFulfill: false },
-      // On a modern connection this opens `subscriptions/listen`; on legacy it wires the notifications.
-      listChanged: {
-        tools: { autoRefresh: false, debounceMs: 0, onChanged: () => opts.hooks.onListChanged('tools') },
-        prompts: { autoRefresh: false, debounceMs: 0, onChanged: () => opts.hooks.onListChanged('prompts') },
-        resources: {
-          autoRefresh: false,
-          debounceMs: 0,
-          onChanged: () => opts.hooks.onListChanged('resources'),
-        },
-      },
-    });
+    const client = createClient(spec, opts.clientInfo, opts.hooks);
     // The transport is built before the connection that owns it; the limiter reports back late-bound.
     const owner: { conn?: McpUpstreamConnection } = {};
     const built = buildTransport(spec, logger, () => owner.conn?.noteDroppedOversize());
@@ -388,77 +364,13 @@ export class McpUpstreamConnection implements UpstreamConnection {
       );
     };
 
-    for (const [method, kind] of Object.entries(LIST_CHANGED)) {
-      // Registered before connect: servers that send list_changed without advertising it still count.
-      this.client.setNotificationHandler(method as 'notifications/tools/list_changed', () => {
-        this.hooks.onListChanged(kind);
-      });
-    }
-    this.client.setNotificationHandler('notifications/progress', (n) => {
-      const { progressToken, progress, total, message } = n.params;
-      const listener = this.progressListeners.get(String(progressToken));
-      if (!listener) return;
-      listener({
-        progress,
-        ...(total === undefined ? {} : { total }),
-        ...(message === undefined ? {} : { message }),
-      });
+    registerHandlers(this.client, {
+      upstream: this.upstream,
+      sessionId: this.sessionId,
+      logger: this.logger,
+      hooks: this.hooks,
+      inflight: this.inflight,
+      progressListeners: this.progressListeners,
     });
-    this.client.setNotificationHandler('notifications/resources/updated', (n) => {
-      this.hooks.onEvent({
-        type: 'resource_updated',
-        upstream: this.upstream,
-        uri: n.params.uri,
-        ...(this.sessionId ? { sessionId: this.sessionId } : {}),
-      });
-    });
-    this.client.setNotificationHandler('notifications/message', (n) => {
-      this.hooks.onEvent({
-        type: 'log',
-        upstream: this.upstream,
-        params: n.params,
-        ...(this.sessionId ? { sessionId: this.sessionId } : {}),
-      });
-    });
-
-    for (const method of Object.keys(SERVER_TO_CLIENT)) {
-      this.client.setRequestHandler(method as 'roots/list', async (request, ctx) => {
-        try {
-          const call = this.inflight.route(method);
-          const params = (request as { params?: JsonObject }).params;
-          return (await call.io.request(method, params, ctx.mcpReq.signal)) as never;
-        } catch (err) {
-          throw toWireError(err, this.logger, method);
-        }
-      });
-    }
   }
-}
-
-function negotiationMode(spec: UpstreamSpec): VersionNegotiationMode {
-  // HTTP+SSE is a 2024-11-05 transport with no modern-era form: probing over it only races the
-  // endpoint event (a probe POSTed before the server named its message endpoint fails).
-  if (spec.era === 'legacy' || (spec.era === 'auto' && spec.transport === 'sse')) return 'legacy';
-  if (spec.era === 'modern') return { pin: MODERN_PROTOCOL_VERSION };
-  return 'auto';
-}
-
-/**
- * Closes a client whose connect we gave up on. The SDK may still be negotiating — on stdio its
- * probe runs first and the real child is spawned only afterwards — so closing once is not enough:
- * wait (bounded) for connect to settle and close again, so nothing it starts outlives us.
- */
-async function reap(client: Client, connecting: Promise<void>, boundMs: number): Promise<void> {
-  await client.close().catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    connecting.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), boundMs))),
-  ]);
-  clearTimeout(timer);
-  if (settled) await client.close().catch(() => undefined);
-  else void connecting.then(() => client.close()).catch(() => undefined);
 }

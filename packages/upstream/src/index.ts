@@ -1,4 +1,5 @@
 export { createUpstreamPool, McpUpstreamPool } from './pool.js';
 export type { UpstreamPoolOptions } from './pool.js';
-export { McpUpstreamConnection, MODERN_PROTOCOL_VERSION } from './connection.js';
+export { McpUpstreamConnection } from './connection.js';
+export { MODERN_PROTOCOL_VERSION } from './client-factory.js';
 export { limitedFetch } from './size-limit.js';
