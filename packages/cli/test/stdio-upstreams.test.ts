@@ -40,8 +40,9 @@ for (const era of ['legacy', 'modern'] as const) {
             elicitations.push(String((req.params as { message?: string }).message));
             return { action: 'accept', content: { confirm: true } } as never;
           });
-          client.setNotificationHandler('notifications/tools/list_changed', () => void toolsChanged++);
         },
+        // Legacy clients get notifications/tools/list_changed; modern ones through subscriptions/listen.
+        onToolsChanged: () => void toolsChanged++,
       });
     });
     afterAll(() => gw?.close());

@@ -28,6 +28,8 @@ export interface ConnectOptions {
   readonly capabilities?: Record<string, unknown>;
   readonly env?: Record<string, string>;
   readonly setup?: (client: Client) => void;
+  /** Called when the client learns the tool list changed (legacy notification or modern subscriptions/listen). */
+  readonly onToolsChanged?: () => void;
 }
 
 /** Spawns the built CLI (`mcpgate stdio`) the way an MCP host does and connects a v2 SDK client. */
@@ -37,6 +39,9 @@ export async function connectGateway(configPath: string, opts: ConnectOptions = 
     {
       capabilities: opts.capabilities ?? {},
       ...(opts.era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+      ...(opts.onToolsChanged
+        ? { listChanged: { tools: { onChanged: () => opts.onToolsChanged?.() } } }
+        : {}),
     },
   );
   opts.setup?.(client);
