@@ -37,7 +37,7 @@ export async function startGateway(
   specs: UpstreamSpec[],
   inner: Interceptor[],
   visibility?: VisibilityFilter,
-): Promise<{ gateway: Gateway; decisions: Decision[] }> {
+): Promise<{ gateway: Gateway; decisions: Decision[]; capture: Interceptor }> {
   const decisions: Decision[] = [];
   // Records what authorize decided, on the way back (it sees refusals too).
   const capture: Interceptor = {
@@ -56,7 +56,7 @@ export async function startGateway(
     ...(visibility ? { visibility } : {}),
   });
   await gateway.start();
-  return { gateway, decisions };
+  return { gateway, decisions, capture };
 }
 
 export function sessionFor(id: string, identity: Identity): SessionInfo {

@@ -54,7 +54,8 @@ export interface CompiledRule {
 
 /**
  * Argument schemas: unknown keywords and formats are errors (a typo must not silently match
- * everything), but operators need not spell out `type: object` beside every `properties`.
+ * everything), but operators need not spell out `type: object` beside every `properties`, nor declare
+ * every `required` field under `properties`.
  * Every `pattern` runs on the linear-time engine.
  */
 export function newAjv(): Ajv {
@@ -62,6 +63,7 @@ export function newAjv(): Ajv {
     strict: true,
     strictTypes: false,
     strictTuples: false,
+    strictRequired: false,
     allErrors: false,
     code: { regExp: safeRegExpEngine },
   });
