@@ -19,10 +19,12 @@ export interface PgSchemaOptions {
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
- * Creates a uniquely named database for one test file. Fails loudly — never skips — when
+ * Creates a uniquely named database for one test file (`pgSchema('prefix')` is short for
+ * `pgSchema({ prefix: 'prefix' })`). Fails loudly — never skips — when
  * PostgreSQL is not reachable, because a silently skipped database test proves nothing.
  */
-export async function pgSchema(opts: PgSchemaOptions = {}): Promise<PgDatabase> {
+export async function pgSchema(options: PgSchemaOptions | string = {}): Promise<PgDatabase> {
+  const opts: PgSchemaOptions = typeof options === 'string' ? { prefix: options } : options;
   const adminUrl = opts.adminUrl ?? ADMIN_URL;
   const where = new URL(adminUrl);
   const database = `${opts.prefix ?? 'mcpgate_test'}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;

@@ -71,7 +71,8 @@ describe('testkit', () => {
 
   it('creates and drops a uniquely named Postgres database', async () => {
     const db = await pgSchema();
-    const other = await pgSchema();
+    const other = await pgSchema('mcpgate_testkit_other');
+    expect(other.database.startsWith('mcpgate_testkit_other_')).toBe(true);
     expect(db.database).not.toBe(other.database);
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
