@@ -1,4 +1,5 @@
 import type { SqlClient, SqlQueryable } from '@mcpgate/core';
+import { approvalError } from './errors.js';
 import { newApprovalId } from './ids.js';
 import type { ApprovalDecision, ApprovalRecord, ApprovalStatus } from './types.js';
 
@@ -129,14 +130,13 @@ const COLUMNS = `id, requester, requester_name, requester_groups, session_id, co
   tool, args_hash, args_summary, rule, policy_version, reviewers, required, allow_self, mode, uses, used,
   status, created_at, expires_at, decided_at, use_by, closed_reason`;
 
-function encodeCursor(r: ApprovalRecord): string {
-  return Buffer.from(`${r.createdAt.toISOString()}|${r.id}`).toString('base64url');
+function encodeCursor(seq: string | number): string {
+  return Buffer.from(`s${String(seq)}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { ts: string; id: string } | undefined {
-  const [ts, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!ts || !id || Number.isNaN(Date.parse(ts))) return undefined;
-  return { ts, id };
+function decodeCursor(cursor: string): string | undefined {
+  const m = /^s(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return m?.[1];
 }
 
 /**
@@ -285,7 +285,7 @@ export class SqlApprovalStore {
       `SELECT ${COLUMNS} FROM mcpgate_approvals
        WHERE requester = $1 AND upstream = $2 AND tool = $3 AND args_hash = $4
          AND status = 'requested' AND expires_at > $5::timestamptz
-       ORDER BY created_at DESC, id DESC LIMIT 1`,
+       ORDER BY seq DESC LIMIT 1`,
       [binding.requester, binding.upstream, binding.tool, binding.argsHash, now.toISOString()],
     );
     const row = r.rows[0];
@@ -326,12 +326,14 @@ export class SqlApprovalStore {
       );
     }
     if (filter.cursor !== undefined) {
-      const c = decodeCursor(filter.cursor);
-      if (c) where.push(`(created_at, id) < (${p(c.ts)}::timestamptz, ${p(c.id)})`);
+      const seq = decodeCursor(filter.cursor);
+      if (seq === undefined)
+        throw approvalError('invalid', 'invalid cursor: pass nextCursor from the previous page');
+      where.push(`seq < ${p(seq)}::bigint`);
     }
-    const r = await this.sql.query<Row>(
-      `SELECT ${COLUMNS} FROM mcpgate_approvals ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`,
+    const r = await this.sql.query<Row & { seq: string | number }>(
+      `SELECT ${COLUMNS}, seq FROM mcpgate_approvals ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY seq DESC LIMIT ${limit + 1}`,
       params,
     );
     const rows = r.rows.slice(0, limit);
@@ -340,8 +342,8 @@ export class SqlApprovalStore {
       rows.map((x) => x.id),
     );
     const items = rows.map((row) => toRecord(row, decisions.get(row.id) ?? []));
-    const last = items[items.length - 1];
-    return r.rows.length > limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
+    const last = rows[rows.length - 1];
+    return r.rows.length > limit && last ? { items, nextCursor: encodeCursor(last.seq) } : { items };
   }
 
   private async decisions(q: SqlQueryable, ids: string[]): Promise<ApprovalDecision[]> {

@@ -6,6 +6,8 @@
 -- through NOTIFY on channel mcpgate_approvals.
 CREATE TABLE IF NOT EXISTS mcpgate_approvals (
   id               text        PRIMARY KEY CHECK (id ~ '^A-[0-9A-Z]{6,}$'),
+  -- Insertion order: lists page by it (ids are random, timestamps can tie).
+  seq              bigserial   NOT NULL UNIQUE,
   requester        text        NOT NULL,
   requester_name   text,
   requester_groups jsonb       NOT NULL DEFAULT '[]'::jsonb,
@@ -37,7 +39,6 @@ CREATE TABLE IF NOT EXISTS mcpgate_approvals (
 CREATE INDEX IF NOT EXISTS mcpgate_approvals_binding_idx
   ON mcpgate_approvals (requester, upstream, tool, args_hash, status);
 CREATE INDEX IF NOT EXISTS mcpgate_approvals_status_idx ON mcpgate_approvals (status, expires_at);
-CREATE INDEX IF NOT EXISTS mcpgate_approvals_created_idx ON mcpgate_approvals (created_at DESC, id DESC);
 
 CREATE TABLE IF NOT EXISTS mcpgate_approval_decisions (
   approval_id    text        NOT NULL REFERENCES mcpgate_approvals (id),
