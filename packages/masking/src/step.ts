@@ -1,4 +1,4 @@
-import { CONTINUE, type CallContext, type Interceptor, type Logger } from '@mcpgate/core';
+import { CONTINUE, silentLogger, type CallContext, type Interceptor, type Logger } from '@mcpgate/core';
 import type { MaskingConfig } from './config.js';
 import { Masker } from './masker.js';
 import { MASKED_METHODS } from './mcp.js';
@@ -6,9 +6,8 @@ import type { MaskTarget } from './profile.js';
 import { seal } from './seal.js';
 
 export interface MaskingStepOptions {
+  /** Debug lines with counts per detector (never values); default silent. */
   readonly logger?: Logger;
-  /** Clock for tests; default Date.now. */
-  readonly now?: () => number;
 }
 
 function targetOf(ctx: CallContext): MaskTarget | undefined {
@@ -36,9 +35,10 @@ function asMasker(config: MaskingConfig | Masker): Masker {
  */
 export function createMaskingStep(
   config: MaskingConfig | Masker,
-  _opts: MaskingStepOptions = {},
+  opts: MaskingStepOptions = {},
 ): Interceptor {
   const masker = asMasker(config);
+  const log = opts.logger ?? silentLogger;
   return {
     name: 'mask',
     failMode: 'closed',
@@ -50,6 +50,7 @@ export function createMaskingStep(
       const exception = masker.exceptionFor(ctx.session.identity, target);
       if (exception) {
         ctx.notes.extra.maskingException = { rule: exception.rule, group: exception.group };
+        log.debug({ correlationId: ctx.correlationId, rule: exception.rule }, 'masking exception applied');
         return CONTINUE;
       }
       if (outcome.kind === 'error') {
@@ -62,6 +63,10 @@ export function createMaskingStep(
       const { value, events, changed } = masker.maskResult(ctx.method, outcome.result, target);
       if (!changed) return CONTINUE;
       ctx.notes.masking.push(...events);
+      log.debug(
+        { correlationId: ctx.correlationId, upstream: target.upstream, maskings: events.length },
+        'masked',
+      );
       const sealCfg = masker.config.seal;
       if (sealCfg.enabled && sealCfg.publicKey)
         ctx.notes.extra.sealed = seal({ result: outcome.result }, sealCfg.publicKey, ctx.correlationId);
