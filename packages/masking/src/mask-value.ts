@@ -134,6 +134,13 @@ export function maskValue(
       );
   }
   if (typeof value === 'string') return maskString(value, place, profile, events);
+  if (typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) >= 1e9) {
+    // A card or account number stored as a JSON number: scan its digits; a match replaces the
+    // whole number with the (string) replacement.
+    const digits = String(value);
+    const masked = maskText(digits, place, profile, events);
+    return masked === digits ? value : masked;
+  }
   if (value === null || typeof value !== 'object' || place.loc.length > MAX_DEPTH) return value;
   if (Array.isArray(value)) {
     let changed = false;
@@ -162,6 +169,28 @@ function looksLikeJson(text: string): boolean {
 }
 
 /**
+ * JSON.parse turns integers past 2^53 and long decimals into nearby doubles; re-serialising would
+ * silently change them. A digit run of 16+ that does not survive Number → String means "do not
+ * round-trip": the text is scanned as text instead.
+ */
+function hasUnsafeNumber(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : -1;
+    if (c >= 48 && c <= 57) {
+      run++;
+      continue;
+    }
+    if (run >= 16) {
+      const digits = text.slice(i - run, i);
+      if (String(Number(digits)) !== digits || c === 46 || c === 101 || c === 69) return true;
+    }
+    run = 0;
+  }
+  return false;
+}
+
+/**
  * A string that is a JSON document is masked structurally (so key and field rules apply) and
  * re-serialised, pretty-printed if it was; anything else is scanned as text.
  */
@@ -171,7 +200,7 @@ export function maskString(
   profile: CompiledProfile,
   events: MaskingEvent[],
 ): string {
-  if (text.length <= MAX_JSON_TEXT && looksLikeJson(text)) {
+  if (text.length <= MAX_JSON_TEXT && looksLikeJson(text) && !hasUnsafeNumber(text)) {
     let doc: unknown;
     let parsed = false;
     try {

@@ -86,6 +86,24 @@ describe('Masker on MCP results', () => {
     ]);
   });
 
+  it('JSON text with numbers a double cannot hold is scanned as text, never re-serialised', () => {
+    const text = `{"id": 12345678901234567890, "email": "${EMAIL}"}`;
+    const r = masker.maskResult('tools/call', { content: [{ type: 'text', text }] }, T);
+    expect((r.value.content as { text: string }[])[0]!.text).toBe(
+      '{"id": 12345678901234567890, "email": "[REDACTED:email]"}',
+    );
+  });
+
+  it('a card stored as a JSON number is masked (the number becomes the replacement string)', () => {
+    const text = '{"order": 1700000000000, "pan": 4242424242424242}';
+    const r = masker.maskResult('tools/call', { content: [{ type: 'text', text }] }, T);
+    expect(JSON.parse((r.value.content as { text: string }[])[0]!.text)).toEqual({
+      order: 1700000000000,
+      pan: '[REDACTED:card]',
+    });
+    expect(r.events[0]).toMatchObject({ detector: 'card', path: 'content[0].text:$.pan', start: 0, end: 16 });
+  });
+
   it('resources/read masks text contents and leaves blobs', () => {
     const blob = { uri: 'file:///x.png', blob: 'aGVsbG8=' };
     const r = masker.maskResult(
