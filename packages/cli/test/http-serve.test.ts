@@ -189,6 +189,9 @@ describe('mcpgate serve (local mode, loopback)', () => {
     expect(text).toContain('mcpgate_upstream_up{state="ready",upstream="everything"} 1');
     expect(text).toMatch(/mcpgate_http_requests_total\{route="\/mcp",status="200"\} \d+/);
     expect(text).toContain('# TYPE mcpgate_sessions gauge');
+    // The metrics chain step counted the calls the earlier tests made, by method and outcome.
+    expect(text).toMatch(/mcpgate_calls_total\{method="tools\/call",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/mcpgate_call_duration_seconds_count\{method="tools\/list"\} [1-9]/);
   });
 });
 

@@ -9,7 +9,7 @@ import {
   protectedResourceMetadataPaths,
   type Authenticator,
 } from '@mcpgate/auth';
-import { GatewayMetrics, startHttpFace, type ReadyReport } from '@mcpgate/faces';
+import { createMetricsStep, GatewayMetrics, startHttpFace, type ReadyReport } from '@mcpgate/faces';
 import type { Command } from '../command.js';
 import { createLogger } from '../runtime/logger.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
@@ -68,9 +68,10 @@ export const serveCommand: Command = {
       }
     }
 
+    const metrics = new GatewayMetrics();
     let runtime: Runtime;
     try {
-      runtime = await composeRuntime(config, logger);
+      runtime = await composeRuntime(config, logger, { outerFirst: [createMetricsStep(metrics)] });
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));
     }
@@ -84,7 +85,6 @@ export const serveCommand: Command = {
       await runtime.close();
       return fail(err instanceof Error ? err.message : String(err));
     }
-    const metrics = new GatewayMetrics();
     let face;
     try {
       face = await startHttpFace({

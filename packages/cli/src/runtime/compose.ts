@@ -18,6 +18,12 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Extras a face contributes to the chain (kept apart so faces never reorder the steps above). */
+export interface ComposeOptions {
+  /** Put first in `outer` so they see and time everything (the HTTP face's metrics step). */
+  readonly outerFirst?: readonly Interceptor[];
+}
+
 /**
  * The composition root: the one place that decides the chain's order. Order and why:
  *   outer: log (sees everything, times everything) ▸ audit (records every outcome, refusals included)
@@ -25,7 +31,11 @@ export interface Runtime {
  *   inner: authorize (policy) ▸ approval gate ▸ mask (response side) ▸ audit-ahead (last: the durable
  *          request record is written only for calls that will really be forwarded, and right before)
  */
-export async function composeRuntime(config: GatewayConfig, logger: Logger): Promise<Runtime> {
+export async function composeRuntime(
+  config: GatewayConfig,
+  logger: Logger,
+  options: ComposeOptions = {},
+): Promise<Runtime> {
   const audit = await openAudit(config, logger, VERSION);
   const auditSteps = createAuditSteps(audit.recorder);
   const pool = createUpstreamPool({
@@ -33,7 +43,11 @@ export async function composeRuntime(config: GatewayConfig, logger: Logger): Pro
     logger: logger.child({ component: 'upstream' }),
     clientInfo: { name: 'mcpgate', version: VERSION },
   });
-  const outer: Interceptor[] = [createLogStep(logger.child({ component: 'chain' })), auditSteps.outer];
+  const outer: Interceptor[] = [
+    ...(options.outerFirst ?? []),
+    createLogStep(logger.child({ component: 'chain' })),
+    auditSteps.outer,
+  ];
   const inner: Interceptor[] = [auditSteps.inner];
   const gateway = new Gateway({ pool, steps: { outer, inner }, naming: config.naming, logger });
   try {
