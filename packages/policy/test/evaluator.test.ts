@@ -243,6 +243,22 @@ describe('evaluator (ordered first match)', () => {
   });
 });
 
+describe('argument checks see every string, however deep', () => {
+  const e = engineOf({
+    default: 'allow',
+    rules: [{ name: 'no-secrets', match: { args: [{ at: '*', secrets: true }] }, action: 'deny' }],
+  });
+  it('a token nested 200 levels deep, or used as a key, is found', () => {
+    let deep: Record<string, unknown> = { token: 'ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789' };
+    for (let i = 0; i < 200; i++) deep = { next: deep };
+    expect(e.evaluate(toolCall(alice, 'u', 't', deep)).rule).toBe('no-secrets');
+    expect(
+      e.evaluate(toolCall(alice, 'u', 't', { ['ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789']: 1 })).rule,
+    ).toBe('no-secrets');
+    expect(e.evaluate(toolCall(alice, 'u', 't', { text: 'nothing to see' })).action).toBe('allow');
+  });
+});
+
 describe('building a policy never throws', () => {
   const bad = (raw: unknown): string[] => {
     const r = buildPolicyEngine(raw);

@@ -9,15 +9,24 @@ import type { SecretScanner } from '../types.js';
 /** A compiled argument matcher: undefined when it matches, else why not. */
 export type ArgCheck = (args: JsonObject | undefined) => string | undefined;
 
-/** Deep walk bound: arguments nested deeper than this are judged on what was reached. */
-const MAX_DEPTH = 32;
-
-function collectStrings(value: unknown, out: string[], depth = 0): void {
-  if (depth > MAX_DEPTH) return;
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const v of value) collectStrings(v, out, depth + 1);
-  else if (value !== null && typeof value === 'object')
-    for (const v of Object.values(value as Record<string, unknown>)) collectStrings(v, out, depth + 1);
+/**
+ * Every string in a value, object keys included (a credential can be a key too). Iterative, so
+ * no nesting depth hides anything or overflows the stack.
+ */
+function collectStrings(value: unknown, out: string[]): void {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+    else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        stack.push(entries[i]![1]);
+        stack.push(entries[i]![0]);
+      }
+    }
+  }
 }
 
 /**
