@@ -44,6 +44,9 @@ export class UpstreamSupervisor {
     { pending: Promise<McpUpstreamConnection>; conn?: McpUpstreamConnection }
   >();
   private connecting: Promise<boolean> | undefined;
+  /** True while the main connection is being opened and its first catalog fetched. */
+  private opening = false;
+  private readonly missed = new Set<CatalogKind>();
   private readonly stop = new AbortController();
   private readyWaiters: Array<() => void> = [];
   private retrying = false;
@@ -157,6 +160,8 @@ export class UpstreamSupervisor {
 
   private async connectMainOnce(): Promise<boolean> {
     let conn: McpUpstreamConnection | undefined;
+    this.opening = true;
+    this.missed.clear();
     try {
       conn = await McpUpstreamConnection.open({
         spec: this.spec,
@@ -167,6 +172,7 @@ export class UpstreamSupervisor {
       });
       const catalog = await fetchCatalog(conn, this.stop.signal);
       if (this.stop.signal.aborted) {
+        this.opening = false;
         await conn.close();
         return false;
       }
@@ -176,9 +182,16 @@ export class UpstreamSupervisor {
       this.state = 'ready';
       this.lastError = undefined;
       this.readyAt = Date.now();
+      this.opening = false;
       this.wake();
+      if (this.missed.size > 0) {
+        const missed = [...this.missed];
+        this.missed.clear();
+        this.refresh(missed);
+      }
       return true;
     } catch (err) {
+      this.opening = false;
       await conn?.close();
       if (this.stop.signal.aborted) return false;
       this.lastError = describeStartError(err);
@@ -210,6 +223,12 @@ export class UpstreamSupervisor {
 
   /** Re-fetches the given kinds from the main connection, then emits (after the catalog changed). */
   private refresh(kinds: readonly CatalogKind[]): void {
+    if (this.opening) {
+      // A change announced while the main connection's first catalog is being fetched may not be in
+      // it: fetch those kinds again once the connection is installed.
+      for (const k of kinds) this.missed.add(k);
+      return;
+    }
     const key = kinds.join(',');
     const running = this.refreshing.get(key);
     if (running) {

@@ -157,4 +157,27 @@ describe('catalog of a legacy upstream (mutable test server)', () => {
       await where.close();
     }
   });
+
+  it('a change announced while the first catalog is being fetched is not lost', async () => {
+    const racy = createUpstreamPool({
+      specs: [
+        stdioSpec('racy', process.execPath, [mutableServerBin()], {
+          era: 'legacy',
+          env: { MUTABLE_CHANGE_DURING_FIRST_LIST: 'echo=changed while listing' },
+        }),
+      ],
+      logger: capturingLogger(),
+    });
+    try {
+      await racy.start();
+      await waitFor(
+        () =>
+          racy.catalog('racy').tools.find((t) => t.name === 'echo')?.description === 'changed while listing',
+        5000,
+        'the change to reach the catalog',
+      );
+    } finally {
+      await racy.close();
+    }
+  });
 });

@@ -12,6 +12,7 @@
  *   to the client and return what came back — or the client's error message — as text.
  * - `slow` reports progress and stops when cancelled; `log` emits `notifications/message`.
  * - It never answers `server/discover` (method not found), so a probing client falls back to legacy.
+ * - `MUTABLE_CHANGE_DURING_FIRST_LIST=tool=description` changes a description mid-listing.
  * - `MUTABLE_PID_FILE=path` appends this process's pid there at startup.
  * - With `MUTABLE_STUBBORN=1` it ignores stdin EOF and SIGTERM (shutdown tests: only SIGKILL works).
  */
@@ -66,6 +67,21 @@ if (controlFile) {
     readControlFile();
     send({ method: 'notifications/tools/list_changed' });
   });
+}
+
+/**
+ * `MUTABLE_CHANGE_DURING_FIRST_LIST=tool=description`: right after answering the first page of the
+ * first `tools/list`, change that tool's description and announce it — a change that lands while a
+ * client is still paging through its first listing.
+ */
+let changedDuringFirstList = false;
+function changeDuringFirstList(): void {
+  const spec = process.env.MUTABLE_CHANGE_DURING_FIRST_LIST;
+  if (!spec || changedDuringFirstList) return;
+  changedDuringFirstList = true;
+  const eq = spec.indexOf('=');
+  overrides.set(spec.slice(0, eq), spec.slice(eq + 1));
+  send({ method: 'notifications/tools/list_changed' });
 }
 
 function toolDefs(): Json[] {
@@ -188,6 +204,7 @@ async function onRequest(id: Id, method: string, params: Json): Promise<void> {
       const page = all.slice(start, start + PAGE_SIZE);
       const next = start + PAGE_SIZE < all.length ? String(start + PAGE_SIZE) : undefined;
       send({ id, result: next === undefined ? { tools: page } : { tools: page, nextCursor: next } });
+      changeDuringFirstList();
       return;
     }
     case 'tools/call': {
