@@ -2,8 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -19,10 +18,10 @@ import {
   clientCredentialsToken,
   startIdp,
   type TestIdp,
-} from '../../../packages/auth/test/fixtures/provider.js';
-import { ScriptedBrowser } from '../../../packages/auth/test/fixtures/browser.js';
-import { CLI } from '../../../packages/cli/test/support.js';
-import { startServe, type ServeProcess } from '../../../packages/cli/test/http-support.js';
+} from '../../auth/test/fixtures/provider.js';
+import { ScriptedBrowser } from '../../auth/test/fixtures/browser.js';
+import { CLI, REPO } from './support.js';
+import { startServe, type ServeProcess } from './http-support.js';
 
 /**
  * The central example, run as documented: examples/central/mcpgate.yaml served by `mcpgate serve`
@@ -30,8 +29,7 @@ import { startServe, type ServeProcess } from '../../../packages/cli/test/http-s
  * remote HTTP one — then every client config in examples/central/clients parsed and connected the
  * way that client would, listing tools from both upstreams.
  */
-const HERE = dirname(fileURLToPath(import.meta.url));
-const EXAMPLE = join(HERE, '..');
+const EXAMPLE = join(REPO, 'examples', 'central');
 const PUBLIC = 'https://mcp.example.com/mcp';
 
 interface HttpEntry {
