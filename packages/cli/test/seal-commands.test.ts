@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { AuditRecorder, generateSigningKey, openStore } from '@mcpgate/audit';
+import { newNotes, type CallContext } from '@mcpgate/core';
 import { seal } from '@mcpgate/masking';
 import { describe, expect, it } from 'vitest';
 import { CLI } from './support.js';
@@ -68,10 +70,93 @@ describe('mcpgate seal-keygen / audit unseal', () => {
     expect(wrong.stdout).not.toContain('jane');
   });
 
-  it('asks for --blob when given a record id (no audit query API yet)', async () => {
+  it('RECORD: reads the sealed copy of a call from the store, and records the unsealing first', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpgate-seal-'));
-    const r = await mcpgate(['audit', 'unseal', 'some-record', '--key', 'k.pem'], dir);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--blob/);
+    writeFileSync(
+      join(dir, 'mcpgate.yaml'),
+      'store:\n  dir: ./data\naudit:\n  signingKeyFile: ./audit-signing.key\n',
+    );
+    expect((await mcpgate(['seal-keygen', '--out', 'keys'], dir)).code).toBe(0);
+    const pub = readFileSync(join(dir, 'keys', 'seal-public.pem'), 'utf8');
+
+    // A call as the gateway records it: masked result, raw result sealed into notes.extra.sealed.
+    const correlationId = `corr-${Date.now()}`;
+    const raw = { content: [{ type: 'text', text: 'card 4242 4242 4242 4242' }] };
+    const store = await openStore({ dir: join(dir, 'data') });
+    const recorder = await AuditRecorder.start(store, {
+      signingKey: generateSigningKey().key,
+      replicaId: 'test',
+    });
+    const ctx: CallContext = {
+      correlationId,
+      session: {
+        id: 'sess-1',
+        face: 'stdio',
+        era: 'legacy',
+        identity: { subject: 'os:tester', groups: [], authMethod: 'local' },
+        startedAt: new Date(),
+      },
+      method: 'tools/call',
+      params: { name: 'lookup', arguments: {} },
+      target: { kind: 'tool', upstream: 'crm', name: 'lookup' },
+      receivedAt: new Date(),
+      signal: new AbortController().signal,
+      io: {
+        progress: () => Promise.resolve(),
+        request: () => Promise.resolve({}),
+        clientCapabilities: undefined,
+      },
+      notes: newNotes(),
+    };
+    await recorder.recordRequest(ctx);
+    ctx.notes.recorded = true;
+    ctx.notes.masking.push({
+      detector: 'card',
+      path: 'content[0].text',
+      start: 5,
+      end: 24,
+      count: 1,
+      strategy: 'redact',
+    });
+    ctx.notes.extra.sealed = seal({ result: raw }, pub, correlationId);
+    await recorder.recordResponse(ctx, {
+      kind: 'result',
+      result: { content: [{ type: 'text', text: 'card [REDACTED:card]' }] },
+    });
+    await recorder.close();
+    await store.close();
+
+    const opened = await mcpgate(['audit', 'unseal', correlationId, '--key', 'keys/seal-private.pem'], dir);
+    expect(opened.stderr).toContain(correlationId);
+    expect(opened.code).toBe(0);
+    expect(JSON.parse(opened.stdout)).toEqual({ result: raw });
+
+    const missing = await mcpgate(['audit', 'unseal', 'corr-none', '--key', 'keys/seal-private.pem'], dir);
+    expect(missing.code).toBe(1);
+
+    const check = await openStore({ dir: join(dir, 'data') });
+    try {
+      const reads = await check.query<{ body: string | Record<string, unknown> }>(
+        "SELECT body FROM events WHERE type = 'audit.read' ORDER BY ts",
+      );
+      type ReadBody = { action: string; filters: { record: string } };
+      const bodies = reads.rows.map((r) =>
+        typeof r.body === 'string' ? (JSON.parse(r.body) as ReadBody) : (r.body as unknown as ReadBody),
+      );
+      expect(bodies.map((b) => [b.action, b.filters.record])).toEqual([
+        ['unseal', correlationId],
+        ['unseal', 'corr-none'],
+      ]);
+    } finally {
+      await check.close();
+    }
+  });
+
+  it('needs exactly one of RECORD and --blob', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpgate-seal-'));
+    const neither = await mcpgate(['audit', 'unseal', '--key', 'k.pem'], dir);
+    expect(neither.code).toBe(2);
+    const both = await mcpgate(['audit', 'unseal', 'r1', '--blob', 'b.json', '--key', 'k.pem'], dir);
+    expect(both.code).toBe(2);
   });
 });
