@@ -48,7 +48,7 @@ function measure(label, fn, iterations) {
   }
   samples.sort();
   const p = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))].toFixed(2);
-  console.log(`${label.padEnd(40)} p50 ${p(0.5)} µs   p99 ${p(0.99)} µs   (n=${iterations})`);
+  console.log(`${label.padEnd(46)} p50 ${p(0.5)} µs   p99 ${p(0.99)} µs   (n=${iterations})`);
   return Number(p(0.5));
 }
 
@@ -56,3 +56,24 @@ console.log(`policy bench: ${rules.length} rules, ${inputs.length} distinct call
 const p50 = measure('evaluate (indexed, first match)', (i) => engine.evaluate(i), 200_000);
 measure('baseline: explain (scan every rule)', (i) => engine.explain(i), 20_000);
 console.log(`goal: p50 < 20 µs with 1,000 rules — ${p50 < 20 ? 'met' : 'NOT met'}`);
+
+// Worst case for the index: 1,000 rules that all apply to the same target and differ only by
+// group, the caller in none of them, so every call walks every rule to the default.
+const flat = buildPolicyEngine({
+  default: 'deny',
+  rules: Array.from({ length: 1000 }, (_, i) => ({
+    name: `g${i}`,
+    match: { groups: [`group${i}`] },
+    action: 'allow',
+  })),
+});
+if (!flat.ok) throw new Error(flat.errors.join('\n'));
+const outsider = {
+  identity: { subject: 'nobody', groups: ['none'], authMethod: 'oidc' },
+  method: 'tools/call',
+  target: { kind: 'tool', upstream: 'up0', name: 'tool0' },
+  now,
+};
+inputs.length = 0;
+inputs.push(outsider);
+measure('worst case: 1,000 applicable rules, no match', (i) => flat.engine.evaluate(i), 50_000);

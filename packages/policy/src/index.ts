@@ -65,5 +65,6 @@ export { RateLimiter } from './ratelimit/limiter.js';
 export { MemoryRateCounter, SqlRateCounter } from './ratelimit/counters.js';
 export type { RateCounter } from './ratelimit/counters.js';
 export type { CompiledRateLimit } from './ratelimit/compile.js';
+export type { CompiledRule } from './rules/compile.js';
 export { PolicyRuntime } from './runtime.js';
 export type { PolicyServices, ReloadResult } from './runtime.js';
