@@ -39,8 +39,15 @@ export interface ApprovalServiceOptions {
   readonly sweepIntervalMs?: number;
 }
 
-/** Who is deciding (an authenticated identity, or the OS user in local mode). */
-export type Reviewer = Pick<Identity, 'subject' | 'groups'> & { readonly name?: string };
+/**
+ * Who is deciding (an authenticated identity, or the OS user in local mode). `aliases` are other
+ * subjects of the same person (local mode: `os:alice` and `local:alice`), so self-approval and
+ * double-counting cannot be slipped through under a second name.
+ */
+export type Reviewer = Pick<Identity, 'subject' | 'groups'> & {
+  readonly name?: string;
+  readonly aliases?: readonly string[];
+};
 
 export interface RequestInput {
   readonly identity: Pick<Identity, 'subject' | 'groups'> & { readonly name?: string };
@@ -236,14 +243,15 @@ export class ApprovalService {
           { approvalId: id, reviewers: [...a.reviewers] },
         );
       }
-      if (reviewer.subject === a.requester && !a.allowSelf) {
+      const names = [reviewer.subject, ...(reviewer.aliases ?? [])];
+      if (names.includes(a.requester) && !a.allowSelf) {
         throw approvalError(
           'self_approval',
           `${reviewer.subject} requested approval ${id} and may not decide it: another reviewer must`,
           { approvalId: id },
         );
       }
-      if (a.decisions.some((d) => d.reviewer === reviewer.subject)) {
+      if (a.decisions.some((d) => names.includes(d.reviewer))) {
         throw approvalError(
           'duplicate',
           `${reviewer.subject} already decided approval ${id}; it needs ${a.required} distinct approvers (${approvalsOf(a)} so far)`,

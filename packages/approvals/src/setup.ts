@@ -15,7 +15,6 @@ export interface ApprovalsConfig {
   readonly defaults: { readonly timeout: number; readonly deferWindow: number; readonly uses: number };
   readonly progressInterval: number;
   readonly adminBaseUrl?: string;
-  readonly localReviewers: Readonly<Record<string, readonly string[]>>;
   readonly webhooks: readonly {
     readonly url: string;
     readonly secret: string;

@@ -15,7 +15,6 @@ describe('the approvals config section', () => {
     expect(section).toMatchObject({
       defaults: { timeout: 15 * 60_000, deferWindow: 60 * 60_000, uses: 1 },
       progressInterval: 10_000,
-      localReviewers: {},
       webhooks: [],
       delivery: { maxAttempts: 5, initialBackoff: 1000, maxBackoff: 30_000, timeout: 10_000 },
     });
@@ -27,7 +26,6 @@ describe('the approvals config section', () => {
         'approvals:',
         '  adminBaseUrl: https://mcp.example.com',
         '  defaults: { timeout: 5m, deferWindow: 30m }',
-        '  localReviewers: { alice: [sre] }',
         '  webhooks:',
         '    - url: https://hooks.example.com/approvals',
         '      secret: ${env:HOOK_SECRET}',
@@ -44,7 +42,6 @@ describe('the approvals config section', () => {
       format: 'slack',
     });
     expect(r.config.approvals.defaults.timeout).toBe(300_000);
-    expect(r.config.approvals.localReviewers).toEqual({ alice: ['sre'] });
 
     const bad = await load(
       'approvals:\n  webhooks:\n    - url: https://x.example\n      secret: s\n      retries: 3\n',

@@ -11,6 +11,10 @@ import { accessDenyCommand } from './access-deny.js';
 import { accessListCommand } from './access-list.js';
 import { accessRequestCommand } from './access-request.js';
 import { accessRevokeCommand } from './access-revoke.js';
+import { approvalsApproveCommand } from './approvals-approve.js';
+import { approvalsDenyCommand } from './approvals-deny.js';
+import { approvalsListCommand } from './approvals-list.js';
+import { approvalsShowCommand } from './approvals-show.js';
 import { policyExplainCommand } from './policy-explain.js';
 import { policyTestCommand } from './policy-test.js';
 import { toolsApproveCommand } from './tools-approve.js';
@@ -50,6 +54,10 @@ export const COMMANDS: readonly Command[] = [
   accessDenyCommand,
   accessListCommand,
   accessRevokeCommand,
+  approvalsListCommand,
+  approvalsShowCommand,
+  approvalsApproveCommand,
+  approvalsDenyCommand,
   toolsDiffCommand,
   toolsApproveCommand,
   migrateCommand,

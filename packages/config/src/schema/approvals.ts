@@ -11,7 +11,7 @@ const NOTICES = ['requested', 'decision', 'approved', 'denied', 'expired', 'canc
 export const approvalsSchema = {
   type: 'object',
   description:
-    'Human approval of high-risk calls (`require_approval` policy rules): defaults, the retry window of `defer` mode, links, local reviewers and outbound webhooks.',
+    'Human approval of high-risk calls (`require_approval` policy rules): defaults, the retry window of `defer` mode, links and outbound webhooks. (Local-mode reviewers of `mcpgate approvals` get their groups from `policy.localGroups`.)',
   additionalProperties: false,
   default: {},
   properties: {
@@ -43,17 +43,6 @@ export const approvalsSchema = {
       pattern: '^https?://|^\\$\\{',
       description:
         "Public base URL of this gateway's HTTP face (e.g. `https://mcp.example.com`), used for the approve/deny links in webhook and Slack messages (`<base>/admin/approvals/<id>`).",
-    },
-    localReviewers: {
-      type: 'object',
-      default: {},
-      description:
-        'Local-operator mode of `mcpgate approvals approve|deny` (no `--url`): the reviewer is the OS user running the command, with the groups listed here under their user name, e.g. `{ alice: [sre] }`.',
-      additionalProperties: {
-        type: 'array',
-        items: { type: 'string', minLength: 1 },
-        uniqueItems: true,
-      },
     },
     webhooks: {
       type: 'array',
@@ -121,7 +110,6 @@ export interface ApprovalsSection {
   readonly defaults: { readonly timeout: number; readonly deferWindow: number; readonly uses: number };
   readonly progressInterval: number;
   readonly adminBaseUrl?: string;
-  readonly localReviewers: Readonly<Record<string, readonly string[]>>;
   readonly webhooks: readonly {
     readonly url: string;
     readonly secret: string;
