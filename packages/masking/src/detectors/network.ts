@@ -8,10 +8,22 @@ import { PRIORITY, type Detector, type Match } from './types.js';
  */
 const IPV4_RE = /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
 
-function validOctets(s: string): boolean {
-  for (const part of s.split('.')) {
-    if (part.length > 1 && part[0] === '0') return false;
-    if (Number(part) > 255) return false;
+/** Octets 0–255 without leading zeros, read in place (no split/Number allocations). */
+function validOctets(text: string, s: number, e: number): boolean {
+  let value = 0;
+  let len = 0;
+  let first = 0;
+  for (let i = s; i <= e; i++) {
+    const c = i < e ? text.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (len === 0 || value > 255 || (len > 1 && first === 48)) return false;
+      value = 0;
+      len = 0;
+    } else {
+      if (len === 0) first = c;
+      value = value * 10 + (c - 48);
+      len++;
+    }
   }
   return true;
 }
@@ -34,7 +46,8 @@ export const ipv4Detector: Detector = {
       // Not inside a longer dotted or word run: 1.2.3.4.5 and v1.2.3.4 are versions, not IPs.
       if (isWord(before) || before === 46) continue;
       if (isWord(after) || (after === 46 && isDigit(at(text, e + 1)))) continue;
-      if (validOctets(m[0])) out.push({ detector: 'ipv4', start: s, end: e, priority: PRIORITY.network });
+      if (validOctets(text, s, e))
+        out.push({ detector: 'ipv4', start: s, end: e, priority: PRIORITY.network });
     }
   },
 };
