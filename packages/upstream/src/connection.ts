@@ -326,7 +326,7 @@ export class McpUpstreamConnection implements UpstreamConnection {
       });
     } catch (err) {
       if (!(err instanceof ProtocolError)) {
-        this.lose({ kind: 'crashed', detail: `the remote stopped answering (${describeStartError(err)})` });
+        this.lose({ kind: 'lost', detail: `the remote stopped answering (${describeStartError(err)})` });
       }
     } finally {
       this.checking = false;
@@ -353,14 +353,12 @@ export class McpUpstreamConnection implements UpstreamConnection {
     };
     this.client.onclose = () => {
       if (this.closing) return;
+      const last = lastError ? ` (last error: ${lastError})` : '';
       this.lose(
-        this.closeReason ?? {
-          kind: 'crashed',
-          detail:
-            this.spec.transport === 'stdio'
-              ? `its process exited${lastError ? ` (last error: ${lastError})` : ''}`
-              : `the connection closed${lastError ? ` (last error: ${lastError})` : ''}`,
-        },
+        this.closeReason ??
+          (this.spec.transport === 'stdio'
+            ? { kind: 'crashed', detail: `its process exited${last}` }
+            : { kind: 'lost', detail: `the connection closed${last}` }),
       );
     };
 

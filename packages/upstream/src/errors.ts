@@ -6,6 +6,8 @@ import { MessageTooLargeError, TOO_LARGE_MARKER } from './size-limit.js';
 export type CloseReason =
   | { readonly kind: 'closed' }
   | { readonly kind: 'crashed'; readonly detail: string }
+  /** A remote's connection went away (there is no process that could have crashed). */
+  | { readonly kind: 'lost'; readonly detail: string }
   | { readonly kind: 'too_large'; readonly limit: number };
 
 export function closedError(upstream: string, method: string, reason: CloseReason): GatewayError {
@@ -19,6 +21,12 @@ export function closedError(upstream: string, method: string, reason: CloseReaso
       return new GatewayError(
         'upstream_crashed',
         `upstream "${upstream}" crashed while handling ${method}: ${reason.detail}`,
+        { data },
+      );
+    case 'lost':
+      return new GatewayError(
+        'upstream_unavailable',
+        `upstream "${upstream}" connection was lost while handling ${method}: ${reason.detail}`,
         { data },
       );
     case 'too_large':
@@ -151,6 +159,7 @@ export function describeReason(reason: CloseReason): string {
     case 'closed':
       return 'closed';
     case 'crashed':
+    case 'lost':
       return reason.detail;
     case 'too_large':
       return `message over ${reason.limit} bytes`;
