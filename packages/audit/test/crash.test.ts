@@ -97,4 +97,38 @@ describe('crash consistency (kill -9 under load, Postgres)', () => {
     );
     expect(again.rows[0]!.n).toBe(openBefore.rows[0]!.n);
   });
+
+  it('recovers another replica presumed dead, and again if that chain grows later', async () => {
+    const key = generateSigningKey().key;
+    const zombie = await AuditRecorder.start(store, { replicaId: 'zombie', signingKey: key, recover: false });
+    const open = (id: string) =>
+      zombie.append({
+        type: 'call.request',
+        correlationId: id,
+        method: 'tools/call',
+        target: 'slow',
+        body: {},
+      });
+    await open('c_zombie_1');
+    // Another replica starts and, with a zero grace period, presumes the silent chain dead.
+    const other = await AuditRecorder.start(store, {
+      replicaId: 'other',
+      signingKey: key,
+      deadWriterAfterMs: 0,
+    });
+    await other.close();
+    const unknown = async () =>
+      (
+        await store.query<{ correlation_id: string }>(
+          `SELECT correlation_id FROM events WHERE type = 'call.unknown' AND correlation_id LIKE 'c_zombie_%' ORDER BY correlation_id`,
+        )
+      ).rows.map((r) => r.correlation_id);
+    expect(await unknown()).toEqual(['c_zombie_1']);
+    // It was alive after all: it records another call, then really dies; its own restart finds it.
+    await open('c_zombie_2');
+    const restarted = await AuditRecorder.start(store, { replicaId: 'zombie', signingKey: key });
+    await restarted.close();
+    expect(await unknown()).toEqual(['c_zombie_1', 'c_zombie_2']);
+    await zombie.close();
+  });
 });

@@ -15,38 +15,51 @@ interface OpenCall {
   decision: string | null;
 }
 
+interface DeadChain {
+  chain_id: string;
+  last_seq: number | null;
+  recovered_through: number | null;
+}
+
 /**
  * Chains that can no longer answer for their open calls: earlier epochs of this replica (it
- * restarted) and other replicas' chains silent for longer than `deadAfterMs`. Chains already
- * recovered are skipped, so each dead chain is scanned once.
+ * restarted) and other replicas' chains silent for longer than `deadAfterMs`. Each
+ * `writer.recovered` event records how far a chain was recovered (`throughSeq`), so a chain is
+ * scanned again only if it has grown since (a replica wrongly presumed dead that came back).
  */
 async function deadChains(
   sql: SqlClient,
   me: string,
   replicaId: string,
   deadAfterMs: number,
-): Promise<string[]> {
+): Promise<DeadChain[]> {
   const cutoff = new Date(Date.now() - deadAfterMs).toISOString();
-  const r = await sql.query<{ chain_id: string }>(
-    `SELECT w.chain_id FROM audit_writers w
-     WHERE w.chain_id <> $1
-       AND NOT EXISTS (SELECT 1 FROM events x WHERE x.type = $4 AND x.target = w.chain_id)
-       AND (w.replica_id = $2
-            OR NOT EXISTS (SELECT 1 FROM events y WHERE y.chain_id = w.chain_id AND y.ts > $3))`,
+  const r = await sql.query<DeadChain>(
+    `SELECT chain_id, last_seq, recovered_through FROM (
+       SELECT w.chain_id, w.replica_id, w.started_at,
+              (SELECT y.seq FROM events y WHERE y.chain_id = w.chain_id ORDER BY y.seq DESC LIMIT 1) AS last_seq,
+              (SELECT y.ts FROM events y WHERE y.chain_id = w.chain_id ORDER BY y.seq DESC LIMIT 1) AS last_ts,
+              (SELECT max((x.body::jsonb ->> 'throughSeq')::bigint) FROM events x
+                WHERE x.type = $4 AND x.target = w.chain_id) AS recovered_through
+       FROM audit_writers w WHERE w.chain_id <> $1
+     ) c
+     WHERE (c.replica_id = $2 OR COALESCE(c.last_ts, c.started_at) < $3)
+       AND COALESCE(c.last_seq, 0) > COALESCE(c.recovered_through, 0)
+     ORDER BY chain_id`,
     [me, replicaId, cutoff, EVENT_TYPES.writerRecovered],
   );
-  return r.rows.map((x) => x.chain_id);
+  return r.rows;
 }
 
-async function openCalls(sql: SqlClient, chainId: string): Promise<OpenCall[]> {
+async function openCalls(sql: SqlClient, chainId: string, afterSeq: number): Promise<OpenCall[]> {
   const r = await sql.query<OpenCall>(
     `SELECT r.chain_id, r.seq, r.correlation_id, r.session_id, r.subject, r.groups, r.method, r.upstream,
             r.target, r.decision
      FROM events r
-     WHERE r.chain_id = $1 AND r.type = $2
+     WHERE r.chain_id = $1 AND r.seq > $5 AND r.type = $2
        AND NOT EXISTS (SELECT 1 FROM events x WHERE x.correlation_id = r.correlation_id AND x.type IN ($3, $4))
      ORDER BY r.seq`,
-    [chainId, EVENT_TYPES.callRequest, EVENT_TYPES.callResponse, EVENT_TYPES.callUnknown],
+    [chainId, EVENT_TYPES.callRequest, EVENT_TYPES.callResponse, EVENT_TYPES.callUnknown, afterSeq],
   );
   return r.rows;
 }
@@ -62,8 +75,9 @@ export async function recoveryEvents(
   deadAfterMs: number,
 ): Promise<EventInput[]> {
   const out: EventInput[] = [];
-  for (const chain of await deadChains(sql, me, replicaId, deadAfterMs)) {
-    const calls = await openCalls(sql, chain);
+  for (const dead of await deadChains(sql, me, replicaId, deadAfterMs)) {
+    const chain = dead.chain_id;
+    const calls = await openCalls(sql, chain, Number(dead.recovered_through ?? 0));
     for (const c of calls) {
       out.push({
         type: EVENT_TYPES.callUnknown,
@@ -82,7 +96,7 @@ export async function recoveryEvents(
     out.push({
       type: EVENT_TYPES.writerRecovered,
       target: chain,
-      body: { chain, openCalls: calls.length },
+      body: { chain, throughSeq: Number(dead.last_seq ?? 0), openCalls: calls.length },
     });
   }
   return out;
