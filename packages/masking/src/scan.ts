@@ -19,6 +19,7 @@ export function scanText(text: string, detectors: readonly Detector[]): Match[] 
   for (const d of detectors) {
     // No other prefilter: each detector starts with its own literal search (indexOf or a regex
     // with a literal/class head), which is as cheap as a separate `includes` would be.
+    if (d.minLength !== undefined && text.length < d.minLength) continue;
     if (d.needsDigit) {
       digit ??= hasAsciiDigit(text);
       if (!digit) continue;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_DETECTORS } from '../src/detectors/registry.js';
 import { TOKEN_DETECTORS } from '../src/detectors/tokens.js';
 import { found } from './helpers.js';
 
@@ -240,4 +241,27 @@ describe('prefixed token heads', () => {
       }
     },
   );
+});
+
+describe('minLength never skips a real match', () => {
+  const smallest: [string, string][] = [
+    ['email', 'a@b.co'],
+    ['ipv4', '1.1.1.1'],
+    ['ssn', '123-45-6789'],
+    ['connection_string', 'a://:p@h'],
+    ['secret_pair', 'token=k'],
+    ['private_key', '-----BEGIN PRIVATE KEY----------END PRIVATE KEY-----'],
+    ['jwt', 'eyJhbGciOiJub25lIn0.e30.'],
+    ['aws_secret_key', `awssecretkey=${'A'.repeat(40)}`],
+    ['bearer_token', 'Bearer abcdefg1'],
+  ];
+  it.each(smallest)('%s: the shortest match %j is found', (id, text) => {
+    expect(found(text, id)).not.toEqual([]);
+    expect(text.length).toBeGreaterThanOrEqual(BUILTIN_DETECTORS.find((d) => d.id === id)!.minLength ?? 0);
+  });
+
+  it.each(Object.entries(CASES))('%s: every example match is at least minLength', (id, { hit }) => {
+    const min = BUILTIN_DETECTORS.find((d) => d.id === id)!.minLength ?? 0;
+    for (const [text] of hit) expect(text.length).toBeGreaterThanOrEqual(min);
+  });
 });

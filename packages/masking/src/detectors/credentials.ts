@@ -113,6 +113,7 @@ function keyNameEnd(text: string, start: number, head: string): number {
  */
 export const secretPairDetector: Detector = {
   id: 'secret_pair',
+  minLength: 7,
   kind: 'secret',
   description: 'password/secret/token/api key assignments in text (key=value, key: value, "key": "value")',
   triggers: ['pass', 'secret', 'token', 'key', 'credential'],
@@ -145,6 +146,7 @@ function isTokenChar(c: number): boolean {
 
 export const bearerTokenDetector: Detector = {
   id: 'bearer_token',
+  minLength: 15,
   kind: 'secret',
   description: 'HTTP bearer credential ("Bearer <token>"); the token is masked, the word kept',
   triggers: ['bearer'],
@@ -182,6 +184,7 @@ function endsAuthority(c: number): boolean {
 /** `scheme://user:password@host…`: masks the password only, so the host stays readable. */
 export const connectionStringDetector: Detector = {
   id: 'connection_string',
+  minLength: 7, // a://:p@
   kind: 'secret',
   description: 'password inside a URL or connection string (scheme://user:password@host)',
   triggers: ['://'],
@@ -229,6 +232,7 @@ function isAwsSecretChar(c: number): boolean {
 /** 40 base64 characters right after an AWS secret-key name; without that context, too ambiguous. */
 export const awsSecretKeyDetector: Detector = {
   id: 'aws_secret_key',
+  minLength: 53, // awssecretkey= + 40
   kind: 'secret',
   description: 'AWS secret access key (40 characters after aws_secret_access_key / SecretAccessKey)',
   triggers: ['secret'],

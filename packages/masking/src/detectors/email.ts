@@ -50,6 +50,7 @@ const FILE_EXTENSIONS = new Set([
  */
 export const emailDetector: Detector = {
   id: 'email',
+  minLength: 6,
   kind: 'pii',
   description: 'email address (local@domain.tld)',
   triggers: ['@'],

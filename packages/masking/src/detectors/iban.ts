@@ -11,6 +11,7 @@ const IBAN_START_RE = /\b[A-Z]{2}\d\d/g;
  */
 export const ibanDetector: Detector = {
   id: 'iban',
+  minLength: 15,
   kind: 'pii',
   description: 'IBAN (ISO 13616): registered country length and mod-97 checksum; compact or grouped by four',
   needsDigit: true,

@@ -25,6 +25,7 @@ function headerHasAlg(segment: string): boolean {
  */
 export const jwtDetector: Detector = {
   id: 'jwt',
+  minLength: 16,
   kind: 'secret',
   description: 'JSON Web Token (three base64url segments; header decodes to JSON with "alg")',
   triggers: ['eyJ'],

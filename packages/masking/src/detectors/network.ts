@@ -30,6 +30,7 @@ function validOctets(text: string, s: number, e: number): boolean {
 
 export const ipv4Detector: Detector = {
   id: 'ipv4',
+  minLength: 7,
   kind: 'network',
   description: 'IPv4 address (dotted quad, octets 0–255, no leading zeros)',
   needsDigit: true,
@@ -71,6 +72,7 @@ export function plausibleIpv6(s: string): boolean {
 
 export const ipv6Detector: Detector = {
   id: 'ipv6',
+  minLength: 6,
   kind: 'network',
   description: 'IPv6 address (full or compressed, optional embedded IPv4)',
   triggers: [':'],

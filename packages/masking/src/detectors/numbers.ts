@@ -88,6 +88,7 @@ function findCardIn(text: string, start: number, end: number): { start: number; 
 
 export const cardDetector: Detector = {
   id: 'card',
+  minLength: 13,
   kind: 'pii',
   description: 'payment card number (Luhn-valid, known issuer prefix and length; spaces/dashes allowed)',
   needsDigit: true,
@@ -119,6 +120,7 @@ export function validSsn(area: string, group: string, serial: string): boolean {
 
 export const ssnDetector: Detector = {
   id: 'ssn',
+  minLength: 11,
   kind: 'pii',
   description: 'US social security number, AAA-GG-SSSS with valid ranges',
   needsDigit: true,
@@ -231,6 +233,7 @@ function findE164(text: string, out: Match[]): void {
 
 export const phoneDetector: Detector = {
   id: 'phone',
+  minLength: 8,
   kind: 'pii',
   description: 'phone number: E.164 (+CC …) or North American national format',
   needsDigit: true,

@@ -12,6 +12,7 @@ const MAX_LABEL = 40;
  */
 export const pemPrivateKeyDetector: Detector = {
   id: 'private_key',
+  minLength: 52,
   kind: 'secret',
   description: 'PEM private key block (RSA, EC, DSA, OPENSSH, ENCRYPTED, PKCS#8), masked whole',
   triggers: [BEGIN],

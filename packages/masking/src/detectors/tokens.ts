@@ -27,6 +27,7 @@ export function prefixedTokenDetector(spec: PrefixedTokenSpec): Detector {
     kind: 'secret',
     description: spec.description,
     triggers: spec.prefixes,
+    minLength: Math.min(...spec.prefixes.map((p) => p.length)) + spec.min,
     find(text: string, out: Match[]): void {
       re.lastIndex = 0;
       let m: RegExpExecArray | null;

@@ -20,6 +20,8 @@ export interface Detector {
   readonly description: string;
   /** Literal strings the detector anchors on (documentation; `find` searches them itself). */
   readonly triggers?: readonly string[];
+  /** Shortest text this detector can match in; shorter strings skip it (structured content is many short strings). */
+  readonly minLength?: number;
   /** Skip this detector on text without an ASCII digit. */
   readonly needsDigit?: boolean;
   find(text: string, out: Match[]): void;
