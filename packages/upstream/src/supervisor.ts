@@ -44,6 +44,7 @@ export class UpstreamSupervisor {
     { pending: Promise<McpUpstreamConnection>; conn?: McpUpstreamConnection }
   >();
   private connecting: Promise<boolean> | undefined;
+  private started: Promise<void> | undefined;
   /** True while the main connection is being opened and its first catalog fetched. */
   private opening = false;
   private readonly missed = new Set<CatalogKind>();
@@ -64,6 +65,13 @@ export class UpstreamSupervisor {
 
   /** First connection attempt; never rejects — a failure leaves the upstream `failed` and retrying. */
   async start(): Promise<void> {
+    if (this.started) return this.started;
+    this.started = this.startOnce();
+    return this.started;
+  }
+
+  private async startOnce(): Promise<void> {
+    if (this.stop.signal.aborted) return;
     this.state = 'starting';
     if (await this.connectMain()) return;
     if (this.stop.signal.aborted) {

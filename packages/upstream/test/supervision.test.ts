@@ -303,4 +303,26 @@ describe('supervision', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('start() is idempotent: one child, however often it is called', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpgate-pids-'));
+    const pidFile = join(dir, 'pids');
+    const pool = createUpstreamPool({
+      specs: [
+        stdioSpec('once', process.execPath, [mutableServerBin()], {
+          era: 'legacy',
+          env: { MUTABLE_PID_FILE: pidFile },
+        }),
+      ],
+      logger: capturingLogger(),
+    });
+    try {
+      await Promise.all([pool.start(), pool.start()]);
+      await pool.start();
+      expect(readFileSync(pidFile, 'utf8').trim().split('\n')).toHaveLength(1);
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
