@@ -5,7 +5,7 @@ import { policyConfigSchema, type PolicyConfig } from './config.js';
 import { maskingSecretScanner } from './detect/secrets.js';
 import { PolicyEngine } from './engine.js';
 import { compileRateLimits } from './ratelimit/compile.js';
-import { compileRules } from './rules/compile.js';
+import { compileRules, type PolicyIssue } from './rules/compile.js';
 import type { SecretScanner } from './types.js';
 
 export interface BuildOptions {
@@ -15,11 +15,17 @@ export interface BuildOptions {
 
 export type BuildResult =
   | { readonly ok: true; readonly engine: PolicyEngine; readonly config: PolicyConfig }
-  | { readonly ok: false; readonly errors: readonly string[] };
+  | {
+      readonly ok: false;
+      /** Human-readable, each naming its place: `policy.rules[3] (name): match.time: …`. */
+      readonly errors: readonly string[];
+      /** The same problems with a path relative to the section (for the config loader's YAML lines). */
+      readonly issues: readonly PolicyIssue[];
+    };
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 
-function validate(raw: unknown): { config?: PolicyConfig; errors: string[] } {
+function validate(raw: unknown): { config?: PolicyConfig; errors: string[]; issues: PolicyIssue[] } {
   // Wrapped as the `policy` key of a document, as in the config file (and so the section's own
   // root default is legal in strict mode); instance paths then read `policy.rules.0…`.
   validator ??= new Ajv({ strict: true, allErrors: true, useDefaults: true }).compile({
@@ -28,12 +34,20 @@ function validate(raw: unknown): { config?: PolicyConfig; errors: string[] } {
   });
   // Defaults are filled in on a copy: the caller's object is never mutated.
   const doc = { policy: raw === undefined ? {} : (structuredClone(raw) as unknown) };
-  if (validator(doc)) return { config: normalizeDurations(doc.policy as Mutable), errors: [] };
+  if (validator(doc)) return { config: normalizeDurations(doc.policy as Mutable), errors: [], issues: [] };
+  const found = validator.errors ?? [];
   return {
-    errors: (validator.errors ?? []).map(
+    errors: found.map(
       (e) =>
         `${e.instancePath.slice(1).replace(/\//g, '.')}: ${e.message ?? 'invalid'}${paramsHint(e.params)}`,
     ),
+    issues: found.map((e) => ({
+      path: e.instancePath
+        .split('/')
+        .slice(2)
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+      message: `${e.message ?? 'invalid'}${paramsHint(e.params)}`,
+    })),
   };
 }
 
@@ -62,6 +76,16 @@ function paramsHint(params: Record<string, unknown>): string {
   return '';
 }
 
+/**
+ * Load-time check for the config loader (`SectionChecks.policy`): everything JSON Schema cannot
+ * express — unsafe patterns, bad JSON Schemas, unknown time zones, duplicate names, missing
+ * approval/grant blocks — so `mcpgate validate` refuses exactly what the gateway would.
+ */
+export function policyConfigIssues(section: unknown, opts: BuildOptions = {}): PolicyIssue[] {
+  const built = buildPolicyEngine(section, opts);
+  return built.ok ? [] : [...built.issues];
+}
+
 /** The policy version: a short hash of the normalized policy config. */
 export function policyVersion(config: PolicyConfig): string {
   return canonicalHash(config).slice(0, 16);
@@ -72,13 +96,14 @@ export function policyVersion(config: PolicyConfig): string {
  * of errors, each naming its path, so a hot reload can keep the running engine and report them.
  */
 export function buildPolicyEngine(raw: unknown, opts: BuildOptions = {}): BuildResult {
-  const { config, errors } = validate(raw);
-  if (!config) return { ok: false, errors };
+  const { config, errors, issues } = validate(raw);
+  if (!config) return { ok: false, errors, issues };
   try {
     const compiled = compileRules(config.rules, { secrets: opts.secrets ?? defaultScanner() });
     const limits = compileRateLimits(config.rateLimits);
     const problems = [...compiled.errors, ...limits.errors];
-    if (problems.length > 0) return { ok: false, errors: problems };
+    if (problems.length > 0)
+      return { ok: false, errors: problems, issues: [...compiled.issues, ...limits.issues] };
     const frozen = deepFreeze(config);
     return {
       ok: true,
@@ -86,7 +111,8 @@ export function buildPolicyEngine(raw: unknown, opts: BuildOptions = {}): BuildR
       config: frozen,
     };
   } catch (err) {
-    return { ok: false, errors: [`policy: ${err instanceof Error ? err.message : String(err)}`] };
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, errors: [`policy: ${message}`], issues: [{ path: [], message }] };
   }
 }
 

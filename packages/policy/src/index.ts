@@ -9,7 +9,7 @@ export type {
   RateLimitConfig,
   RuleConfig,
 } from './config.js';
-export { buildPolicyEngine, policyVersion } from './build.js';
+export { buildPolicyEngine, policyConfigIssues, policyVersion } from './build.js';
 export type { BuildOptions, BuildResult } from './build.js';
 export { PolicyEngine } from './engine.js';
 export type {
@@ -65,6 +65,6 @@ export { RateLimiter } from './ratelimit/limiter.js';
 export { MemoryRateCounter, SqlRateCounter } from './ratelimit/counters.js';
 export type { RateCounter } from './ratelimit/counters.js';
 export type { CompiledRateLimit } from './ratelimit/compile.js';
-export type { CompiledRule } from './rules/compile.js';
+export type { CompiledRule, PolicyIssue } from './rules/compile.js';
 export { PolicyRuntime } from './runtime.js';
 export type { PolicyServices, ReloadResult } from './runtime.js';

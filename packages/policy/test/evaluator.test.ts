@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPolicyEngine } from '../src/build.js';
+import { buildPolicyEngine, policyConfigIssues } from '../src/build.js';
 import { engineOf, identity, toolCall } from './helpers.js';
 
 const alice = identity('oidc:alice', ['eng']);
@@ -300,6 +300,33 @@ describe('building a policy never throws', () => {
       expect.stringContaining('backreferences are not supported'),
       expect.stringContaining('require_grant rules must name their upstreams'),
     ]);
+  });
+  it('gives the config loader issues with section-relative paths', () => {
+    expect(
+      policyConfigIssues({
+        rules: [
+          { name: 'ok', action: 'allow' },
+          { name: 'evil', match: { args: [{ at: 'q', regex: '(x*)*' }] }, action: 'deny' },
+        ],
+        rateLimits: [
+          { name: 'l', limit: 1, per: '1m' },
+          { name: 'l', limit: 1, per: '1m' },
+        ],
+      }),
+    ).toEqual([
+      {
+        path: ['rules', 1, 'match', 'args', 0],
+        message: expect.stringContaining('rule "evil": pattern /(x*)*/: nested quantifier'),
+      },
+      { path: ['rateLimits', 1, 'name'], message: 'rate limit "l": duplicate rate limit name' },
+    ]);
+    expect(policyConfigIssues({ rules: [{ name: 'x', action: 'nope' }] })).toEqual([
+      {
+        path: ['rules', 0, 'action'],
+        message: expect.stringContaining('must be equal to one of the allowed values'),
+      },
+    ]);
+    expect(policyConfigIssues({ rules: [] })).toEqual([]);
   });
   it('does not mutate the caller config', () => {
     const raw = { rules: [] };

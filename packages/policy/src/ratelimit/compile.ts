@@ -6,6 +6,7 @@ import {
   identityMismatch,
   targetMismatch,
   type IdentityMatcher,
+  type PolicyIssue,
   type TargetMatcher,
 } from '../rules/compile.js';
 
@@ -21,13 +22,19 @@ export interface CompiledRateLimit {
 export function compileRateLimits(limits: readonly RateLimitConfig[]): {
   limits: CompiledRateLimit[];
   errors: string[];
+  issues: PolicyIssue[];
 } {
   const errors: string[] = [];
+  const issues: PolicyIssue[] = [];
   const seen = new Set<string>();
   const out = limits.map((l, i) => {
-    if (seen.has(l.name)) errors.push(`policy.rateLimits[${i}] (${l.name}): duplicate rate limit name`);
+    const fail = (message: string, sub: string[] = []): void => {
+      errors.push(`policy.rateLimits[${i}] (${l.name}): ${message}`);
+      issues.push({ path: ['rateLimits', i, ...sub], message: `rate limit "${l.name}": ${message}` });
+    };
+    if (seen.has(l.name)) fail('duplicate rate limit name', ['name']);
     seen.add(l.name);
-    if (!(l.per > 0)) errors.push(`policy.rateLimits[${i}] (${l.name}): per must be a positive duration`);
+    if (!(l.per > 0)) fail('per must be a positive duration', ['per']);
     return {
       name: l.name,
       limit: l.limit,
@@ -37,7 +44,7 @@ export function compileRateLimits(limits: readonly RateLimitConfig[]): {
       identity: compileIdentityMatcher(l.match),
     };
   });
-  return { limits: out, errors };
+  return { limits: out, errors, issues };
 }
 
 export function limitApplies(

@@ -153,18 +153,33 @@ export interface CompileOptions {
   readonly secrets?: SecretScanner;
 }
 
+/** A problem in the policy section: `path` is relative to the section (`['rules', 3, 'match']`). */
+export interface PolicyIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** `['match', 'args', 0]` → `match.args[0]`. */
+export function pathText(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
 /** Compiles every rule; collects every error (with its rule path) instead of stopping at the first. */
 export function compileRules(
   rules: readonly RuleConfig[],
   opts: CompileOptions,
-): { rules: CompiledRule[]; errors: string[] } {
+): { rules: CompiledRule[]; errors: string[]; issues: PolicyIssue[] } {
   const ajv = newAjv();
   const errors: string[] = [];
+  const issues: PolicyIssue[] = [];
   const out: CompiledRule[] = [];
   const seen = new Set<string>();
   rules.forEach((r, index) => {
     const where = `policy.rules[${index}] (${r.name})`;
-    const fail = (msg: string): void => void errors.push(`${where}: ${msg}`);
+    const fail = (msg: string, sub: readonly (string | number)[] = []): void => {
+      errors.push(`${where}: ${sub.length > 0 ? `${pathText(sub)}: ` : ''}${msg}`);
+      issues.push({ path: ['rules', index, ...sub], message: `rule "${r.name}": ${msg}` });
+    };
     if (seen.has(r.name)) fail('duplicate rule name');
     seen.add(r.name);
     try {
@@ -174,7 +189,7 @@ export function compileRules(
         try {
           argumentsSchema = ajv.compile(m.arguments);
         } catch (err) {
-          fail(`match.arguments: ${err instanceof Error ? err.message : String(err)}`);
+          fail(err instanceof Error ? err.message : String(err), ['match', 'arguments']);
         }
       }
       const args: ArgCheck[] = [];
@@ -182,7 +197,7 @@ export function compileRules(
         try {
           args.push(compileArgMatcher(a, opts.secrets));
         } catch (err) {
-          fail(`match.args[${k}]: ${err instanceof Error ? err.message : String(err)}`);
+          fail(err instanceof Error ? err.message : String(err), ['match', 'args', k]);
         }
       });
       let time: TimeWindow | undefined;
@@ -190,7 +205,7 @@ export function compileRules(
         try {
           time = compileTimeWindow(m.time);
         } catch (err) {
-          fail(`match.time: ${err instanceof Error ? err.message : String(err)}`);
+          fail(err instanceof Error ? err.message : String(err), ['match', 'time']);
         }
       }
       if (r.action === 'require_approval' && !r.approval) fail('require_approval needs an approval block');
@@ -200,7 +215,7 @@ export function compileRules(
       if (r.grant && r.action !== 'require_grant')
         fail('grant block on a rule that does not require a grant');
       if (r.action === 'require_grant' && m?.upstreams === undefined)
-        fail('require_grant rules must name their upstreams (grants are requested per upstream)');
+        fail('require_grant rules must name their upstreams (grants are requested per upstream)', ['match']);
       const approval: ApprovalRequirement | undefined = r.approval && {
         reviewers: r.approval.reviewers,
         approvals: r.approval.approvals,
@@ -230,5 +245,5 @@ export function compileRules(
       fail(err instanceof Error ? err.message : String(err));
     }
   });
-  return { rules: out, errors };
+  return { rules: out, errors, issues };
 }
