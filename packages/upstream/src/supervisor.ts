@@ -212,7 +212,15 @@ export class UpstreamSupervisor {
     return {
       onListChanged: (kind) =>
         this.refresh(kind === 'resources' ? ['resources', 'resourceTemplates'] : [kind]),
-      onEvent: (event) => this.emit(event),
+      onEvent: (event) => {
+        // The per-session catalog probe serves no session: its logs and resource updates belong to
+        // nobody, so they go to our log instead of every client.
+        if (sessionId === undefined && this.spec.sharing === 'per-session') {
+          this.log.debug({ event: event.type }, 'event from the catalog probe connection, not relayed');
+          return;
+        }
+        this.emit(event);
+      },
       onLost: (conn) => {
         if (sessionId !== undefined) {
           // The session's next call opens a fresh connection; its in-flight calls already failed.
