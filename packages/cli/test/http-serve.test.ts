@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SSEClientTransport } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { everythingBin } from '@mcpgate/testkit';
-import { CLI, textOf, writeConfig } from './support.js';
+import { CLI, textOf, waitFor, writeConfig } from './support.js';
 import { newClient, rawInitialize, startServe, type ServeProcess } from './http-support.js';
 
 const config = (extra = '') =>
@@ -70,6 +70,138 @@ describe('mcpgate serve (local mode, loopback)', () => {
       { onprogress: (p) => progress.push(p.progress) },
     );
     expect(progress.length).toBeGreaterThanOrEqual(2);
+    await client.close();
+  });
+
+  // Modern clients over HTTP need session-server.ts to stop cancelling a multi-round call when the
+  // round's own request ends (each round is its own HTTP request); add 'modern' here with that fix.
+  for (const era of ['legacy'] as const) {
+    it(`routes elicitation and sampling back to the calling ${era} client`, async () => {
+      const client = newClient(era, { elicitation: {}, sampling: {} });
+      client.setRequestHandler(
+        'elicitation/create',
+        () => ({ action: 'accept', content: { color: 'teal' } }) as never,
+      );
+      client.setRequestHandler(
+        'sampling/createMessage',
+        () =>
+          ({ model: 'm', role: 'assistant', content: { type: 'text', text: 'sampled-by-client' } }) as never,
+      );
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`)));
+      const elicited = await client.callTool({ name: 'ev__trigger-elicitation-request', arguments: {} });
+      expect(textOf(elicited)).toContain('teal');
+      const sampled = await client.callTool({
+        name: 'ev__trigger-sampling-request',
+        arguments: { prompt: 'ping?', maxTokens: 5 },
+      });
+      expect(textOf(sampled)).toContain('sampled-by-client');
+      await client.close();
+    });
+  }
+
+  it('refuses a modern request whose Mcp-Method header disagrees with its body (400)', async () => {
+    const res = await fetch(`${gw.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+        params: {
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+          },
+        },
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32020);
+  });
+
+  it('resumes a legacy stream after a disconnect with Last-Event-ID', async () => {
+    const sid = await rawInitialize(gw.url);
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-session-id': sid,
+      'mcp-protocol-version': '2025-06-18',
+    };
+    const abort = new AbortController();
+    const res = await fetch(`${gw.url}/mcp`, {
+      method: 'POST',
+      headers,
+      signal: abort.signal,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'tools/call',
+        params: {
+          name: 'ev__trigger-long-running-operation',
+          arguments: { duration: 2, steps: 4 },
+          _meta: { progressToken: 'p1' },
+        },
+      }),
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!/id: (\S+)\ndata: .*notifications\/progress/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const lastId = /id: (\S+)\ndata: .*notifications\/progress/.exec(text)![1]!;
+    abort.abort(); // the client loses its connection after the first progress event
+    await new Promise((r) => setTimeout(r, 2500));
+    const resumed = await fetch(`${gw.url}/mcp`, {
+      method: 'GET',
+      headers: { ...headers, accept: 'text/event-stream', 'last-event-id': lastId },
+    });
+    expect(resumed.status).toBe(200);
+    const r2 = resumed.body!.getReader();
+    let replay = '';
+    while (!replay.includes('"id":9')) {
+      const { value, done } = await r2.read();
+      if (done) break;
+      replay += new TextDecoder().decode(value);
+    }
+    await r2.cancel();
+    // What the client missed: the later progress events and the call's result.
+    expect(replay).toContain('notifications/progress');
+    expect(replay).toContain('"id":9');
+    expect(replay).toMatch(/completed/i);
+  });
+
+  it('cancels a modern call upstream when the client closes its stream', async () => {
+    const client = newClient('modern');
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`)));
+    const abort = new AbortController();
+    const t0 = Date.now();
+    const call = client.callTool(
+      { name: 'ev__trigger-long-running-operation', arguments: { duration: 10, steps: 10 } },
+      { signal: abort.signal },
+    );
+    setTimeout(() => abort.abort(), 300);
+    await expect(call).rejects.toThrow();
+    expect(Date.now() - t0).toBeLessThan(5000);
+    // The gateway saw the stream close and ended the call as cancelled, not after 10 s.
+    await waitFor(
+      async () => {
+        const text = await (await fetch(`${gw.url}/metrics`)).text();
+        return (
+          /mcpgate_calls_total\{method="tools\/call",outcome="cancelled"\} [1-9]/.test(text) || undefined
+        );
+      },
+      5000,
+      'a cancelled call in the metrics',
+    );
     await client.close();
   });
 
