@@ -201,3 +201,32 @@ describe.each(kinds)('just-in-time grants (%s store)', (_kind, open) => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 });
+
+describe('grant sweeper', () => {
+  it('records each expiry once, on its own', async () => {
+    const clock = testClock();
+    const audit = new MemoryAuditSink();
+    const svc = new GrantService({
+      store: new MemoryGrantStore(),
+      engine: () => engine,
+      audit,
+      clock: clock.now,
+    });
+    const g = await svc.request(alice, { upstream: 'prod-db', durationMs: MIN, reason: 'sweep' });
+    await svc.approve(sam, g.id);
+    const stop = svc.startSweeper(10, (err) => {
+      throw err;
+    });
+    try {
+      clock.advance(2 * MIN);
+      for (let i = 0; i < 100 && !audit.events.some((e) => e.type === 'grant.expired'); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(audit.events.filter((e) => e.type === 'grant.expired').map((e) => e.payload.grantId)).toEqual([
+        g.id,
+      ]);
+    } finally {
+      stop();
+    }
+  });
+});

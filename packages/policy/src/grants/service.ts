@@ -165,6 +165,26 @@ export class GrantService implements GrantLookup {
     return expired;
   }
 
+  /**
+   * Runs `sweepExpired` every `intervalMs` (unref'd: never keeps the process alive). Several
+   * replicas may sweep: the status update is conditional, so each expiry is recorded once.
+   * Returns a stop function.
+   */
+  startSweeper(intervalMs: number, onError: (err: unknown) => void): () => void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.sweepExpired()
+        .catch(onError)
+        .finally(() => {
+          running = false;
+        });
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   async activeGrant(
     identity: Identity,
     upstream: string,
