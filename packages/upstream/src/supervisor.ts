@@ -15,7 +15,7 @@ import {
 import { backoffDelay, sleep } from './backoff.js';
 import { fetchCatalog, fetchKinds } from './catalog.js';
 import { McpUpstreamConnection, type ConnectionHooks } from './connection.js';
-import { describeStartError } from './errors.js';
+import { describeReason, describeStartError } from './errors.js';
 
 /** A connection that stayed up this long resets the consecutive-restart count. */
 const STABLE_MS = 10_000;
@@ -221,14 +221,14 @@ export class UpstreamSupervisor {
         }
         this.emit(event);
       },
-      onLost: (conn) => {
+      onLost: (conn, reason) => {
         if (sessionId !== undefined) {
           // The session's next call opens a fresh connection; its in-flight calls already failed.
           if (this.sessions.get(sessionId)?.conn === conn) this.sessions.delete(sessionId);
           return;
         }
         if (conn !== this.main || this.stop.signal.aborted) return;
-        this.lastError = 'connection lost (process exited or stream closed)';
+        this.lastError = `connection lost: ${describeReason(reason)}`;
         if (Date.now() - this.readyAt > STABLE_MS) this.attempts = 0;
         this.state = this.spec.restart.maxRestarts === 0 ? 'failed' : 'restarting';
         if (this.state === 'failed') this.markFailed();

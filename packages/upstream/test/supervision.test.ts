@@ -99,6 +99,7 @@ describe('supervision', () => {
         .catch(() => undefined);
       await waitFor(() => pool.status()[0]!.state === 'failed', 5000, 'failed state');
       expect(pool.catalog('once').tools).toEqual([]);
+      expect(pool.status()[0]!.lastError).toMatch(/^connection lost: its process exited/);
       const err = await pool.connection('once', session('s')).then(
         () => undefined,
         (e: unknown) => e,
