@@ -106,8 +106,9 @@ export class ApprovalGate {
       tickMs: this.progressMs,
     });
     if (result.kind === 'aborted') {
-      // The client left: nobody can use the answer any more (unless another call here waits on it).
-      if (this.service.waitRegistry.count(a.id) === 0)
+      // The client left: nobody can use the answer any more (unless another call here waits on
+      // it). A gateway shutting down is different: the request stays pending for the re-sent call.
+      if (this.service.waitRegistry.count(a.id) === 0 && !this.service.isClosing)
         await this.service.cancel(
           a.id,
           'the client disconnected while waiting',

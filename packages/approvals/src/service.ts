@@ -96,12 +96,18 @@ export class ApprovalService {
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private readonly background = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(private readonly opts: ApprovalServiceOptions) {
     this.store = new SqlApprovalStore(opts.sql);
     this.clock = opts.clock ?? (() => new Date());
     this.log = (opts.logger ?? silentLogger).child({ component: 'approvals' });
     this.waiters = new Waiters();
+  }
+
+  /** True once `close()` began: held calls ending now are a shutdown, not a client leaving. */
+  get isClosing(): boolean {
+    return this.closing;
   }
 
   get deferWindowMs(): number {
@@ -127,7 +133,13 @@ export class ApprovalService {
     }
   }
 
+  /**
+   * Stops listening and sweeping. Close it before the gateway ends its sessions: calls still held
+   * then leave their requests pending (a restart is not the client walking away), so a client
+   * that re-sends the call after the restart joins the same request.
+   */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
     await this.sweeping;

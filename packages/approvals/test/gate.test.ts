@@ -261,6 +261,84 @@ describe.each([
     }
   });
 
+  it('two identical retries racing on two replicas use a single-use approval once', async () => {
+    const tool = upstreamTool();
+    const args = { order: 'o-race', amount: 1 };
+    const first = await run(chainOf(one.gate), toolCall(alice, 'ops', 'refund', args), tool.forward);
+    const id = /A-[0-9A-Z]{6}/.exec(JSON.stringify(first))![0];
+    await two.service.approve(fin, id, { channel: 'admin-api' });
+    const [x, y] = await Promise.all([
+      run(chainOf(one.gate), toolCall(alice, 'ops', 'refund', args), tool.forward),
+      run(chainOf(two.gate), toolCall(alice, 'ops', 'refund', args), tool.forward),
+    ]);
+    const ran = [x, y].filter((o) => o.kind === 'result' && !o.result.isError);
+    expect(ran).toHaveLength(1);
+    expect(tool.runs).toEqual([args]);
+  });
+
+  it('a wait call sent again (after a restart) joins the pending request instead of opening another', async () => {
+    const tool = upstreamTool();
+    const args = { service: 'search' };
+    const firstAbort = new AbortController();
+    const gone = await replica(stores.a, 'gw-restarting');
+    const lost = run(
+      chainOf(gone.gate),
+      toolCall(alice, 'ops', 'deploy', args, firstAbort.signal),
+      tool.forward,
+    );
+    const id = await pendingId(two, alice.subject, 'deploy');
+    // Graceful shutdown: approvals close first, then the sessions end (aborting the held call).
+    await gone.close();
+    firstAbort.abort();
+    expect(errorOf(await lost).code).toBe('cancelled');
+    expect((await two.service.get(id))!.status).toBe('requested');
+    const resent = toolCall(alice, 'ops', 'deploy', args);
+    const held = run(chainOf(one.gate), resent, tool.forward);
+    await eventually(() => Promise.resolve(resent.progress.length > 0 ? true : undefined));
+    expect(resent.ctx.notes.approvalId).toBe(id);
+    await two.service.approve(sam, id, { channel: 'admin-api' });
+    expect((await held).kind).toBe('result');
+    expect(tool.runs).toEqual([args]);
+  });
+
+  it('the sweep expires overdue requests and approvals left unused past the defer window', async () => {
+    const sweeper = await replica(stores.b, 'gw-sweeper', { deferWindowMs: 150 });
+    try {
+      const tool = upstreamTool();
+      const args = { order: 'o-late', amount: 3 };
+      const first = await run(chainOf(sweeper.gate), toolCall(alice, 'ops', 'refund', args), tool.forward);
+      const id = /A-[0-9A-Z]{6}/.exec(JSON.stringify(first))![0];
+      await sweeper.service.approve(fin, id, { channel: 'admin-api' });
+      const overdue = await sweeper.service.request({
+        identity: alice,
+        method: 'tools/call',
+        upstream: 'ops',
+        tool: 'deploy',
+        arguments: { n: 9 },
+        argsHash: 'a'.repeat(64),
+        requirement: {
+          reviewers: ['sre'],
+          approvals: 1,
+          timeoutMs: 100,
+          mode: 'defer',
+          allowSelfApproval: false,
+        },
+      });
+      await new Promise((ok) => setTimeout(ok, 250));
+      await sweeper.service.sweep();
+      expect((await sweeper.service.get(overdue.id))!).toMatchObject({ status: 'expired' });
+      const unused = (await sweeper.service.get(id))!;
+      expect(unused.status).toBe('expired');
+      expect(unused.closedReason).toContain('not used within the retry window');
+      // Too late: the retry asks again.
+      const retry = await run(chainOf(sweeper.gate), toolCall(alice, 'ops', 'refund', args), tool.forward);
+      expect(retry.kind === 'result' && retry.result.isError).toBe(true);
+      expect(tool.runs).toEqual([]);
+    } finally {
+      await sweeper.close();
+    }
+  });
+
   it('unknown and malformed ids are clear errors', async () => {
     const unknown = await rejection(one.service.approve(sam, 'A-ZZZZZZ', { channel: 'cli-local' }));
     expect(problemOf(unknown)).toBe('unknown');
