@@ -1,9 +1,10 @@
 import { hostname, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
-import type { Store, SigningKey } from '@mcpgate/audit';
-import { AuditRecorder, loadOrCreateSigningKey, openStore, signingKeyFromPem } from '@mcpgate/audit';
+import type { Store } from '@mcpgate/audit';
+import { AuditRecorder, openStore } from '@mcpgate/audit';
+import { isGatewayError, type Logger } from '@mcpgate/core';
 import { findConfigPath, formatIssue, loadConfig, parseDuration, type GatewayConfig } from '@mcpgate/config';
 import { str, UsageError, type CommandContext, type OptionSpec } from '../command.js';
+import { resolveSigningKey } from '../runtime/audit.js';
 import { VERSION } from '../version.js';
 
 /** `--config` plus the time-window flags every reading command shares. */
@@ -31,24 +32,22 @@ export async function loadGatewayConfig(
   return loaded.config;
 }
 
-/**
- * The checkpoint-signing key: `audit.signingKey` (PEM, usually `${env:…}`), else
- * `audit.signingKeyFile`, else a generated default beside the embedded store
- * (`<store.dir>/../audit-signing.key`) or `<config dir>/.mcpgate/audit-signing.key` with Postgres.
- * The key never goes into the database.
- */
-export function resolveSigningKey(config: GatewayConfig): {
-  key: SigningKey;
-  file?: string;
-  created: boolean;
-} {
-  if (config.audit.signingKey) return { key: signingKeyFromPem(config.audit.signingKey), created: false };
-  const file =
-    config.audit.signingKeyFile ??
-    (config.store.url
-      ? join(config.baseDir, '.mcpgate', 'audit-signing.key')
-      : join(dirname(config.store.dir), 'audit-signing.key'));
-  return loadOrCreateSigningKey(file);
+/** Warnings (e.g. "generated a new signing key at …") go to stderr as one plain line. */
+function stderrLogger(ctx: CommandContext, cmd: string): Logger {
+  const warn = (obj: object, msg?: string): void => {
+    const detail = Object.entries(obj)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    ctx.stderr.write(`mcpgate ${cmd}: ${msg ?? ''}${detail ? ` (${detail})` : ''}\n`);
+  };
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn,
+    error: warn,
+    child: () => logger,
+  };
+  return logger;
 }
 
 /** Who is running this command, as recorded in `audit.read` events. */
@@ -79,25 +78,27 @@ export async function withAudit(
 ): Promise<number> {
   const config = await loadGatewayConfig(ctx, cmd);
   if (!config) return 1;
-  const signing = resolveSigningKey(config);
-  if (signing.created)
-    ctx.stderr.write(
-      `mcpgate ${cmd}: generated the audit signing key at ${signing.file} — back it up, keep it out of the database\n`,
-    );
-  const store = await openStore(config.store, { baseDir: config.baseDir });
+  let store: Store | undefined;
   let recorder: AuditRecorder | undefined;
   try {
+    const signingKey = resolveSigningKey(config, stderrLogger(ctx, cmd));
+    store = await openStore(config.store, { baseDir: config.baseDir });
     recorder = await AuditRecorder.start(store, {
-      replicaId: `cli-${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}`,
-      signingKey: signing.key,
+      replicaId: `cli-${hostname()}`.slice(0, 64).replace(/[^A-Za-z0-9._-]/g, '-'),
+      signingKey,
       recover: false,
       payloadCapBytes: config.audit.payloadCapBytes,
       version: VERSION,
     });
     return await fn({ config, store, recorder });
+  } catch (err) {
+    // Usage errors are main's to print with the help text; anything the gateway can name is printed plainly.
+    if (err instanceof UsageError || !isGatewayError(err)) throw err;
+    ctx.stderr.write(`mcpgate ${cmd}: ${err.message}\n`);
+    return 1;
   } finally {
     await recorder?.close();
-    await store.close();
+    await store?.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { migrate, openStore } from '@mcpgate/audit';
+import { migrate, openStore, type Store } from '@mcpgate/audit';
 import { type Command } from '../command.js';
 import { CONFIG_OPTION, loadGatewayConfig } from './audit-common.js';
 
@@ -16,20 +16,22 @@ export const migrateCommand: Command = {
   async run(ctx) {
     const config = await loadGatewayConfig(ctx, 'migrate');
     if (!config) return 1;
-    const store = await openStore(config.store, { baseDir: config.baseDir, skipSchema: true });
+    let store: Store | undefined;
     try {
+      store = await openStore(config.store, { baseDir: config.baseDir, skipSchema: true });
       const r = await migrate(store);
+      const v = (n: number): string => String(n).padStart(4, '0');
       ctx.stdout.write(
         r.applied.length === 0
-          ? `${store.description}: schema is current (migration ${String(r.current).padStart(4, '0')})\n`
-          : `${store.description}: applied ${r.applied.map((v) => String(v).padStart(4, '0')).join(', ')}; now at ${String(r.current).padStart(4, '0')}\n`,
+          ? `${store.description}: schema is current (migration ${v(r.current)})\n`
+          : `${store.description}: applied ${r.applied.map(v).join(', ')}; now at ${v(r.current)}\n`,
       );
       return 0;
     } catch (err) {
       ctx.stderr.write(`mcpgate migrate: ${err instanceof Error ? err.message : String(err)}\n`);
       return 1;
     } finally {
-      await store.close();
+      await store?.close();
     }
   },
 };
