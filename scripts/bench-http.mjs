@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+/* global process, URL, fetch, setTimeout, clearTimeout */
+// HTTP face benchmark: tools/call over Streamable HTTP through `mcpgate serve` (API-key auth and
+// the audit trail on) versus two bare stdio→HTTP bridges without governance — supergateway and
+// mcp-proxy (npm, devDependencies of @mcpgate/faces) — over the same upstream (server-everything
+// over stdio), measured in one run: p50, p99, calls/s for 1 session and for 8 sessions × 4 in
+// flight. Then memory per idle legacy session of mcpgate (RSS delta / sessions).
+// Prints numbers; asserts nothing (a benchmark, not a test). Loopback only.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { everythingBin, freePort } from '@mcpgate/testkit';
+import { percentile, printTable, REPO } from './bench-util.mjs';
+
+const SEQ = Number(process.env.BENCH_HTTP_SEQ ?? 1000);
+const PAR_TOTAL = Number(process.env.BENCH_HTTP_PAR ?? 4000);
+const SESSIONS = 8;
+const IN_FLIGHT = 4;
+const IDLE_SESSIONS = Number(process.env.BENCH_HTTP_IDLE ?? 1000);
+const CLI = join(REPO, 'packages', 'cli', 'bin', 'mcpgate.js');
+const PEPPER = 'bench-http-pepper-0123456789abcdef012345';
+
+const facesRequire = createRequire(join(REPO, 'packages', 'faces', 'package.json'));
+function binOf(name) {
+  const pkgJson = facesRequire.resolve(`${name}/package.json`);
+  const pkg = JSON.parse(readFileSync(pkgJson, 'utf8'));
+  const bin = typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin)[0];
+  return join(dirname(pkgJson), bin);
+}
+
+const EV = everythingBin();
+const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+
+function startProcess(args, env, ready) {
+  const child = spawn(process.execPath, args, {
+    env: { ...baseEnv, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`did not start: ${args.join(' ')}\n${out.slice(-2000)}`)),
+      60_000,
+    );
+    const onData = (d) => {
+      out += d.toString();
+      const v = ready(out);
+      if (v) {
+        clearTimeout(timer);
+        resolve({ child, url: v });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out.slice(-2000)}`)));
+  });
+}
+
+async function waitHttp(url) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await fetch(url, { method: 'GET' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} never answered`);
+}
+
+async function connect(url, headers = {}) {
+  const client = new Client({ name: 'bench-http', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+const call = (client, tool, i) =>
+  client.request({ method: 'tools/call', params: { name: tool, arguments: { message: `m${i}` } } });
+
+async function measure(url, tool, headers) {
+  const one = await connect(url, headers);
+  for (let i = 0; i < 200; i++) await call(one, tool, i); // warm-up
+  const lat = [];
+  const s0 = process.hrtime.bigint();
+  for (let i = 0; i < SEQ; i++) {
+    const t0 = process.hrtime.bigint();
+    await call(one, tool, i);
+    lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const seqRps = SEQ / (Number(process.hrtime.bigint() - s0) / 1e9);
+  await one.close();
+
+  const clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url, headers)));
+  const parLat = [];
+  let next = 0;
+  const p0 = process.hrtime.bigint();
+  await Promise.all(
+    clients.flatMap((c) =>
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < PAR_TOTAL) {
+          const i = next++;
+          const t0 = process.hrtime.bigint();
+          await call(c, tool, i);
+          parLat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+      }),
+    ),
+  );
+  const parRps = PAR_TOTAL / (Number(process.hrtime.bigint() - p0) / 1e9);
+  await Promise.all(clients.map((c) => c.close()));
+  return {
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    rps: seqRps,
+    parP50: percentile(parLat, 50),
+    parP99: percentile(parLat, 99),
+    parRps,
+  };
+}
+
+function rssKb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+async function idleSessions(url, headers, n) {
+  const init = () =>
+    fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...headers,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'idle', version: '1' },
+        },
+      }),
+    }).then((r) => r.text());
+  for (let i = 0; i < n; i += 50) await Promise.all(Array.from({ length: Math.min(50, n - i) }, init));
+}
+
+async function mcpgate() {
+  const dir = mkdtempSync(join(tmpdir(), 'mcpgate-bench-http-'));
+  const config = join(dir, 'mcpgate.yaml');
+  writeFileSync(
+    config,
+    [
+      'upstreams:',
+      '  everything:',
+      '    alias: ev',
+      `    command: ${process.execPath}`,
+      `    args: ['${EV}', 'stdio']`,
+      'store:',
+      '  dir: ./data',
+      'server:',
+      '  port: 0',
+      `  maxSessions: ${IDLE_SESSIONS + 100}`,
+      'auth:',
+      '  mode: oauth',
+      '  apiKeys:',
+      '    enabled: true',
+      '    pepper: ${env:PEPPER}',
+      'logging:',
+      '  level: warn',
+      '',
+    ].join('\n'),
+  );
+  const created = spawnSync(
+    process.execPath,
+    [CLI, 'keys', 'create', '--name', 'bench', '--config', config],
+    {
+      env: { ...baseEnv, PEPPER },
+      encoding: 'utf8',
+    },
+  );
+  const key = /mcpg_[0-9a-f]+_[0-9a-f]+/.exec(created.stdout)?.[0];
+  if (!key) throw new Error(`keys create failed: ${created.stderr}`);
+  const { child, url } = await startProcess(
+    [CLI, 'serve', '--config', config, '--log-level', 'info'],
+    { PEPPER },
+    (out) => /"msg":"listening on (http[^"]+)"/.exec(out)?.[1],
+  );
+  return { child, url: `${url}/mcp`, headers: { 'x-api-key': key } };
+}
+
+async function supergateway() {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      binOf('supergateway'),
+      '--stdio',
+      `${process.execPath} ${EV} stdio`,
+      '--outputTransport',
+      'streamableHttp',
+      '--stateful',
+      '--port',
+      String(port),
+      '--logLevel',
+      'none',
+    ],
+    { env: baseEnv, stdio: 'ignore' },
+  );
+  await waitHttp(`http://127.0.0.1:${port}/mcp`);
+  return { child, url: `http://127.0.0.1:${port}/mcp`, headers: {} };
+}
+
+async function mcpProxy() {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      binOf('mcp-proxy'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--server',
+      'stream',
+      '--',
+      process.execPath,
+      EV,
+      'stdio',
+    ],
+    { env: baseEnv, stdio: 'ignore' },
+  );
+  await waitHttp(`http://127.0.0.1:${port}/mcp`);
+  return { child, url: `http://127.0.0.1:${port}/mcp`, headers: {} };
+}
+
+const rows = [
+  ['path', '1 session p50 ms', 'p99 ms', 'calls/s', `${SESSIONS}×${IN_FLIGHT} p50 ms`, 'p99 ms', 'calls/s'],
+];
+const fmt = (r) => [
+  r.p50.toFixed(2),
+  r.p99.toFixed(2),
+  r.rps.toFixed(0),
+  r.parP50.toFixed(2),
+  r.parP99.toFixed(2),
+  r.parRps.toFixed(0),
+];
+let gateway;
+for (const [name, start, tool] of [
+  ['mcpgate serve (API key + audit)', mcpgate, 'ev__echo'],
+  ['supergateway (bare bridge)', supergateway, 'echo'],
+  ['mcp-proxy (bare bridge)', mcpProxy, 'echo'],
+]) {
+  let subject;
+  try {
+    subject = await start();
+    const r = await measure(subject.url, tool, subject.headers);
+    rows.push([name, ...fmt(r)]);
+  } catch (err) {
+    rows.push([name, `failed: ${String(err).split('\n')[0]}`, '', '', '', '', '']);
+  }
+  if (name.startsWith('mcpgate') && subject) gateway = subject;
+  else subject?.child.kill('SIGKILL');
+}
+printTable(
+  `HTTP face vs bare bridges (server-everything echo over stdio; ${SEQ} sequential, ${PAR_TOTAL} concurrent calls)`,
+  rows,
+);
+
+if (gateway) {
+  const before = rssKb(gateway.child.pid);
+  await idleSessions(gateway.url, gateway.headers, IDLE_SESSIONS);
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = rssKb(gateway.child.pid);
+  const perSession = ((after - before) * 1024) / IDLE_SESSIONS;
+  printTable('mcpgate idle legacy sessions (shared upstream)', [
+    ['sessions', 'RSS before MiB', 'RSS after MiB', 'per session KiB', 'projected 10,000 MiB'],
+    [
+      IDLE_SESSIONS,
+      (before / 1024).toFixed(1),
+      (after / 1024).toFixed(1),
+      (perSession / 1024).toFixed(1),
+      ((before * 1024 + perSession * 10_000) / 1024 / 1024).toFixed(0),
+    ],
+  ]);
+  gateway.child.kill('SIGTERM');
+}
