@@ -141,6 +141,7 @@ export class McpUpstreamConnection implements UpstreamConnection {
       { era: conn.era, protocolVersion: client.getNegotiatedProtocolVersion() },
       'upstream connected',
     );
+    built.watchExit();
     const sub = client.autoOpenedSubscription;
     if (sub) conn.watchSubscription(sub);
     return conn;
@@ -357,7 +358,7 @@ export class McpUpstreamConnection implements UpstreamConnection {
       this.lose(
         this.closeReason ??
           (this.spec.transport === 'stdio'
-            ? { kind: 'crashed', detail: `its process exited${last}` }
+            ? { kind: 'crashed', detail: `its process exited${exitedHow(this.built)}${last}` }
             : { kind: 'lost', detail: `the connection closed${last}` }),
       );
     };
@@ -371,4 +372,9 @@ export class McpUpstreamConnection implements UpstreamConnection {
       progressListeners: this.progressListeners,
     });
   }
+}
+
+function exitedHow(built: BuiltTransport): string {
+  const how = built.exitDescription();
+  return how ? ` (${how})` : '';
 }

@@ -5,6 +5,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { GatewayError, type Logger, type UpstreamSpec } from '@mcpgate/core';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { limitedFetch } from './size-limit.js';
 
@@ -17,6 +18,10 @@ export interface BuiltTransport {
   pid(): number | undefined;
   /** The child's last stderr line, if any (quoted in start failures: it usually says why). */
   lastStderr(): string | undefined;
+  /** How the child ended ("exit code 3", "signal SIGKILL"), once it has; call `watchExit` after start. */
+  exitDescription(): string | undefined;
+  /** Starts watching the spawned child (the SDK spawns it during connect). */
+  watchExit(): void;
 }
 
 /**
@@ -48,7 +53,21 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
         logger.info({ upstream: spec.name, stderr: line }, 'upstream stderr');
       });
     }
-    return { transport, pid: () => transport.pid ?? undefined, lastStderr: () => last };
+    let exit: string | undefined;
+    return {
+      transport,
+      pid: () => transport.pid ?? undefined,
+      lastStderr: () => last,
+      exitDescription: () => exit,
+      watchExit: () => {
+        // The SDK keeps the ChildProcess private; the exit code is worth reaching for (it is what an
+        // operator needs first), and without it we simply say "exited".
+        const child = (transport as unknown as { _process?: ChildProcess })._process;
+        child?.once('exit', (code, signal) => {
+          exit = signal ? `signal ${signal}` : `exit code ${code}`;
+        });
+      },
+    };
   }
   if (!spec.url) {
     throw new GatewayError('internal', `upstream "${spec.name}" is a remote upstream without a url`);
@@ -62,7 +81,13 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
     spec.transport === 'sse'
       ? new SSEClientTransport(url, options)
       : new StreamableHTTPClientTransport(url, options);
-  return { transport, pid: () => undefined, lastStderr: () => undefined };
+  return {
+    transport,
+    pid: () => undefined,
+    lastStderr: () => undefined,
+    exitDescription: () => undefined,
+    watchExit: () => undefined,
+  };
 }
 
 /** Splits a byte stream into lines for the logger, cutting overlong lines instead of buffering them. */

@@ -50,6 +50,7 @@ describe('supervision', () => {
       expect(err).toBeInstanceOf(GatewayError);
       expect((err as GatewayError).code).toBe('upstream_crashed');
       expect((err as GatewayError).message).toContain('upstream "fragile" crashed while handling tools/call');
+      expect((err as GatewayError).message).toContain('its process exited (exit code 3)');
       expect(Date.now() - started).toBeLessThan(3000);
       expect(['restarting', 'ready']).toContain(pool.status()[0]!.state);
       // Calls on the dead connection fail fast too, naming the upstream.
@@ -99,7 +100,7 @@ describe('supervision', () => {
         .catch(() => undefined);
       await waitFor(() => pool.status()[0]!.state === 'failed', 5000, 'failed state');
       expect(pool.catalog('once').tools).toEqual([]);
-      expect(pool.status()[0]!.lastError).toMatch(/^connection lost: its process exited/);
+      expect(pool.status()[0]!.lastError).toMatch(/^connection lost: its process exited \(exit code 3\)/);
       const err = await pool.connection('once', session('s')).then(
         () => undefined,
         (e: unknown) => e,
