@@ -40,10 +40,6 @@ export function bindingOf(ctx: CallContext): ApprovalBinding & { readonly args: 
 
 const checkHint = (id: string): string => `mcpgate approvals show ${id}`;
 
-function waitingMessage(a: ApprovalRecord): string {
-  return `waiting for approval ${a.id}: ${approvalsOf(a)} of ${a.required}`;
-}
-
 /**
  * The approvals package's `ApprovalGate` (see @mcpgate/policy's step/hooks.ts): the authorize step
  * calls `hold` for a `require_approval` decision. `wait` holds the call until it is decided;
@@ -90,14 +86,22 @@ export class ApprovalGate {
   }
 
   private async wait(ctx: CallContext, a: ApprovalRecord): Promise<RequestVerdict> {
-    let tick = 0;
     const started = Date.now();
     const timeout = Math.max(1, a.expiresAt.getTime() - a.createdAt.getTime());
+    let seen = 0;
+    let last = -1;
     const progress = (cur: ApprovalRecord): void => {
-      // MCP progress must increase: the integer part counts approvals, the fraction grows with time.
-      const frac = Math.min(0.99, (Date.now() - started) / timeout + ++tick * 1e-6);
+      // MCP progress must increase: the integer part counts approvals, the fraction grows with
+      // time. A keep-alive tick may carry a state read before a newer approval: never go back.
+      seen = Math.max(seen, approvalsOf(cur));
+      const frac = Math.min(0.99, (Date.now() - started) / timeout);
+      last = Math.max(seen + frac, last + 1e-6);
       void ctx.io
-        .progress({ progress: approvalsOf(cur) + frac, total: cur.required, message: waitingMessage(cur) })
+        .progress({
+          progress: last,
+          total: cur.required,
+          message: `waiting for approval ${cur.id}: ${seen} of ${cur.required}`,
+        })
         .catch(() => undefined);
     };
     const result = await waitForDecision(this.service, a.id, {
