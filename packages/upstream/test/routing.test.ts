@@ -142,4 +142,21 @@ describe('server→client requests from a legacy upstream', () => {
     );
     expect(textOf(asked)).toBe('client refused elicitation/create: [-32001] User rejected');
   });
+
+  it('aborting a call sends notifications/cancelled for it upstream', async () => {
+    const conn = await pool.connection('shared', alice);
+    const ac = new AbortController();
+    const pending = conn.request(
+      'tools/call',
+      { name: 'slow', arguments: { steps: 50, stepMs: 50 } },
+      { signal: ac.signal, onProgress: () => ac.abort() },
+    );
+    const err = await pending.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as { code?: string }).code).toBe('cancelled');
+    const seen = await conn.request('tools/call', { name: 'whereami', arguments: {} }, { signal: signal() });
+    expect((seen.structuredContent as { cancellations: unknown[] }).cancellations).toHaveLength(1);
+  });
 });

@@ -37,12 +37,14 @@ const descriptions = new Map<string, string>([
   ['list_roots', 'Asks the client for its roots (roots/list)'],
   ['slow', 'Reports progress in steps; stops when cancelled'],
   ['log', 'Emits a log message notification'],
-  ['whereami', 'Returns this process working directory and environment variable names'],
+  ['whereami', 'Returns the working directory, environment variable names and cancellations received'],
   ['filler_1', 'Filler tool 1'],
   ['filler_2', 'Filler tool 2'],
 ]);
 const overrides = new Map<string, string>();
 const cancelled = new Set<Id>();
+/** Every `notifications/cancelled` received, in order (`whereami` reports them). */
+const cancellations: Id[] = [];
 const pendingToClient = new Map<string, (msg: Json) => void>();
 let nextServerId = 1;
 
@@ -164,7 +166,7 @@ async function callTool(id: Id, name: string, args: Json, meta: Json | undefined
     case 'whereami':
       return {
         content: [{ type: 'text', text: process.cwd() }],
-        structuredContent: { cwd: process.cwd(), envKeys: Object.keys(process.env).sort() },
+        structuredContent: { cwd: process.cwd(), envKeys: Object.keys(process.env).sort(), cancellations },
       };
     case 'log':
       send({
@@ -246,7 +248,10 @@ rl.on('line', (line) => {
   }
   if (method === 'notifications/cancelled') {
     const p = msg.params as { requestId?: Id } | undefined;
-    if (p?.requestId !== undefined) cancelled.add(p.requestId);
+    if (p?.requestId !== undefined) {
+      cancelled.add(p.requestId);
+      cancellations.push(p.requestId);
+    }
     return;
   }
   if (method === undefined || id === undefined) return;
