@@ -37,6 +37,12 @@ export interface ApprovalServiceOptions {
   readonly pollIntervalMs?: number;
   /** How often this replica expires overdue approvals (default 5 s; 0 disables). */
   readonly sweepIntervalMs?: number;
+  /**
+   * Masks the arguments reviewers see (store summary, admin API, webhooks, Slack), e.g. with the
+   * masking package's `maskArguments`: secrets in a call's arguments must not travel to a chat
+   * channel. The binding hash is always over the real arguments.
+   */
+  readonly redactArguments?: (args: unknown) => unknown;
 }
 
 /**
@@ -176,7 +182,9 @@ export class ApprovalService {
       upstream: input.upstream,
       tool: input.tool,
       argsHash: input.argsHash,
-      argsSummary: summarize(input.arguments),
+      argsSummary: summarize(
+        this.opts.redactArguments ? this.opts.redactArguments(input.arguments) : input.arguments,
+      ),
       ...(input.rule !== undefined ? { rule: input.rule } : {}),
       ...(input.policyVersion !== undefined ? { policyVersion: input.policyVersion } : {}),
       reviewers: [...req.reviewers],

@@ -48,6 +48,8 @@ export interface ApprovalsDeps {
   /** Overrides for tests (sweep and poll cadence). */
   readonly sweepIntervalMs?: number;
   readonly pollIntervalMs?: number;
+  /** Masks what reviewers see of the arguments (see `ApprovalServiceOptions.redactArguments`). */
+  readonly redactArguments?: (args: unknown) => unknown;
 }
 
 /** Everything a gateway needs for approvals, built from its config. Starts listening for decisions. */
@@ -76,6 +78,7 @@ export async function startApprovals(
     uses: config.defaults.uses,
     ...(deps.sweepIntervalMs !== undefined ? { sweepIntervalMs: deps.sweepIntervalMs } : {}),
     ...(deps.pollIntervalMs !== undefined ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+    ...(deps.redactArguments ? { redactArguments: deps.redactArguments } : {}),
   });
   await service.start();
   return {

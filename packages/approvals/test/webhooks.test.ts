@@ -161,6 +161,31 @@ describe('webhooks', () => {
     expect(report).toMatchObject({ ok: false, attempts: 3 });
   });
 
+  it('masks what reviewers see of the arguments, while binding to the real ones', async () => {
+    const masked = await replica(stores.a, 'gw-masked', {
+      redactArguments: (args) => ({ ...(args as Record<string, unknown>), token: '[REDACTED:secret]' }),
+      notifier: new WebhookNotifier({
+        targets: [{ url: `${hook.url}/masked`, secret: SECRET, events: ['requested'] }],
+        initialBackoffMs: 5,
+      }),
+    });
+    try {
+      const args = { service: 'api', token: 'ghp_realSecretValue1234567890' };
+      const a = await masked.service.request(requestInput(args));
+      await masked.service.idle();
+      expect(a.argsSummary).toBe('{"service":"api","token":"[REDACTED:secret]"}');
+      expect(a.argsHash).toBe(canonicalHash(args));
+      const sent = hook.received
+        .filter((x) => x.path === '/masked')
+        .map((x) => x.body)
+        .join('\n');
+      expect(sent).toContain('[REDACTED:secret]');
+      expect(sent).not.toContain('ghp_realSecretValue');
+    } finally {
+      await masked.close();
+    }
+  });
+
   it('rejects bad and stale signatures', () => {
     const body = '{"a":1}';
     const now = Math.floor(Date.now() / 1000);
