@@ -71,6 +71,17 @@ for (const make of backends('tamper')) {
       expect(first).toMatchObject({ seq: 7, kind: 'missing' });
     });
 
+    it('a time window starting right after a deleted row still names it', async () => {
+      const r = await store.query<{ ts: Date }>(`SELECT ts FROM events WHERE chain_id = 'del:1' AND seq = 8`);
+      const report = await verifyStore(store, { from: r.rows[0]!.ts });
+      expect(report.problems.filter((p) => p.chain === 'del:1')[0]).toMatchObject({
+        seq: 7,
+        kind: 'missing',
+      });
+      const clean = await verifyStore(store, { from: r.rows[0]!.ts });
+      expect(clean.problems.filter((p) => p.chain === 'clean:1')).toEqual([]);
+    });
+
     it('names two swapped rows "reordered"', async () => {
       await b.superuser(
         store,

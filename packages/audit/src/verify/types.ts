@@ -41,6 +41,8 @@ export interface ChainRange {
   readonly partialStart: boolean;
   /** The range ends before the chain's end (time window with `to`): no tail-truncation check. */
   readonly partialEnd: boolean;
+  /** For a partial start: the stored hash of the record just before `fromSeq`, when known. */
+  readonly prevHash?: string;
 }
 
 export type ProblemKind = 'modified' | 'missing' | 'reordered' | 'truncated' | 'bad_signature';

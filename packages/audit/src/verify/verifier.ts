@@ -81,7 +81,7 @@ export async function verifyEvents(input: VerifyInput): Promise<VerifyReport> {
   for (const range of [...input.ranges].sort((a, b) => (a.chain_id < b.chain_id ? -1 : 1))) {
     const purge = purges.get(range.chain_id);
     let expected = range.fromSeq;
-    let last: string | undefined = range.partialStart ? undefined : GENESIS_HASH;
+    let last: string | undefined = range.partialStart ? range.prevHash : GENESIS_HASH;
     if (purge && !range.partialStart && purge.through_seq >= range.fromSeq - 1) {
       const claim = {
         chain_id: purge.chain_id,
@@ -187,7 +187,7 @@ function verifyRow(
     add(chain, seq, 'reordered', `seq ${seq} appears after seq ${st.lastSeq}`);
     return;
   }
-  if (seq > st.expected && !(st.seen === 0 && st.range.partialStart)) {
+  if (seq > st.expected && !(st.seen === 0 && st.range.partialStart && st.range.prevHash === undefined)) {
     const detail =
       seq - 1 === st.expected
         ? `record seq ${st.expected} is missing`
