@@ -161,6 +161,8 @@ async function mcpgate() {
       '    alias: ev',
       `    command: ${process.execPath}`,
       `    args: ['${EV}', 'stdio']`,
+      'policy:',
+      '  default: allow',
       'store:',
       '  dir: ./data',
       'server:',

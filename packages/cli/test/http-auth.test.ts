@@ -88,6 +88,9 @@ upstreams:
     url: ${rec.url}
     headers:
       Authorization: Bearer \${env:UPSTREAM_SECRET}
+# The gateway's own tests exercise transport and identity, not policy (whose default is deny).
+policy:
+  default: allow
 store:
   url: ${db.url}
 audit:
@@ -217,6 +220,33 @@ auth:
       exp: now - 60,
     });
     expect((await toolsList(sid, { authorization: `Bearer ${expired}` })).status).toBe(401);
+  });
+
+  it('ends a legacy GET stream when its token expires; the session goes on with a fresh token', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: idp.issuer, sub: 'bob', aud: resource, scope: 'mcp:tools', iat: now };
+    const shortLived = forgeToken(idp, { ...claims, exp: now + 3 });
+    const sid = await rawInitialize(gw.url, { authorization: `Bearer ${shortLived}` });
+    const t0 = Date.now();
+    const stream = await fetch(`${gw.url}/mcp`, {
+      headers: {
+        accept: 'text/event-stream',
+        authorization: `Bearer ${shortLived}`,
+        'mcp-session-id': sid,
+        'mcp-protocol-version': '2025-06-18',
+      },
+    });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    for (;;) {
+      const chunk = await reader.read().catch(() => ({ done: true }));
+      if (chunk.done) break;
+    }
+    const lasted = Date.now() - t0;
+    expect(lasted).toBeGreaterThan(1000);
+    expect(lasted).toBeLessThan(10_000);
+    const fresh = forgeToken(idp, { ...claims, iat: now + 1, exp: now + 300 });
+    expect((await toolsList(sid, { authorization: `Bearer ${fresh}` })).status).toBe(200);
   });
 
   it('binds a legacy session to its creator: another identity presenting its id gets 404', async () => {

@@ -68,11 +68,15 @@ describe('examples/central', () => {
       MCPGATE_API_KEY_PEPPER: 'central-example-pepper-0123456789abcdef',
     });
     const config = join(EXAMPLE, 'mcpgate.yaml');
-    const created = spawnSync(process.execPath, [CLI, 'keys', 'create', '--name', 'ci', '--config', config], {
-      env,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const created = spawnSync(
+      process.execPath,
+      [CLI, 'keys', 'create', '--name', 'ci', '--groups', 'ci', '--config', config],
+      {
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(created.status, created.stderr).toBe(0);
     apiKey = /mcpg_[0-9a-f]+_[0-9a-f]+/.exec(created.stdout)![0];
     gw = await startServe(config, env, ['--port', String(port)]);

@@ -13,6 +13,9 @@ upstreams:
     alias: ev
     command: ${process.execPath}
     args: ['${everythingBin()}', 'stdio']
+# The gateway's own tests exercise transport and identity, not policy (whose default is deny).
+policy:
+  default: allow
 store:
   dir: ./data
 server:

@@ -161,6 +161,14 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         s.info.identity = r.scope.identity;
         const streaming = r.req.method === 'GET';
         if (streaming) s.openStreams++;
+        // A long-lived stream must not outlive the credential that opened it: end it when the token
+        // expires; the client reconnects with a fresh token and Last-Event-ID.
+        const expiresAt = r.scope.identity.expiresAt;
+        const expiry =
+          streaming && expiresAt !== undefined
+            ? setTimeout(() => r.res.destroy(), Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)))
+            : undefined;
+        expiry?.unref();
         try {
           const response = await transport.handleRequest(request, {
             parsedBody: r.parsed,
@@ -168,6 +176,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
           });
           await pumpResponse(response, r.res, r.headers);
         } finally {
+          clearTimeout(expiry);
           if (streaming) s.openStreams--;
           s.lastSeen = Date.now();
         }

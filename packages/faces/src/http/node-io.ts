@@ -99,6 +99,8 @@ export async function pumpResponse(
   });
   if ((headers['content-type'] ?? '').startsWith('text/event-stream')) headers['x-accel-buffering'] = 'no';
   res.writeHead(response.status, headers);
+  // Node holds headers back until the first body byte; an event stream may be silent for a while.
+  if (headers['x-accel-buffering']) res.flushHeaders();
   if (!response.body) {
     res.end();
     return;
