@@ -59,7 +59,7 @@ export async function benchCore() {
   const config = join(dir, 'mcpgate.yaml');
   writeFileSync(
     config,
-    `upstreams:\n  everything:\n    alias: ev\n    command: ${JSON.stringify(process.execPath)}\n    args: [${JSON.stringify(everythingBin())}, "stdio"]\n    era: legacy\nlogging: { level: warn }\nstore: { dir: ${JSON.stringify(join(dir, 'data'))} }\n`,
+    `upstreams:\n  everything:\n    alias: ev\n    command: ${JSON.stringify(process.execPath)}\n    args: [${JSON.stringify(everythingBin())}, "stdio"]\n    era: legacy\nlogging: { level: warn }\npolicy: { default: allow }\nstore: { dir: ${JSON.stringify(join(dir, 'data'))} }\n`,
   );
   const core = await connect(process.execPath, [
     join(REPO, 'scripts/bench-harness/core-gateway.mjs'),

@@ -23,6 +23,8 @@ describe('stdio face with the audit trail on Postgres', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpgate-audit-e2e-'));
     const config = writeConfig(
       `
+# Local single-user tests: everything allowed (the policy default is deny).
+policy: { default: allow }
 upstreams:
   probe:
     command: ${JSON.stringify(process.execPath)}

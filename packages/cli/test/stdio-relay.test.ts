@@ -7,6 +7,8 @@ import { connectGateway, textOf, waitFor, writeConfig, type Connected } from './
  * server-everything (a real upstream from npm) as a stdio child — once per client era.
  */
 const config = writeConfig(`
+# Local single-user tests: everything allowed (the policy default is deny).
+policy: { default: allow }
 upstreams:
   everything:
     alias: ev

@@ -16,6 +16,8 @@ describe('stdio face → remote upstreams (Streamable HTTP and SSE)', () => {
       startEverythingHttp({ transport: 'sse' }),
     ]);
     config = writeConfig(`
+# Local single-user tests: everything allowed (the policy default is deny).
+policy: { default: allow }
 upstreams:
   web:
     url: ${http.url}

@@ -9,6 +9,8 @@ const node = JSON.stringify(process.execPath);
 const dir = mkdtempSync(join(tmpdir(), 'mcpgate-upstreams-'));
 const config = writeConfig(
   `
+# Local single-user tests: everything allowed (the policy default is deny).
+policy: { default: allow }
 upstreams:
   modern:
     command: ${node}

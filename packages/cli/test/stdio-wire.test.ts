@@ -5,6 +5,8 @@ import { rawGateway, writeConfig, type RawGateway } from './support.js';
 /** Wire-level behaviour of the stdio face: bad frames get JSON-RPC errors and the gateway keeps serving. */
 const probe = join(import.meta.dirname, 'fixtures', 'id-probe.mjs');
 const config = writeConfig(`
+# Local single-user tests: everything allowed (the policy default is deny).
+policy: { default: allow }
 upstreams:
   probe:
     command: ${JSON.stringify(process.execPath)}
@@ -25,7 +27,8 @@ describe('stdio wire handling', () => {
   beforeAll(async () => {
     gw = rawGateway(config);
     gw.send(init);
-    const res = await gw.next();
+    // Generous: the first answer waits for the gateway's start (store, migrations, upstreams).
+    const res = await gw.next(90_000);
     expect(res).toMatchObject({ id: 'init-1', result: { serverInfo: { name: 'mcpgate' } } });
     gw.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
   });

@@ -1,10 +1,13 @@
-import { createLogStep, Gateway, type Interceptor, type Logger } from '@mcpgate/core';
+import { createLogStep, Gateway, type ChainSteps, type Interceptor, type Logger } from '@mcpgate/core';
 import type { GatewayConfig } from '@mcpgate/config';
 import type { SessionHooks } from '@mcpgate/faces';
 import { createUpstreamPool } from '@mcpgate/upstream';
 import { createAuditSteps, type Store } from '@mcpgate/audit';
-import { openAudit } from './audit.js';
+import { startApprovals, type ApprovalsRuntime } from '@mcpgate/approvals';
+import { createArgumentMaskingStep, createMaskingStep, Masker } from '@mcpgate/masking';
 import { VERSION } from '../version.js';
+import { openAudit } from './audit.js';
+import { createPolicy, logPolicyError, type PolicyParts } from './policy.js';
 
 export interface Runtime {
   readonly gateway: Gateway;
@@ -14,22 +17,34 @@ export interface Runtime {
   readonly hooks: SessionHooks;
   /** The audit store (Postgres or embedded PGlite); other concerns keep their state in it too. */
   readonly store: Store;
+  readonly policy: PolicyParts;
+  readonly approvals: ApprovalsRuntime;
+  /**
+   * Applies a new config's policy and masking without dropping sessions. An invalid policy is
+   * rejected with its errors and the running one stays. Upstream and store changes need a restart.
+   */
+  reload(next: GatewayConfig): { ok: true; version: string } | { ok: false; errors: readonly string[] };
   /** Flushes the audit, closes sessions, upstreams and the store, in that order. Idempotent. */
   close(): Promise<void>;
 }
 
-/** Extras a face contributes to the chain (kept apart so faces never reorder the steps above). */
 export interface ComposeOptions {
   /** Put first in `outer` so they see and time everything (the HTTP face's metrics step). */
   readonly outerFirst?: readonly Interceptor[];
 }
 
 /**
- * The composition root: the one place that decides the chain's order. Order and why:
+ * The composition root: the one place that decides the chain's order. Order and why
+ * (docs/architecture.md has the long form):
  *   outer: log (sees everything, times everything) ▸ audit (records every outcome, refusals included)
- *   route (core: resolves namespaced names; unknown names are refused here, after being audited)
- *   inner: authorize (policy) ▸ approval gate ▸ mask (response side) ▸ audit-ahead (last: the durable
- *          request record is written only for calls that will really be forwarded, and right before)
+ *   route  (core: resolves namespaced names; unknown names are refused here, after being audited)
+ *   inner: approval-deferred ▸ authorize ▸ mask-args ▸ mask ▸ audit-ahead
+ *     - authorize needs the routed target; it holds calls for approval through the approvals gate,
+ *       and approval-deferred (before it) turns a `defer` hold into a tool error result;
+ *     - mask-args leaves a masked *audit copy* of the arguments (the upstream gets them intact);
+ *     - mask masks the response on its way back, before the outer audit records it;
+ *     - audit-ahead is last: the durable request record is written only for calls that will
+ *       really be forwarded, and right before they are.
  */
 export async function composeRuntime(
   config: GatewayConfig,
@@ -37,49 +52,100 @@ export async function composeRuntime(
   options: ComposeOptions = {},
 ): Promise<Runtime> {
   const audit = await openAudit(config, logger, VERSION);
-  const auditSteps = createAuditSteps(audit.recorder);
-  const pool = createUpstreamPool({
-    specs: config.upstreams,
-    logger: logger.child({ component: 'upstream' }),
-    clientInfo: { name: 'mcpgate', version: VERSION },
-  });
-  const outer: Interceptor[] = [
-    ...(options.outerFirst ?? []),
-    createLogStep(logger.child({ component: 'chain' })),
-    auditSteps.outer,
-  ];
-  const inner: Interceptor[] = [auditSteps.inner];
-  const gateway = new Gateway({ pool, steps: { outer, inner }, naming: config.naming, logger });
+  const cleanups: Array<() => Promise<void> | void> = [() => audit.close()];
+  const unwind = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
+  };
   try {
+    const auditSteps = createAuditSteps(audit.recorder);
+    const approvals = await startApprovals(config.approvals, {
+      sql: audit.store,
+      audit: audit.recorder,
+      logger: logger.child({ component: 'approvals' }),
+    });
+    cleanups.push(() => approvals.close());
+
+    const pool = createUpstreamPool({
+      specs: config.upstreams,
+      logger: logger.child({ component: 'upstream' }),
+      clientInfo: { name: 'mcpgate', version: VERSION },
+    });
+    let gateway: Gateway | undefined;
+    const policy = createPolicy(config, {
+      sql: audit.store,
+      recorder: audit.recorder,
+      approvals: approvals.gate,
+      catalog: () => {
+        if (!gateway) throw new Error('catalog read before the gateway exists');
+        return gateway.currentCatalog();
+      },
+    });
+
+    let masker = new Masker(config.masking);
+    const outer: Interceptor[] = [
+      ...(options.outerFirst ?? []),
+      createLogStep(logger.child({ component: 'chain' })),
+      auditSteps.outer,
+    ];
+    const chain = (): ChainSteps => ({
+      outer,
+      inner: [
+        approvals.deferredStep,
+        policy.step(),
+        createArgumentMaskingStep(masker),
+        createMaskingStep(masker, { logger: logger.child({ component: 'masking' }) }),
+        auditSteps.inner,
+      ],
+    });
+
+    await policy.pinning.start();
+    gateway = new Gateway({
+      pool,
+      steps: chain(),
+      naming: config.naming,
+      logger,
+      visibility: policy.visibility(),
+    });
+    cleanups.push(() => gateway?.close());
     await gateway.start();
+    await policy.pinning.attach(gateway.pool, logPolicyError(logger, 'tool pinning failed'));
+    const stopSweeper = policy.grants.startSweeper(60_000, logPolicyError(logger, 'grant sweep failed'));
+    cleanups.push(() => stopSweeper());
+    for (const s of pool.status()) {
+      if (s.state === 'failed') {
+        logger.error(
+          { upstream: s.name, reason: s.lastError },
+          'upstream failed to start; its tools are absent',
+        );
+      }
+    }
+
+    let closing: Promise<void> | undefined;
+    const live = gateway;
+    return {
+      gateway: live,
+      config,
+      logger,
+      store: audit.store,
+      policy,
+      approvals,
+      hooks: {
+        onSessionOpen: (info) => audit.recorder.sessionStarted(info),
+        onSessionClose: (info) => audit.recorder.sessionEnded(info.id),
+      },
+      reload(next) {
+        const r = policy.runtime.reload(next.policy);
+        if (!r.ok) return { ok: false, errors: r.errors };
+        masker = new Masker(next.masking);
+        live.setSteps(chain(), policy.visibility());
+        return { ok: true, version: r.version };
+      },
+      // Sessions and upstreams first (in-flight calls finish and get their response records),
+      // then approvals, then the recorder flushes and signs a final checkpoint, then the store.
+      close: () => (closing ??= unwind()),
+    };
   } catch (err) {
-    await gateway.close().catch(() => undefined);
-    await audit.close();
+    await unwind();
     throw err;
   }
-  for (const s of pool.status()) {
-    if (s.state === 'failed')
-      logger.error(
-        { upstream: s.name, reason: s.lastError },
-        'upstream failed to start; its tools are absent',
-      );
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    gateway,
-    config,
-    logger,
-    store: audit.store,
-    hooks: {
-      onSessionOpen: (info) => audit.recorder.sessionStarted(info),
-      onSessionClose: (info) => audit.recorder.sessionEnded(info.id),
-    },
-    // Sessions and upstreams first (in-flight calls finish and get their response records),
-    // then the recorder flushes and signs a final checkpoint, then the store closes.
-    close: () =>
-      (closing ??= (async () => {
-        await gateway.close();
-        await audit.close();
-      })()),
-  };
 }

@@ -1,5 +1,6 @@
 import type { SectionChecks } from '@mcpgate/config';
 import { maskingConfigIssues } from '@mcpgate/masking';
+import { policyConfigIssues } from '@mcpgate/policy';
 
 /**
  * Load-time checks the concern packages contribute (what JSON Schema cannot express). The gateway's
@@ -7,4 +8,5 @@ import { maskingConfigIssues } from '@mcpgate/masking';
  */
 export const CONFIG_CHECKS: SectionChecks = {
   masking: (section) => maskingConfigIssues(section),
+  policy: (section) => policyConfigIssues(section),
 };

@@ -1,0 +1,73 @@
+import type { Catalog, Interceptor, Logger, SqlClient, VisibilityFilter } from '@mcpgate/core';
+import type { GatewayConfig } from '@mcpgate/config';
+import type { AuditRecorder } from '@mcpgate/audit';
+import {
+  auditSinkFromRecorder,
+  GrantService,
+  PolicyRuntime,
+  SqlGrantStore,
+  SqlPinStore,
+  SqlRateCounter,
+  ToolPinning,
+  type ApprovalGate,
+} from '@mcpgate/policy';
+
+export interface PolicyParts {
+  readonly runtime: PolicyRuntime;
+  readonly grants: GrantService;
+  readonly pinning: ToolPinning;
+  step(): Interceptor;
+  visibility(): VisibilityFilter;
+}
+
+/**
+ * Policy with its long-lived services: grants, tool pins and rate-limit counters live in the store
+ * (shared by replicas); the engine itself is immutable and swapped whole on reload.
+ */
+export function createPolicy(
+  config: GatewayConfig,
+  deps: {
+    sql: SqlClient;
+    recorder: AuditRecorder;
+    approvals: ApprovalGate;
+    catalog: () => Catalog;
+  },
+): PolicyParts {
+  const audit = auditSinkFromRecorder(deps.recorder);
+  let runtime: PolicyRuntime | undefined;
+  const current = (): PolicyRuntime => {
+    if (!runtime) throw new Error('policy runtime used before it was built');
+    return runtime;
+  };
+  const pinning = new ToolPinning({
+    store: new SqlPinStore(deps.sql),
+    audit,
+    mode: (upstream) => current().pinningMode(upstream),
+    catalog: deps.catalog,
+  });
+  const grants = new GrantService({
+    store: new SqlGrantStore(deps.sql),
+    engine: () => current().current,
+    audit,
+  });
+  const created = PolicyRuntime.create(config.policy, {
+    approvals: deps.approvals,
+    grants,
+    rateCounter: new SqlRateCounter(deps.sql),
+    pinning,
+  });
+  if (!created.ok) throw new Error(`policy is invalid:\n${created.errors.join('\n')}`);
+  runtime = created.runtime;
+  return {
+    runtime,
+    grants,
+    pinning,
+    step: () => current().step(),
+    visibility: () => current().visibility(),
+  };
+}
+
+export function logPolicyError(logger: Logger, what: string) {
+  return (err: unknown, upstream?: string): void =>
+    logger.error({ err: err instanceof Error ? err.message : String(err), upstream }, what);
+}
