@@ -279,11 +279,13 @@ if (gateway) {
   await idleSessions(gateway.url, gateway.headers, IDLE_SESSIONS);
   await new Promise((r) => setTimeout(r, 1000));
   const after = rssKb(gateway.child.pid);
+  const metrics = await (await fetch(gateway.url.replace(/\/mcp$/, '/metrics'))).text();
+  const open = Number(/mcpgate_sessions\{transport="streamable-http"\} (\d+)/.exec(metrics)?.[1] ?? NaN);
   const perSession = ((after - before) * 1024) / IDLE_SESSIONS;
   printTable('mcpgate idle legacy sessions (shared upstream)', [
-    ['sessions', 'RSS before MiB', 'RSS after MiB', 'per session KiB', 'projected 10,000 MiB'],
+    ['sessions open', 'RSS before MiB', 'RSS after MiB', 'per session KiB', 'projected 10,000 MiB'],
     [
-      IDLE_SESSIONS,
+      open,
       (before / 1024).toFixed(1),
       (after / 1024).toFixed(1),
       (perSession / 1024).toFixed(1),
