@@ -74,6 +74,6 @@ audit:
     expect(types).toContain('call.refused');
     const refused = rows.rows.find((r) => r.type === 'call.refused')!;
     expect(refused.target).toContain('probe__missing');
-    expect(refused.subject).toMatch(/^os:/);
+    expect(refused.subject).toMatch(/^local:/);
   });
 });

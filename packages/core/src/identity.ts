@@ -2,7 +2,7 @@
 export type AuthMethod = 'local' | 'oidc' | 'introspection' | 'api-key' | 'none';
 
 export interface Identity {
-  /** Stable subject: OS user for stdio (`os:alice`), `sub` claim for OIDC, `key:<name>` for API keys. */
+  /** Stable subject: OS user for stdio and local mode (`local:alice`), `sub` claim for OIDC, `key:<name>` for API keys. */
   readonly subject: string;
   readonly name?: string;
   readonly email?: string;

@@ -27,8 +27,11 @@ export interface StdioFaceOptions {
   readonly maxMessageBytes: number;
   readonly stdin?: Readable;
   readonly stdout?: Writable;
-  /** Groups granted to the local OS user on the stdio face (from config); stdio has no other proof of identity. */
-  readonly groups?: readonly string[];
+  /**
+   * Who the client is. stdio has no proof of identity beyond the OS: the process that spawned us
+   * runs as this user. Default: the OS user, `local:<user>`, no groups.
+   */
+  readonly identity?: Identity;
   readonly hooks?: SessionHooks;
 }
 
@@ -38,7 +41,7 @@ export interface StdioFaceHandle {
   close(): Promise<void>;
 }
 
-function localIdentity(groups: readonly string[]): Identity {
+function osIdentity(): Identity {
   let user = 'unknown';
   try {
     user = userInfo().username;
@@ -46,7 +49,7 @@ function localIdentity(groups: readonly string[]): Identity {
     // Containers may run as a uid with no passwd entry; the uid then identifies the user.
     user = `uid:${process.getuid?.() ?? 'unknown'}`;
   }
-  return { subject: `os:${user}`, name: user, groups: [...groups], authMethod: 'local' };
+  return { subject: `local:${user}`, name: user, groups: [], authMethod: 'local' };
 }
 
 /**
@@ -57,7 +60,7 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const log = opts.logger.child({ face: 'stdio' });
-  const identity = localIdentity(opts.groups ?? []);
+  const identity = opts.identity ?? osIdentity();
   const exchanges = new InputExchangeRegistry();
   let session: GatewaySession | undefined;
   let resolveClosed!: () => void;

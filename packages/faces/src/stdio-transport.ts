@@ -111,12 +111,20 @@ export class StdioFaceTransport implements Transport {
     if (this.closed) return Promise.resolve();
     const out = this.opts.stdout;
     const data = JSON.stringify(message) + '\n';
-    // Coalesce every message written in this tick into one writev: under concurrency this turns
-    // N syscalls into one, which is most of the face's cost.
-    if (!this.corked) {
+    // Coalesce responses written in this tick into one writev: under concurrency this turns N
+    // syscalls into one, which is most of the face's cost. Notifications (progress above all) are
+    // flushed at once instead: SDK clients drop a progress notification that arrives in the same
+    // read as the response it precedes.
+    if (isNotification(message)) {
+      if (this.corked) {
+        this.corked = false;
+        out.uncork();
+      }
+    } else if (!this.corked) {
       this.corked = true;
       out.cork();
       process.nextTick(() => {
+        if (!this.corked) return;
         this.corked = false;
         out.uncork();
       });
@@ -139,4 +147,9 @@ export class StdioFaceTransport implements Transport {
     this.opts.onClosed?.();
     return Promise.resolve();
   }
+}
+
+function isNotification(message: unknown): boolean {
+  const m = message as { method?: unknown; id?: unknown };
+  return typeof m.method === 'string' && m.id === undefined;
 }

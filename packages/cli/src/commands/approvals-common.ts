@@ -107,7 +107,7 @@ export async function withApprovals(
     const { config } = loaded;
     const user = osUser();
     const reviewer: Reviewer = {
-      subject: `os:${user}`,
+      subject: `local:${user}`,
       name: user,
       groups: asGroups ?? [...(config.policy.localGroups[user] ?? [])],
       // The same person as the HTTP face's local mode sees them.

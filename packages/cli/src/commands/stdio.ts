@@ -5,6 +5,16 @@ import { loadConfigForCommand } from '../runtime/load-config.js';
 import { composeRuntime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
 import { VERSION } from '../version.js';
+import { localIdentity } from '@mcpgate/auth';
+import type { GatewayConfig } from '@mcpgate/config';
+import type { Identity } from '@mcpgate/core';
+
+/** The OS user that spawned us, with the groups `policy.localGroups` gives that user. */
+function stdioIdentity(config: GatewayConfig): Identity {
+  const base = localIdentity();
+  const groups = config.policy.localGroups[base.name ?? ''] ?? [];
+  return { ...base, groups: [...groups] };
+}
 
 export const stdioCommand: Command = {
   name: 'stdio',
@@ -42,6 +52,7 @@ export const stdioCommand: Command = {
       version: VERSION,
       maxMessageBytes: loaded.config.limits.maxMessageBytes,
       hooks: runtime.hooks,
+      identity: stdioIdentity(loaded.config),
     });
     logger.info({ config: loaded.path, upstreams: runtime.gateway.pool.names() }, 'mcpgate stdio ready');
     if (process.stdin.isTTY) {

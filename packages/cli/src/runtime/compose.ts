@@ -140,9 +140,16 @@ export async function composeRuntime(
         live.setSteps(chain(), policy.visibility());
         return { ok: true, version: r.version };
       },
-      // Sessions and upstreams first (in-flight calls finish and get their response records),
-      // then approvals, then the recorder flushes and signs a final checkpoint, then the store.
-      close: () => (closing ??= unwind()),
+      // Approvals first (held requests stay pending in the store for a restart instead of being
+      // cancelled), then sessions and upstreams (in-flight calls finish and get their response
+      // records), then the recorder flushes and signs a final checkpoint, then the store.
+      close: () =>
+        (closing ??= (async () => {
+          await approvals
+            .close()
+            .catch((err: unknown) => logger.error({ err: String(err) }, 'approvals close failed'));
+          await unwind();
+        })()),
     };
   } catch (err) {
     await unwind();

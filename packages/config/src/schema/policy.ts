@@ -11,7 +11,7 @@ const globs = (description: string) =>
   ({ type: 'array', items: { type: 'string', minLength: 1 }, description }) as const;
 
 const identityAndTarget = {
-  subjects: globs('Identity subject globs, e.g. `os:alice`, `key:ci-*`, an OIDC `sub`.'),
+  subjects: globs('Identity subject globs, e.g. `local:alice`, `key:ci-*`, an OIDC `sub`.'),
   groups: globs('Matches when the caller is in any of these groups (exact names).'),
   authMethods: {
     type: 'array',
