@@ -9,6 +9,13 @@ export interface AuditStepOptions {
    * choice, recorded on the call's response record (`extra.auditFailOpen`).
    */
   readonly failMode?: (upstream: string | undefined) => 'closed' | 'open';
+  /**
+   * `background` (default): the response record is group-committed after the client has its
+   * answer — the request record was already durable, and a crash in between shows the call as
+   * "outcome unknown", never absent. `await`: the client waits for the response record's commit
+   * too (one more commit of latency per call).
+   */
+  readonly responseRecord?: 'background' | 'await';
 }
 
 export const AUDIT_UNAVAILABLE_MESSAGE = 'audit store unavailable — call not executed';
@@ -43,22 +50,29 @@ export function createAuditSteps(
     },
   };
 
+  const record = async (ctx: CallContext, outcome: Outcome): Promise<void> => {
+    if (ctx.notes.recorded) {
+      await recorder.recordResponse(ctx, outcome);
+    } else if (ctx.notes.extra.auditFailOpen !== undefined) {
+      // Forwarded without a write-ahead record by operator choice: record it now, late.
+      await recorder.recordLateRequest(ctx);
+      await recorder.recordResponse(ctx, outcome);
+    } else if (ctx.target.kind === 'gateway' && outcome.kind === 'result') {
+      await recorder.recordGatewayAnswer(ctx, outcome);
+    } else {
+      // Never reached audit-ahead: refused by a step, unknown name, or the store was down.
+      await recorder.recordRefusal(ctx, outcome);
+    }
+  };
+  const awaitResponse = opts.responseRecord === 'await';
+
   const outer: Interceptor = {
     name: 'audit',
     failMode: 'closed',
     async onResponse(ctx: CallContext, outcome: Outcome) {
-      if (ctx.notes.recorded) {
-        await recorder.recordResponse(ctx, outcome);
-      } else if (ctx.notes.extra.auditFailOpen !== undefined) {
-        // Forwarded without a write-ahead record by operator choice: record it now, late.
-        await recorder.recordLateRequest(ctx);
-        await recorder.recordResponse(ctx, outcome);
-      } else if (ctx.target.kind === 'gateway' && outcome.kind === 'result') {
-        await recorder.recordGatewayAnswer(ctx, outcome);
-      } else {
-        // Never reached audit-ahead: refused by a step, unknown name, or the store was down.
-        await recorder.recordRefusal(ctx, outcome);
-      }
+      // The record methods never reject: a store failure defers the record and logs it.
+      const done = record(ctx, outcome);
+      if (awaitResponse) await done;
       return CONTINUE;
     },
   };

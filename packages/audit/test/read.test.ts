@@ -61,6 +61,7 @@ for (const make of backends('read')) {
         Promise.resolve({ kind: 'result', result: { tools: [{ name: 'x' }] } }),
       );
       await rec.sessionEnded(aliceSession.id, 'client closed');
+      await rec.flush();
     });
     afterAll(async () => {
       await rec?.close();

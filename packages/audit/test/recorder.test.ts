@@ -54,18 +54,24 @@ for (const make of backends('rec')) {
       await b?.cleanup();
     });
 
-    const byCorrelation = (id: string) =>
+    // What another connection sees right now (no flushing: used inside forward).
+    const visibleNow = (id: string) =>
       observer(
         'SELECT type, seq, correlation_id, decision, outcome, body FROM events WHERE correlation_id = $1 ORDER BY seq',
         [id],
       );
+    // After the background response records have been committed.
+    const byCorrelation = async (id: string) => {
+      await rec.flush();
+      return visibleNow(id);
+    };
 
     it('commits the request record before forward runs, and the response after', async () => {
       const s = session();
       const ctx = callCtx(s, 'tools/call', { name: 'files__read', arguments: { path: '/etc/hosts' } });
       let seenAtForward: Ev[] = [];
       const outcome = await runChain(steps, ctx, async (c) => {
-        seenAtForward = await byCorrelation(c.correlationId);
+        seenAtForward = await visibleNow(c.correlationId);
         expect(c.notes.recorded).toBe(true);
         return { kind: 'result', result: { content: [{ type: 'text', text: 'ok' }] } };
       });

@@ -63,6 +63,7 @@ describe('store down (Postgres)', () => {
     expect(err.toJsonRpc().message).toBe(
       `audit store unavailable — call not executed (correlation id ${refused.correlationId})`,
     );
+    await rec.flush();
     expect(rec.deferredCount()).toBeGreaterThan(0); // the refusal itself waits in memory
 
     await bringBack();

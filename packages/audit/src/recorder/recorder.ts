@@ -77,6 +77,8 @@ export class AuditRecorder {
   private readonly capBytes: number;
   private readonly maxDeferred: number;
   private deferred: EventInput[] = [];
+  /** appendOrDefer calls still running: flush() waits for them. */
+  private readonly background = new Set<Promise<void>>();
   private droppedDeferred = 0;
   private timers: NodeJS.Timeout[] = [];
   private lastCheckpointSeq = 0;
@@ -141,7 +143,14 @@ export class AuditRecorder {
    * notifications): tries now, keeps the event in memory and retries while the store is down.
    * Resolves either way.
    */
-  async appendOrDefer(input: EventInput): Promise<void> {
+  appendOrDefer(input: EventInput): Promise<void> {
+    const p = this.tryAppend(input);
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+    return p;
+  }
+
+  private async tryAppend(input: EventInput): Promise<void> {
     try {
       await this.append(input);
     } catch (err) {
@@ -273,16 +282,17 @@ export class AuditRecorder {
     return p;
   }
 
-  /** Waits until everything appended so far is committed or failed. */
-  flush(): Promise<void> {
-    return this.appender.drain();
+  /** Waits until everything appended so far is committed, or failed and deferred. */
+  async flush(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    await this.appender.drain();
   }
 
   /** Drains, records `writer.stopped`, writes a final checkpoint. Does not close the store. */
   async close(): Promise<void> {
     if (this.closed) return;
     for (const t of this.timers) clearInterval(t);
-    await this.appender.drain();
+    await this.flush();
     await this.retryDeferred();
     try {
       await this.append({
