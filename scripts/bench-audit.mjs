@@ -140,7 +140,7 @@ async function chainRun(label, store) {
   const rps = await par(withAudit);
   await rec.close();
   console.log(
-    `${label.padEnd(9)} chain with audit: +${(audited - base).toFixed(3)} ms p50 per call (2 commits), ` +
+    `${label.padEnd(9)} chain with audit: +${(audited - base).toFixed(3)} ms p50 per call (request commit awaited, response in the background), ` +
       `${Math.round(rps).toLocaleString('en-US')} calls/s with 16 in flight`,
   );
 }
