@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { mutableServerBin } from '@mcpgate/testkit';
 import { rawGateway, writeConfig, type RawGateway } from './support.js';
 
 /** Wire-level behaviour of the stdio face: bad frames get JSON-RPC errors and the gateway keeps serving. */
@@ -11,6 +12,10 @@ upstreams:
   probe:
     command: ${JSON.stringify(process.execPath)}
     args: [${JSON.stringify(probe)}]
+  mut:
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(mutableServerBin())}]
+    era: legacy
 limits:
   maxMessageBytes: 4096
 `);
@@ -41,7 +46,10 @@ describe('stdio wire handling', () => {
     expect(await gw.next()).toMatchObject({ id: null, error: { code: -32700 } });
     gw.send(JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/list' }));
     const list = await gw.next();
-    expect(list).toMatchObject({ id: 8, result: { tools: [{ name: 'probe__seen_id' }] } });
+    expect(list).toMatchObject({
+      id: 8,
+      result: { tools: expect.arrayContaining([expect.objectContaining({ name: 'probe__seen_id' })]) },
+    });
   });
 
   it('answers invalid requests with -32600, keeping the id when there is one', async () => {
@@ -94,6 +102,37 @@ describe('stdio wire handling', () => {
     const seen = JSON.parse(res.result.content[0]!.text) as { id: unknown; params: { name: string } };
     expect(seen.id).not.toBe(downstreamId);
     expect(seen.params.name).toBe('seen_id');
+  });
+
+  it('relays every progress notification with the caller’s own token, before the response', async () => {
+    gw.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'p-1',
+        method: 'tools/call',
+        params: {
+          name: 'mut__slow',
+          arguments: { steps: 3, stepMs: 20 },
+          _meta: { progressToken: 'caller-token-7' },
+        },
+      }),
+    );
+    const seen: unknown[] = [];
+    for (;;) {
+      const m = await gw.next();
+      if (m.id === 'p-1') {
+        expect(m).toMatchObject({ result: { content: [{ text: 'slept 3 steps' }] } });
+        break;
+      }
+      seen.push(m);
+    }
+    expect(seen).toEqual(
+      [1, 2, 3].map((progress) => ({
+        jsonrpc: '2.0',
+        method: 'notifications/progress',
+        params: { progressToken: 'caller-token-7', progress, total: 3 },
+      })),
+    );
   });
 
   it('an unknown tool gets a clear error naming it', async () => {
