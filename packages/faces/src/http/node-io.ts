@@ -99,13 +99,27 @@ export async function pumpResponse(
   });
   if ((headers['content-type'] ?? '').startsWith('text/event-stream')) headers['x-accel-buffering'] = 'no';
   res.writeHead(response.status, headers);
-  // Node holds headers back until the first body byte; an event stream may be silent for a while.
-  if (headers['x-accel-buffering']) res.flushHeaders();
+  // Node holds headers back until the first body byte; a standalone event stream (GET) may be
+  // silent for a long while, so its headers go out at once. A POST's stream usually carries one
+  // event and ends: headers, event and end then leave in one write (see flushSoon).
+  if (res.req.method === 'GET' && headers['x-accel-buffering']) res.flushHeaders();
   if (!response.body) {
     res.end();
     return;
   }
   const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  // Coalesce what is written within one turn of the event loop into one syscall: an event and the
+  // end of the response that follows it right away cost one write instead of three.
+  let corked = false;
+  const flushSoon = () => {
+    if (corked) return;
+    corked = true;
+    res.cork();
+    setImmediate(() => {
+      corked = false;
+      res.uncork();
+    });
+  };
   const onClose = () => void reader.cancel().catch(() => undefined);
   res.once('close', onClose);
   try {
@@ -113,6 +127,7 @@ export async function pumpResponse(
       const chunk: { done: boolean; value?: Uint8Array } = await reader.read();
       if (chunk.done) break;
       if (!chunk.value) continue;
+      flushSoon();
       if (!res.write(chunk.value)) await new Promise<void>((r) => res.once('drain', r).once('close', r));
       if (res.destroyed) break;
     }
