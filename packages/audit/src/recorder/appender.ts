@@ -21,6 +21,11 @@ FROM json_to_recordset($1::json) AS x(chain_id text, seq bigint, ts timestamptz,
   correlation_id text, subject text, groups text, method text, upstream text, target text, decision text,
   outcome text, body text, prev_hash text, hash text)`;
 
+// One event (the common case at low concurrency): plain parameters are cheaper than JSON decoding.
+const INSERT_ONE = `INSERT INTO events (chain_id, seq, ts, type, session_id, correlation_id, subject, groups, method,
+  upstream, target, decision, outcome, body, prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+
 /**
  * Group commit for one chain. Appends queue up while a batch is being written; the next batch
  * takes everything queued (up to maxBatch) and commits it as one INSERT, so N concurrent calls
@@ -106,7 +111,29 @@ export class ChainAppender {
       rows.push(row);
       prev = row.hash;
     }
-    await this.sql.query(INSERT, [JSON.stringify(rows)]);
+    if (rows.length === 1) {
+      const r = rows[0]!;
+      await this.sql.query(INSERT_ONE, [
+        r.chain_id,
+        r.seq,
+        r.ts.toISOString(),
+        r.type,
+        r.session_id,
+        r.correlation_id,
+        r.subject,
+        r.groups,
+        r.method,
+        r.upstream,
+        r.target,
+        r.decision,
+        r.outcome,
+        r.body,
+        r.prev_hash,
+        r.hash,
+      ]);
+    } else {
+      await this.sql.query(INSERT, [JSON.stringify(rows)]);
+    }
     this.head = { seq, hash: prev };
     return rows;
   }
