@@ -170,7 +170,14 @@ describe('examples/central', () => {
     await approved;
     expect(code, stderr).toBe(0);
 
-    const client = new Client({ name: 'claude-desktop', version: '1' });
+    const client = new Client(
+      { name: 'claude-desktop', version: '1' },
+      { capabilities: { elicitation: {} } },
+    );
+    client.setRequestHandler(
+      'elicitation/create',
+      () => ({ action: 'accept', content: { color: 'amber' } }) as never,
+    );
     await client.connect(
       new StdioClientTransport({
         command: process.execPath,
@@ -184,6 +191,15 @@ describe('examples/central', () => {
       expect(names).toEqual(expect.arrayContaining(['ev__echo', 'docs__echo']));
       const res = await client.callTool({ name: 'docs__echo', arguments: { message: 'from desktop' } });
       expect(JSON.stringify(res)).toContain('from desktop');
+      // The bridge relays progress and the gateway's elicitation request back to the stdio client.
+      const progress: number[] = [];
+      await client.callTool(
+        { name: 'ev__trigger-long-running-operation', arguments: { duration: 1, steps: 3 } },
+        { onprogress: (p) => progress.push(p.progress) },
+      );
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      const elicited = await client.callTool({ name: 'ev__trigger-elicitation-request', arguments: {} });
+      expect(JSON.stringify(elicited)).toContain('amber');
     } finally {
       await client.close();
     }
