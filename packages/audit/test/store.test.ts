@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSchema, loadMigrations, migrate, MIGRATIONS_DIR } from '../src/migrate.js';
 import type { Store } from '../src/store/types.js';
-import { backends, pgSchema, type Backend } from './helpers.js';
+import { admin, backends, pgSchema, type Backend } from './helpers.js';
 
 for (const make of backends('store')) {
   describe('store', () => {
@@ -91,6 +91,38 @@ for (const make of backends('store')) {
     });
   });
 }
+
+describe('LISTEN on Postgres', () => {
+  it('re-establishes the dedicated LISTEN connection after it is killed', async () => {
+    const s = await pgSchema('listen');
+    const app = `mcpgate-listen-${s.schema}`;
+    const st = await s.open({ applicationName: app });
+    try {
+      const got: string[] = [];
+      await st.listen('mcpgate_probe', (p) => got.push(p));
+      await st.notify('mcpgate_probe', 'before');
+      await expect.poll(() => got).toEqual(['before']);
+      const killed = await admin<{ pg_terminate_backend: boolean }>(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
+        [app],
+      );
+      expect(killed.length).toBe(1);
+      // Notify until the reconnected listener hears one (reconnect backs off from 1 s).
+      await expect
+        .poll(
+          async () => {
+            await st.notify('mcpgate_probe', 'after');
+            return got.includes('after');
+          },
+          { timeout: 15_000, interval: 300 },
+        )
+        .toBe(true);
+    } finally {
+      await st.close();
+      await s.drop();
+    }
+  });
+});
 
 describe('migrate on Postgres', () => {
   it('applies each migration exactly once when several processes migrate at the same time', async () => {
