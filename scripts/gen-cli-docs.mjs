@@ -33,7 +33,9 @@ if (process.argv.includes('--check')) {
   let current = '';
   try {
     current = readFileSync(file, 'utf8');
-  } catch {}
+  } catch {
+    // No file yet: it is out of date by definition.
+  }
   if (current !== text) {
     console.error('docs/cli.md is out of date: run `node scripts/gen-cli-docs.mjs` and commit it');
     process.exit(1);

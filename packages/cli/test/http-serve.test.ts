@@ -324,6 +324,13 @@ describe('mcpgate serve (local mode, loopback)', () => {
     expect(text).toContain('mcpgate_upstream_up{state="ready",upstream="everything"} 1');
     expect(text).toMatch(/mcpgate_http_requests_total\{route="\/mcp",status="200"\} \d+/);
     expect(text).toContain('# TYPE mcpgate_sessions gauge');
+    // Modern requests each opened a gateway session and closed it: only legacy ones can remain.
+    const gauge = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+    const gatewaySessions = gauge(/^mcpgate_gateway_sessions (\d+)$/m);
+    const legacy =
+      gauge(/^mcpgate_sessions\{transport="streamable-http"\} (\d+)$/m) +
+      gauge(/^mcpgate_sessions\{transport="sse"\} (\d+)$/m);
+    expect(gatewaySessions).toBeLessThanOrEqual(legacy);
     // The metrics chain step counted the calls the earlier tests made, by method and outcome.
     expect(text).toMatch(/mcpgate_calls_total\{method="tools\/call",outcome="ok"\} [1-9]/);
     expect(text).toMatch(/mcpgate_call_duration_seconds_count\{method="tools\/list"\} [1-9]/);

@@ -45,10 +45,9 @@ for (const era of ['legacy', 'modern'] as const) {
                 },
               }) as never,
           );
-          client.setRequestHandler(
-            'roots/list',
-            () => ({ roots: [{ uri: 'file:///e2e-root', name: 'e2e' }] }) as never,
-          );
+          client.setRequestHandler('roots/list', () => ({
+            roots: [{ uri: 'file:///e2e-root', name: 'e2e' }],
+          }));
           client.setNotificationHandler('notifications/message', (n) => void logs.push(n.params));
           client.setNotificationHandler(
             'notifications/resources/updated',

@@ -56,7 +56,7 @@ export async function connectGateway(configPath: string, opts: ConnectOptions = 
   try {
     await client.connect(transport);
   } catch (err) {
-    throw new Error(`could not connect to the gateway: ${String(err)}\n${stderr.join('\n')}`);
+    throw new Error(`could not connect to the gateway: ${String(err)}\n${stderr.join('\n')}`, { cause: err });
   }
   return { client, stderr, close: () => client.close() };
 }

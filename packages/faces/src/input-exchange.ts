@@ -77,7 +77,8 @@ export class InputExchange {
       (this.pending ? { done: false, input: this.pending } : await new Promise<Step>((r) => (this.wake = r)));
     if (step.done) {
       this.registry.remove(this.token);
-      if (this.error !== undefined) throw this.error;
+      if (this.error !== undefined)
+        throw this.error instanceof Error ? this.error : new Error('the call failed');
       return step.result;
     }
     this.armExpiry();

@@ -62,12 +62,12 @@ export function createSessionServer(opts: SessionServerOptions): Server {
     server.setRequestHandler(method, async (request, ctx) => {
       const session = opts.session(server, ctx);
       noteClient(server, session, ctx);
-      const params = forwardableParams(request.params as JsonObject | undefined, ctx);
+      const params = forwardableParams(request.params, ctx);
       try {
         if (isModern(ctx) && MULTI_ROUND.has(method)) {
-          return (await handleModernMultiRound(opts.exchanges, session, method, params, ctx)) as never;
+          return await handleModernMultiRound(opts.exchanges, session, method, params, ctx);
         }
-        return (await session.handle(method, params, callIO(server, ctx), ctx.mcpReq.signal)) as never;
+        return await session.handle(method, params, callIO(server, ctx), ctx.mcpReq.signal);
       } catch (err) {
         throw toProtocolError(err);
       }
@@ -154,16 +154,15 @@ function callIO(server: Server | undefined, ctx: ServerContext): CallIO {
           `${method} cannot be sent to a 2026-07-28 client outside a multi-round-trip call`,
         );
       }
-      return (await ctx.mcpReq.send(
+      return await ctx.mcpReq.send(
         { method, params: params ?? {} } as never,
         signal ? { signal } : undefined,
-      )) as JsonObject;
+      );
     },
     clientCapabilities:
       (modern
-        ? (ctx.mcpReq.envelope?.['io.modelcontextprotocol/clientCapabilities' as never] as
-            JsonObject | undefined)
-        : (server?.getClientCapabilities() as JsonObject | undefined)) ?? undefined,
+        ? ctx.mcpReq.envelope?.['io.modelcontextprotocol/clientCapabilities' as never]
+        : server?.getClientCapabilities()) ?? undefined,
   };
 }
 

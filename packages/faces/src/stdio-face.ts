@@ -41,14 +41,17 @@ export interface StdioFaceHandle {
   close(): Promise<void>;
 }
 
-function osIdentity(): Identity {
-  let user = 'unknown';
+function osUserName(): string {
   try {
-    user = userInfo().username;
+    return userInfo().username;
   } catch {
     // Containers may run as a uid with no passwd entry; the uid then identifies the user.
-    user = `uid:${process.getuid?.() ?? 'unknown'}`;
+    return `uid:${process.getuid?.() ?? 'unknown'}`;
   }
+}
+
+function osIdentity(): Identity {
+  const user = osUserName();
   return { subject: `local:${user}`, name: user, groups: [], authMethod: 'local' };
 }
 
@@ -80,7 +83,7 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
   const ensureSession = (server: Server): GatewaySession => {
     if (session) return session;
     session = opts.gateway.openSession(info, {
-      notify: (method, params) => server.notification({ method, params: params ?? {} } as never),
+      notify: (method, params) => server.notification({ method, params: params ?? {} }),
     });
     void Promise.resolve(opts.hooks?.onSessionOpen?.(info)).catch((err: unknown) =>
       log.error({ err: String(err) }, 'session-open hook failed'),

@@ -70,14 +70,14 @@ export async function composeRuntime(
       logger: logger.child({ component: 'upstream' }),
       clientInfo: { name: 'mcpgate', version: VERSION },
     });
-    let gateway: Gateway | undefined;
+    const box: { gateway?: Gateway } = {};
     const policy = createPolicy(config, {
       sql: audit.store,
       recorder: audit.recorder,
       approvals: approvals.gate,
       catalog: () => {
-        if (!gateway) throw new Error('catalog read before the gateway exists');
-        return gateway.currentCatalog();
+        if (!box.gateway) throw new Error('catalog read before the gateway exists');
+        return box.gateway.currentCatalog();
       },
     });
 
@@ -99,14 +99,15 @@ export async function composeRuntime(
     });
 
     await policy.pinning.start();
-    gateway = new Gateway({
+    const gateway = new Gateway({
       pool,
       steps: chain(),
       naming: config.naming,
       logger,
       visibility: policy.visibility(),
     });
-    cleanups.push(() => gateway?.close());
+    box.gateway = gateway;
+    cleanups.push(() => gateway.close());
     await gateway.start();
     await policy.pinning.attach(gateway.pool, logPolicyError(logger, 'tool pinning failed'));
     const stopSweeper = policy.grants.startSweeper(60_000, logPolicyError(logger, 'grant sweep failed'));
@@ -121,9 +122,8 @@ export async function composeRuntime(
     }
 
     let closing: Promise<void> | undefined;
-    const live = gateway;
     return {
-      gateway: live,
+      gateway,
       config,
       logger,
       store: audit.store,
@@ -137,7 +137,7 @@ export async function composeRuntime(
         const r = policy.runtime.reload(next.policy);
         if (!r.ok) return { ok: false, errors: r.errors };
         masker = new Masker(next.masking);
-        live.setSteps(chain(), policy.visibility());
+        gateway.setSteps(chain(), policy.visibility());
         return { ok: true, version: r.version };
       },
       // Approvals first (held requests stay pending in the store for a restart instead of being

@@ -19,5 +19,5 @@ export function createLogger(level: string): Logger & { flush(): void } {
     pino.destination({ fd: 2, sync: false }),
   );
   // pino's Logger has flush() and satisfies core's Logger shape.
-  return log as unknown as Logger & { flush(): void };
+  return log;
 }

@@ -34,10 +34,11 @@ export function createPolicy(
   },
 ): PolicyParts {
   const audit = auditSinkFromRecorder(deps.recorder);
-  let runtime: PolicyRuntime | undefined;
+  // Pinning and grants read the policy lazily (it is created after them and swapped on reload).
+  const box: { runtime?: PolicyRuntime } = {};
   const current = (): PolicyRuntime => {
-    if (!runtime) throw new Error('policy runtime used before it was built');
-    return runtime;
+    if (!box.runtime) throw new Error('policy runtime used before it was built');
+    return box.runtime;
   };
   const pinning = new ToolPinning({
     store: new SqlPinStore(deps.sql),
@@ -57,9 +58,9 @@ export function createPolicy(
     pinning,
   });
   if (!created.ok) throw new Error(`policy is invalid:\n${created.errors.join('\n')}`);
-  runtime = created.runtime;
+  box.runtime = created.runtime;
   return {
-    runtime,
+    runtime: created.runtime,
     grants,
     pinning,
     step: () => current().step(),

@@ -135,6 +135,11 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     ],
   });
   opts.metrics?.addGauge({
+    name: 'mcpgate_gateway_sessions',
+    help: 'Gateway sessions open: legacy sessions plus modern requests in progress.',
+    collect: () => [{ labels: {}, value: opts.gateway.sessionCount() }],
+  });
+  opts.metrics?.addGauge({
     name: 'mcpgate_upstream_up',
     help: 'Upstream health: 1 when ready, by upstream and state.',
     collect: () =>
