@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,5 +205,34 @@ describe('examples/central', () => {
     }
     // The person's identity (not the bridge's) reached the gateway: the session is alice's.
     expect(gw.stderr.some((l) => l.includes('"subject":"alice"'))).toBe(true);
+
+    // The cached access token goes bad before its recorded expiry (revoked, keys rotated): the
+    // gateway answers 401, the bridge refreshes once with the refresh token and carries on.
+    const file = join(xdg, 'mcpgate', 'tokens.json');
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as {
+      gateways: Record<string, { accessToken: string; refreshToken?: string; expiresAt?: number }>;
+    };
+    const entry2 = Object.values(cache.gateways)[0]!;
+    expect(entry2.refreshToken).toBeTruthy();
+    const stale = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c3RhbGU';
+    entry2.accessToken = stale;
+    entry2.expiresAt = Date.now() + 3_600_000;
+    writeFileSync(file, JSON.stringify(cache), { mode: 0o600 });
+    const again = new Client({ name: 'claude-desktop', version: '1' });
+    await again.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, ...entry.args.map((a) => a.replace(PUBLIC, resource))],
+        env: userEnv,
+        stderr: 'ignore',
+      }),
+    );
+    try {
+      expect((await again.listTools()).tools.map((t) => t.name)).toContain('ev__echo');
+    } finally {
+      await again.close();
+    }
+    const refreshed = JSON.parse(readFileSync(file, 'utf8')) as typeof cache;
+    expect(Object.values(refreshed.gateways)[0]!.accessToken).not.toBe(stale);
   });
 });
