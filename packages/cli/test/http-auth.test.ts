@@ -255,6 +255,32 @@ auth:
     expect((await toolsList(sid, { authorization: `Bearer ${jwt}` })).status).toBe(200);
   });
 
+  it('binds an HTTP+SSE session to its creator too (/messages with another identity → 404)', async () => {
+    const abort = new AbortController();
+    const stream = await fetch(`${gw.url}/sse`, {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${jwt}` },
+      signal: abort.signal,
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('x-accel-buffering')).toBe('no');
+    const reader = stream.body!.getReader();
+    let text = '';
+    while (!/event: endpoint\ndata: (\S+)/.test(text))
+      text += new TextDecoder().decode((await reader.read()).value);
+    const endpoint = /event: endpoint\ndata: (\S+)/.exec(text)![1]!;
+    expect(endpoint).toMatch(/^\/messages\?sessionId=[0-9a-f-]{36}$/);
+    const send = (auth: Record<string, string>) =>
+      fetch(`${gw.url}${endpoint}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initParams() }),
+      });
+    expect((await send({ 'x-api-key': apiKey })).status).toBe(404);
+    expect((await send({})).status).toBe(401);
+    expect((await send({ authorization: `Bearer ${jwt}` })).status).toBe(202);
+    abort.abort();
+  });
+
   it('records the client address from X-Forwarded-For only when the peer is a trusted proxy', async () => {
     const trusted = await rawInitialize(gw.url, {
       authorization: `Bearer ${jwt}`,
