@@ -88,6 +88,18 @@ export class Gateway {
     this.visibility = visibility;
   }
 
+  /**
+   * Tells every session its lists may have changed (after a policy reload changed what is
+   * visible), so clients re-list instead of calling what they can no longer see.
+   */
+  announceListsChanged(): void {
+    for (const s of this.sessions.values()) {
+      s.notifySafe('notifications/tools/list_changed');
+      s.notifySafe('notifications/prompts/list_changed');
+      s.notifySafe('notifications/resources/list_changed');
+    }
+  }
+
   /** Names of the chain's steps in order (for docs, `mcpgate validate` and tests). */
   stepNames(): string[] {
     return this.steps.map((s) => s.name);

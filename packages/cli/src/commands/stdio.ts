@@ -4,6 +4,7 @@ import { createLogger } from '../runtime/logger.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
 import { composeRuntime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
+import { watchConfig } from '../runtime/reload.js';
 import { VERSION } from '../version.js';
 import { localIdentity } from '@mcpgate/auth';
 import type { GatewayConfig } from '@mcpgate/config';
@@ -62,8 +63,10 @@ export const stdioCommand: Command = {
           '(see examples/quickstart/clients/), or press Ctrl-C to stop.\n',
       );
     }
+    const reloads = watchConfig(loaded.path, ctx.env, ctx.cwd, runtime, logger);
     const signal = await Promise.race([face.closed.then(() => 'stdin closed'), onShutdownSignal()]);
     logger.info({ reason: signal }, 'shutting down');
+    reloads.stop();
     await face.close();
     await runtime.close();
     logger.flush();

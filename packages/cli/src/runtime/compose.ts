@@ -138,6 +138,7 @@ export async function composeRuntime(
         if (!r.ok) return { ok: false, errors: r.errors };
         masker = new Masker(next.masking);
         gateway.setSteps(chain(), policy.visibility());
+        if (r.changed) gateway.announceListsChanged();
         return { ok: true, version: r.version };
       },
       // Approvals first (held requests stay pending in the store for a restart instead of being
