@@ -31,6 +31,7 @@ upstreams:
     era: legacy
 store: { url: ${JSON.stringify(db.url)} }
 audit: { signingKeyFile: ./audit-signing.key }
+masking: { arguments: true }
 policy:
   default: allow
   localGroups: { ${JSON.stringify(user)}: [reviewers] }
@@ -51,7 +52,14 @@ policy:
 `,
       dir,
     );
-    gw = await connectGateway(config);
+    gw = await connectGateway(config, {
+      capabilities: { elicitation: {} },
+      setup: (c) =>
+        c.setRequestHandler(
+          'elicitation/create',
+          () => ({ action: 'accept', content: { color: 'vermilion-9' } }) as never,
+        ),
+    });
   });
   afterAll(async () => {
     await gw?.close();
@@ -102,11 +110,47 @@ policy:
       );
       expect(masked.rowCount).toBeGreaterThan(0);
       expect(masked.rows[0].body).toContain('"detector":"email"');
-      const leaked = await sql.query(
-        "SELECT type FROM events WHERE type = 'call.response' AND strpos(body, $1) > 0",
-        [planted],
+      // The planted value was in the arguments too (masking.arguments: the record gets a masked
+      // copy; the upstream got the original). Search every table of the database for it.
+      const tables = await sql.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
       );
-      expect(leaked.rowCount).toBe(0);
+      expect(tables.rowCount).toBeGreaterThan(3);
+      for (const { table_name } of tables.rows) {
+        const hit = await sql.query(`SELECT 1 FROM "${table_name}" t WHERE strpos(t::text, $1) > 0 LIMIT 1`, [
+          planted,
+        ]);
+        expect(hit.rowCount, `raw value found in table ${table_name}`).toBe(0);
+      }
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('records progress and server→client requests compactly, linked to their call', async () => {
+    await gw.client.callTool(
+      { name: 'ev__trigger-long-running-operation', arguments: { duration: 0.3, steps: 2 } },
+      { onprogress: () => undefined },
+    );
+    await gw.client.callTool({ name: 'ev__trigger-elicitation-request', arguments: {} });
+    await new Promise((r) => setTimeout(r, 500));
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      const rows = await sql.query<{
+        type: string;
+        method: string;
+        correlation_id: string | null;
+        body: string;
+      }>(
+        "SELECT type, method, correlation_id, body FROM events WHERE type IN ('notification', 'server.request')",
+      );
+      const progress = rows.rows.filter((r) => r.method === 'notifications/progress');
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      expect(progress.every((r) => r.correlation_id?.startsWith('c_'))).toBe(true);
+      const elicit = rows.rows.find((r) => r.type === 'server.request' && r.method === 'elicitation/create');
+      expect(elicit?.body).toContain('answered:accept');
+      expect(elicit?.body).not.toContain('vermilion-9'); // compact: the answer's content is not recorded
     } finally {
       await sql.end();
     }

@@ -29,8 +29,24 @@ export interface ChainSteps {
   readonly inner: readonly Interceptor[];
 }
 
+/**
+ * A notification or server→client request that passed through the gateway, described compactly
+ * (the audit trail records these; shape matches the audit recorder's `recordNotification`).
+ */
+export interface TrafficNote {
+  readonly kind: 'notification' | 'server_request';
+  readonly direction: 'to_client' | 'from_client' | 'to_upstream' | 'from_upstream';
+  readonly method: string;
+  readonly sessionId?: string;
+  readonly correlationId?: string;
+  readonly upstream?: string;
+  readonly summary?: Readonly<Record<string, unknown>>;
+}
+
 export interface GatewayOptions {
   readonly pool: UpstreamPool;
+  /** Told about notifications and server→client requests (never payload bodies). */
+  readonly onTraffic?: (note: TrafficNote) => void;
   readonly steps: ChainSteps;
   readonly naming: NamingOptions;
   readonly logger: Logger;
@@ -120,6 +136,15 @@ export class Gateway {
   }
 
   /** @internal */
+  traffic(note: TrafficNote): void {
+    try {
+      this.opts.onTraffic?.(note);
+    } catch (err) {
+      this.logger.warn({ err: String(err), method: note.method }, 'traffic observer failed');
+    }
+  }
+
+  /** @internal */
   forgetSession(id: string): void {
     this.sessions.delete(id);
   }
@@ -155,6 +180,7 @@ export class Gateway {
   }
 
   private onUpstreamEvent(e: UpstreamEvent): void {
+    this.traffic(upstreamNote(e));
     switch (e.type) {
       case 'list_changed': {
         try {
@@ -190,6 +216,31 @@ export class Gateway {
         return;
       }
     }
+  }
+}
+
+function upstreamNote(e: UpstreamEvent): TrafficNote {
+  const base = { kind: 'notification' as const, direction: 'from_upstream' as const, upstream: e.upstream };
+  switch (e.type) {
+    case 'list_changed':
+      return {
+        ...base,
+        method: `notifications/${e.kind === 'resourceTemplates' ? 'resources' : e.kind}/list_changed`,
+      };
+    case 'resource_updated':
+      return {
+        ...base,
+        method: 'notifications/resources/updated',
+        summary: { uri: e.uri },
+        ...(e.sessionId ? { sessionId: e.sessionId } : {}),
+      };
+    case 'log':
+      return {
+        ...base,
+        method: 'notifications/message',
+        summary: { level: e.params.level, logger: e.params.logger },
+        ...(e.sessionId ? { sessionId: e.sessionId } : {}),
+      };
   }
 }
 
@@ -240,7 +291,7 @@ export class GatewaySession {
       target: { kind: 'gateway' },
       receivedAt: new Date(),
       signal,
-      io,
+      io: this.observedIO(io, correlationId, () => ctx.target.upstream),
       notes: newNotes(),
     };
     const outcome = await runChain(this.gw.chain(), ctx, (c) => this.forward(c), {
@@ -252,6 +303,33 @@ export class GatewaySession {
     });
     if (outcome.kind === 'error') throw outcome.error;
     return outcome.result;
+  }
+
+  /** Wraps the call's back channel so server→client requests are on the record. */
+  private observedIO(io: CallIO, correlationId: string, upstream: () => string | undefined): CallIO {
+    return {
+      progress: (p) => io.progress(p),
+      clientCapabilities: io.clientCapabilities,
+      request: async (method, params, signal) => {
+        const note = (outcome: string): TrafficNote => ({
+          kind: 'server_request',
+          direction: 'to_client',
+          method,
+          sessionId: this.info.id,
+          correlationId,
+          ...(upstream() ? { upstream: upstream() } : {}),
+          summary: { outcome },
+        });
+        try {
+          const result = await io.request(method, params, signal);
+          this.gw.traffic(note(typeof result.action === 'string' ? `answered:${result.action}` : 'answered'));
+          return result;
+        } catch (err) {
+          this.gw.traffic(note('failed'));
+          throw err;
+        }
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -275,13 +353,36 @@ export class GatewaySession {
     // Progress is relayed in order and fully sent before the result: a client drops progress
     // that arrives after the response it belongs to.
     let progressSent: Promise<void> = Promise.resolve();
-    const result = await conn.request(method, upstreamParams(ctx), {
-      signal: ctx.signal,
-      onProgress: (p) => {
-        progressSent = progressSent.then(() => ctx.io.progress(p)).catch(() => undefined);
-      },
-      call: ctx,
-    });
+    const result = await conn
+      .request(method, upstreamParams(ctx), {
+        signal: ctx.signal,
+        onProgress: (p) => {
+          this.gw.traffic({
+            kind: 'notification',
+            direction: 'from_upstream',
+            method: 'notifications/progress',
+            sessionId: this.info.id,
+            correlationId: ctx.correlationId,
+            upstream: target.upstream,
+            summary: { progress: p.progress, total: p.total },
+          });
+          progressSent = progressSent.then(() => ctx.io.progress(p)).catch(() => undefined);
+        },
+        call: ctx,
+      })
+      .catch((err: unknown) => {
+        if (ctx.signal.aborted) {
+          this.gw.traffic({
+            kind: 'notification',
+            direction: 'from_client',
+            method: 'notifications/cancelled',
+            sessionId: this.info.id,
+            correlationId: ctx.correlationId,
+            upstream: target.upstream,
+          });
+        }
+        throw err;
+      });
     await progressSent;
     if (method === 'resources/subscribe' && target.uri) this.subscriptions.add(target.uri);
     if (method === 'resources/unsubscribe' && target.uri) this.subscriptions.delete(target.uri);

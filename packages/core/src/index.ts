@@ -45,4 +45,4 @@ export type {
 } from './upstream.js';
 export { Gateway, GatewaySession, resolveTarget } from './gateway.js';
 export type { SqlClient, SqlQueryable, SqlResult } from './sql.js';
-export type { ChainSteps, GatewayOptions, SessionPeer, VisibilityFilter } from './gateway.js';
+export type { ChainSteps, GatewayOptions, SessionPeer, TrafficNote, VisibilityFilter } from './gateway.js';

@@ -87,6 +87,17 @@ function common(ctx: CallContext, type: string): Omit<EventInput, 'body'> {
   };
 }
 
+/**
+ * The params as they go on the record: forwarded as they are, except that the masking step may
+ * leave a masked copy of the arguments for the record (`masking.arguments`) — the upstream still
+ * received the originals.
+ */
+function recordedParams(ctx: CallContext): JsonObject | undefined {
+  const masked = ctx.notes.extra.auditArguments;
+  if (masked === undefined || !ctx.params) return ctx.params;
+  return { ...ctx.params, arguments: masked };
+}
+
 function requestBody(ctx: CallContext, capBytes: number): JsonObject {
   return {
     method: ctx.method,
@@ -97,7 +108,7 @@ function requestBody(ctx: CallContext, capBytes: number): JsonObject {
       exposedName: ctx.target.exposedName,
       uri: ctx.target.uri,
     },
-    params: capPayload(ctx.params, capBytes),
+    params: capPayload(recordedParams(ctx), capBytes),
     era: ctx.session.era,
     face: ctx.session.face,
     protocolVersion: ctx.session.protocolVersion,

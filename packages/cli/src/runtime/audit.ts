@@ -59,6 +59,7 @@ export async function openAudit(
       logger: log,
       checkpointIntervalMs: config.audit.checkpointInterval,
       payloadCapBytes: config.audit.payloadCapBytes,
+      ...(config.audit.replicaId ? { replicaId: config.audit.replicaId } : {}),
       version,
     });
   } catch (err) {

@@ -36,7 +36,8 @@ export interface ComposeOptions {
 /**
  * The composition root: the one place that decides the chain's order. Order and why
  * (docs/architecture.md has the long form):
- *   outer: log (sees everything, times everything) ▸ audit (records every outcome, refusals included)
+ *   outer: audit (records every outcome, refusals included — outermost, so the record is exactly
+ *          what the client receives) ▸ metrics (HTTP face) ▸ log (times everything, metadata only)
  *   route  (core: resolves namespaced names; unknown names are refused here, after being audited)
  *   inner: approval-deferred ▸ authorize ▸ mask-args ▸ mask ▸ audit-ahead
  *     - authorize needs the routed target; it holds calls for approval through the approvals gate,
@@ -82,10 +83,11 @@ export async function composeRuntime(
     });
 
     let masker = new Masker(config.masking);
+    // audit is outermost: on the way back it runs last, so the record is exactly what the client gets.
     const outer: Interceptor[] = [
+      auditSteps.outer,
       ...(options.outerFirst ?? []),
       createLogStep(logger.child({ component: 'chain' })),
-      auditSteps.outer,
     ];
     const chain = (): ChainSteps => ({
       outer,
@@ -105,6 +107,7 @@ export async function composeRuntime(
       naming: config.naming,
       logger,
       visibility: policy.visibility(),
+      onTraffic: (note) => audit.recorder.recordNotification(note),
     });
     box.gateway = gateway;
     cleanups.push(() => gateway.close());
