@@ -308,21 +308,22 @@ auth:
     expect(sessions.some((r) => r.includes('198.51.100.9'))).toBe(false);
   });
 
-  it('relays a stdio client through `mcpgate connect --api-key-env`', async () => {
-    const client = newClient('legacy');
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, 'connect', `${gw.url}/mcp`, '--api-key-env', 'GW_KEY'],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', GW_KEY: apiKey },
-      stderr: 'pipe',
+  for (const era of ['legacy', 'modern'] as const)
+    it(`relays a ${era} stdio client through \`mcpgate connect --api-key-env\``, async () => {
+      const client = newClient(era);
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'connect', `${gw.url}/mcp`, '--api-key-env', 'GW_KEY'],
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', GW_KEY: apiKey },
+        stderr: 'pipe',
+      });
+      await client.connect(transport);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('rec__echo');
+      const res = await client.callTool({ name: 'rec__echo', arguments: { text: `via connect ${era}` } });
+      expect(textOf(res)).toBe(`echo: via connect ${era}`);
+      await client.close();
     });
-    await client.connect(transport);
-    const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toContain('rec__echo');
-    const res = await client.callTool({ name: 'rec__echo', arguments: { text: 'via connect' } });
-    expect(textOf(res)).toBe('echo: via connect');
-    await client.close();
-  });
 
   it('accepts an API key until it is revoked', async () => {
     const ok = await post(
