@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { everythingBin } from '@mcpgate/testkit';
+import { everythingBin, pgSchema } from '@mcpgate/testkit';
 import { percentile, printTable, REPO } from './bench-util.mjs';
 
 const SEQ = Number(process.env.BENCH_SEQ ?? 3000);
@@ -81,11 +81,40 @@ export async function benchCore() {
   const g = await measure(gw);
   await gw.close();
 
+  // The same with the audit on a real Postgres (store.url), when one is reachable.
+  let p;
+  let db;
+  try {
+    db = await pgSchema({ prefix: 'mcpgate_bench' });
+  } catch (err) {
+    console.log(`(no Postgres for the store.url row: ${err.message.split('\n')[0]})`);
+  }
+  if (db) {
+    const pgConfig = join(dir, 'mcpgate-pg.yaml');
+    writeFileSync(
+      pgConfig,
+      `upstreams:\n  everything:\n    alias: ev\n    command: ${JSON.stringify(process.execPath)}\n    args: [${JSON.stringify(everythingBin())}, "stdio"]\n    era: legacy\nlogging: { level: warn }\npolicy: { default: allow }\nstore: { url: ${JSON.stringify(db.url)} }\naudit: { signingKeyFile: ${JSON.stringify(join(dir, 'pg-signing.key'))} }\n`,
+    );
+    const gwPg = await connect(process.execPath, [
+      join(REPO, 'packages/cli/bin/mcpgate.js'),
+      'stdio',
+      '--config',
+      pgConfig,
+    ]);
+    gwPg.__tool = 'ev__echo';
+    p = await measure(gwPg);
+    await gwPg.close();
+    await db.drop();
+  }
+
   printTable('core: tools/call echo over stdio (server-everything)', [
     ['path', 'p50 ms', 'p99 ms', `calls/s (${IN_FLIGHT} in flight)`],
     ['direct', d.p50.toFixed(3), d.p99.toFixed(3), d.rps.toFixed(0)],
     ['core path (no audit)', c.p50.toFixed(3), c.p99.toFixed(3), c.rps.toFixed(0)],
     ['mcpgate stdio (audit on)', g.p50.toFixed(3), g.p99.toFixed(3), g.rps.toFixed(0)],
+    ...(p
+      ? [['mcpgate stdio (audit on Postgres)', p.p50.toFixed(3), p.p99.toFixed(3), p.rps.toFixed(0)]]
+      : []),
     ['ratio core/direct', (c.p50 / d.p50).toFixed(2), (c.p99 / d.p99).toFixed(2), (c.rps / d.rps).toFixed(2)],
     [
       'ratio mcpgate/direct',
@@ -99,7 +128,13 @@ export async function benchCore() {
     `with audit (embedded PGlite) added p50: ${(g.p50 - d.p50).toFixed(3)} ms (target: <= 0.5 ms); ` +
       `${g.rps.toFixed(0)} calls/s with ${IN_FLIGHT} in flight (target: >= 2500)`,
   );
-  return { direct: d, core: c, gateway: g };
+  if (p) {
+    console.log(
+      `with audit (Postgres) added p50: ${(p.p50 - d.p50).toFixed(3)} ms (target: <= 0.5 ms); ` +
+        `${p.rps.toFixed(0)} calls/s with ${IN_FLIGHT} in flight (target: >= 2500)`,
+    );
+  }
+  return { direct: d, core: c, gateway: g, postgres: p };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchCore();
