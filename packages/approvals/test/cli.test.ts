@@ -143,7 +143,7 @@ describe('mcpgate approvals, local-operator mode (built CLI against a PGlite sto
       'finance',
     ]);
     expect(outsider.code).toBe(1);
-    expect(outsider.stderr).toContain(`os:${ME} is not a reviewer of approval ${ids.deploy}`);
+    expect(outsider.stderr).toContain(`local:${ME} is not a reviewer of approval ${ids.deploy}`);
 
     const self = await mcpgate(['approvals', 'approve', ids.mine, '--config', config]);
     expect(self.code).toBe(1);
@@ -152,7 +152,7 @@ describe('mcpgate approvals, local-operator mode (built CLI against a PGlite sto
     const ok = await mcpgate(['approvals', 'approve', ids.deploy, '--config', config, '--reason', 'release']);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain(`approved ${ids.deploy} as os:${ME}`);
+    expect(ok.stdout).toContain(`approved ${ids.deploy} as local:${ME}`);
 
     const noReason = await mcpgate(['approvals', 'deny', ids.drop, '--config', config]);
     expect(noReason.code).toBe(2);
@@ -176,7 +176,7 @@ describe('mcpgate approvals, local-operator mode (built CLI against a PGlite sto
       const deploy = (await service.get(ids.deploy)) as ApprovalRecord;
       expect(deploy.status).toBe('approved');
       expect(deploy.decisions[0]).toMatchObject({
-        reviewer: `os:${ME}`,
+        reviewer: `local:${ME}`,
         channel: 'cli-local',
         reason: 'release',
       });
@@ -184,7 +184,7 @@ describe('mcpgate approvals, local-operator mode (built CLI against a PGlite sto
       const ev = await store.query<{ type: string; subject: string }>(
         `SELECT type, subject FROM events WHERE type = 'approval.decision' ORDER BY ts`,
       );
-      expect(ev.rows.map((r) => r.subject)).toEqual([`os:${ME}`, `os:${ME}`]);
+      expect(ev.rows.map((r) => r.subject)).toEqual([`local:${ME}`, `local:${ME}`]);
     });
   });
 });

@@ -76,9 +76,8 @@ describe('mcpgate serve (local mode, loopback)', () => {
     await client.close();
   });
 
-  // Modern clients over HTTP need session-server.ts to stop cancelling a multi-round call when the
-  // round's own request ends (each round is its own HTTP request); add 'modern' here with that fix.
-  for (const era of ['legacy'] as const) {
+  // Modern clients answer through input_required rounds, each its own HTTP request.
+  for (const era of ['legacy', 'modern'] as const) {
     it(`routes elicitation and sampling back to the calling ${era} client`, async () => {
       const client = newClient(era, { elicitation: {}, sampling: {} });
       client.setRequestHandler(

@@ -9,6 +9,7 @@ export type { Frame } from './jsonrpc-frame.js';
 export { InputExchange, InputExchangeRegistry } from './input-exchange.js';
 export { startHttpFace } from './http/http-face.js';
 export type {
+  AdminRequestHandler,
   HttpAuthenticator,
   HttpAuthResult,
   HttpFaceHandle,

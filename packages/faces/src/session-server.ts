@@ -96,14 +96,28 @@ async function handleModernMultiRound(
         'requestState is unknown or has expired; start the call again',
       );
     ex.answer((ctx.mcpReq.inputResponses ?? params?.inputResponses) as Record<string, unknown> | undefined);
-    return ex.next();
+    return roundOf(ex, ctx);
   }
   const base = callIO(undefined, ctx);
   const ex = new InputExchange(exchanges, ({ request, signal }) =>
     session.handle(method, params, { ...base, request: (m, p) => request(m, p) }, signal),
   );
-  ctx.mcpReq.signal.addEventListener('abort', () => ex.abort.abort(), { once: true });
-  return ex.next();
+  return roundOf(ex, ctx);
+}
+
+/**
+ * One round of an exchange, answered on this request. Only while this request is waiting does
+ * its cancellation cancel the call: over HTTP a round's request ends (and its stream closes)
+ * when it returns input_required, which must not cancel the call the next round continues.
+ */
+async function roundOf(ex: InputExchange, ctx: ServerContext): Promise<JsonObject> {
+  const onAbort = (): void => ex.abort.abort();
+  ctx.mcpReq.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await ex.next();
+  } finally {
+    ctx.mcpReq.signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /**

@@ -110,8 +110,8 @@ export async function withApprovals(
       subject: `local:${user}`,
       name: user,
       groups: asGroups ?? [...(config.policy.localGroups[user] ?? [])],
-      // The same person as the HTTP face's local mode sees them.
-      aliases: [`local:${user}`],
+      // The same person under every local subject form (older records say os:<user>).
+      aliases: [`os:${user}`, `local:${user}`],
     };
     const signingKey = resolveSigningKey(config, silentLogger);
     const store = await openStore(config.store, { baseDir: config.baseDir });

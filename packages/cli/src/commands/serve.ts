@@ -9,12 +9,19 @@ import {
   protectedResourceMetadataPaths,
   type Authenticator,
 } from '@mcpgate/auth';
-import { createMetricsStep, GatewayMetrics, startHttpFace, type ReadyReport } from '@mcpgate/faces';
+import {
+  createMetricsStep,
+  GatewayMetrics,
+  startHttpFace,
+  type HttpAuthenticator,
+  type ReadyReport,
+} from '@mcpgate/faces';
 import type { Command } from '../command.js';
 import { createLogger } from '../runtime/logger.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
 import { composeRuntime, type Runtime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
+import { watchConfig } from '../runtime/reload.js';
 import { VERSION } from '../version.js';
 
 export const serveCommand: Command = {
@@ -99,7 +106,7 @@ export const serveCommand: Command = {
           maxMessageBytes: config.limits.maxMessageBytes,
           ...(tls && { tls }),
         },
-        auth,
+        auth: withLocalGroups(auth, config),
         ownerKey: identityKey,
         ...(config.auth.resource !== undefined && {
           resource: config.auth.resource,
@@ -111,6 +118,8 @@ export const serveCommand: Command = {
         hooks: runtime.hooks,
         metrics,
         ready: () => readiness(runtime, config),
+        // /admin/approvals…: the reviewers' API (the CLI's --url mode and webhooks' links use it).
+        adminHandlers: [runtime.approvals.adminHandler],
       });
     } catch (err) {
       await auth.close();
@@ -121,7 +130,9 @@ export const serveCommand: Command = {
       { url: face.url, config: loaded.path, auth: config.auth.mode, upstreams: runtime.gateway.pool.names() },
       `listening on ${face.url}`,
     );
+    const reloads = watchConfig(loaded.path, ctx.env, ctx.cwd, runtime, logger);
     const signal = await onShutdownSignal();
+    reloads.stop();
     logger.info({ reason: signal, graceMs: config.server.shutdownGrace }, 'shutting down');
     // Stop accepting and drain, then the runtime flushes the audit and closes the children.
     await face.close(config.server.shutdownGrace);
@@ -151,5 +162,21 @@ async function readiness(runtime: Runtime, config: GatewayConfig): Promise<Ready
   return {
     ready: store === 'ok' && !starting,
     checks: { store, upstreams, upstreamsConfigured: config.upstreams.length },
+  };
+}
+
+/**
+ * In local mode every caller is the OS user; give that user the groups `policy.localGroups`
+ * lists for them, exactly as the stdio face and the local CLI reviewers get them.
+ */
+function withLocalGroups(auth: Authenticator, config: GatewayConfig): HttpAuthenticator {
+  if (config.auth.mode !== 'local') return auth;
+  return {
+    authenticate: async (headers) => {
+      const r = await auth.authenticate(headers);
+      if (!r.ok) return r;
+      const groups = config.policy.localGroups[r.identity.name ?? ''] ?? [];
+      return { ...r, identity: { ...r.identity, groups: [...groups] } };
+    },
   };
 }

@@ -77,7 +77,18 @@ export interface HttpFaceOptions {
   readonly metrics?: GatewayMetrics;
   /** `/readyz`: the runtime's readiness (store reachable, upstreams). Default: always ready. */
   readonly ready?: () => Promise<ReadyReport>;
+  /**
+   * Handlers for `/admin/…` (approvals API, …), called after authentication with the caller's
+   * identity; each answers and returns true, or returns false to let the next one try.
+   */
+  readonly adminHandlers?: readonly AdminRequestHandler[];
 }
+
+export type AdminRequestHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  identity: Identity,
+) => Promise<boolean>;
 
 export interface HttpFaceHandle {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -223,7 +234,8 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         'cache-control': 'max-age=300',
       });
     }
-    if (path !== MCP_PATH && path !== SSE_PATH && path !== MESSAGES_PATH) {
+    const admin = path.startsWith('/admin/');
+    if (path !== MCP_PATH && path !== SSE_PATH && path !== MESSAGES_PATH && !admin) {
       return sendJson(res, 404, { error: 'not_found' }, headers);
     }
     if (draining) {
@@ -242,6 +254,10 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       if (auth.status === 503) h['retry-after'] = '5';
       log.info({ path, status: auth.status, reason: auth.description }, 'request refused by authentication');
       return sendJson(res, auth.status, { error: auth.error, error_description: auth.description }, h);
+    }
+    if (admin) {
+      for (const handle of opts.adminHandlers ?? []) if (await handle(req, res, auth.identity)) return;
+      return sendJson(res, 404, { error: 'not_found' }, headers);
     }
     const ip = sourceIp(req, settings.trustProxy);
     const ua = req.headers['user-agent'];
