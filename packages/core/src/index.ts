@@ -46,3 +46,5 @@ export type {
 export { Gateway, GatewaySession, resolveTarget } from './gateway.js';
 export type { SqlClient, SqlQueryable, SqlResult } from './sql.js';
 export type { ChainSteps, GatewayOptions, SessionPeer, TrafficNote, VisibilityFilter } from './gateway.js';
+export { adminRoute, HttpProblem, readJsonBody, sendJson, sendProblem } from './admin-http.js';
+export type { AdminHandler } from './admin-http.js';

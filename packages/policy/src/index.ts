@@ -68,3 +68,4 @@ export type { CompiledRateLimit } from './ratelimit/compile.js';
 export type { CompiledRule, PolicyIssue } from './rules/compile.js';
 export { PolicyRuntime } from './runtime.js';
 export type { PolicyServices, ReloadResult } from './runtime.js';
+export { ADMIN_GRANTS_PATH, createGrantsAdminHandler, grantJson } from './admin/grants-handler.js';

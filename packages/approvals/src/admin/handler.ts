@@ -1,66 +1,21 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isGatewayError, type Identity } from '@mcpgate/core';
+import type { IncomingMessage } from 'node:http';
+import {
+  HttpProblem,
+  isGatewayError,
+  readJsonBody as readJson,
+  sendJson as send,
+  sendProblem as sendError,
+  type AdminHandler as CoreAdminHandler,
+} from '@mcpgate/core';
 import { PROBLEM_HTTP_STATUS, problemOf } from '../errors.js';
 import { approvalJson } from '../json.js';
 import type { ApprovalService } from '../service.js';
 import { APPROVAL_STATUSES, type ApprovalStatus, type DecisionChannel } from '../types.js';
 
 export const ADMIN_APPROVALS_PATH = '/admin/approvals';
-const MAX_BODY = 16 * 1024;
 
 /** `(req, res, identity) → handled?` — mounted by the HTTP face after authentication. */
-export type AdminHandler = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  identity: Identity,
-) => Promise<boolean>;
-
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  send(res, status, { error: { code, message } });
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > MAX_BODY) throw new HttpProblem(413, 'body_too_large', `request body over ${MAX_BODY} bytes`);
-    chunks.push(b);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new HttpProblem(400, 'invalid_json', 'request body is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new HttpProblem(400, 'invalid_json', 'request body must be a JSON object');
-  return parsed as Record<string, unknown>;
-}
-
+export type AdminHandler = CoreAdminHandler;
 function statusesOf(raw: string | null): ApprovalStatus[] | undefined {
   if (raw === null || raw === '') return undefined;
   const list = raw.split(',').map((s) => s.trim());

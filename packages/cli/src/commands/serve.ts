@@ -22,6 +22,7 @@ import { loadConfigForCommand } from '../runtime/load-config.js';
 import { composeRuntime, type Runtime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
 import { watchConfig } from '../runtime/reload.js';
+import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { VERSION } from '../version.js';
 
 export const serveCommand: Command = {
@@ -118,8 +119,9 @@ export const serveCommand: Command = {
         hooks: runtime.hooks,
         metrics,
         ready: () => readiness(runtime, config),
-        // /admin/approvals…: the reviewers' API (the CLI's --url mode and webhooks' links use it).
-        adminHandlers: [runtime.approvals.adminHandler],
+        // /admin/approvals… and /admin/grants…: the reviewers' APIs (the CLI's --url mode, webhook
+        // links and the future web inbox use them).
+        adminHandlers: [runtime.approvals.adminHandler, createGrantsAdminHandler(runtime.policy.grants)],
       });
     } catch (err) {
       await auth.close();

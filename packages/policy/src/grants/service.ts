@@ -144,6 +144,17 @@ export class GrantService implements GrantLookup {
     return updated;
   }
 
+  /** Whether `who` may see a grant: its requester, or a reviewer of the rule that governs it. */
+  canSee(who: Identity, grant: GrantRecord): boolean {
+    return who.subject === grant.requester || this.isReviewer(who, this.opts.engine().rule(grant.rule));
+  }
+
+  /** One grant as it stands now; unknown ids are a clear error. */
+  async get(id: string): Promise<GrantRecord> {
+    const g = await this.mustGet(id);
+    return { ...g, status: this.effectiveStatus(g) };
+  }
+
   /** Grants as they stand now (an approved grant past its time shows as expired). */
   async list(filter: { requester?: string; statuses?: readonly GrantStatus[] } = {}): Promise<GrantRecord[]> {
     const rows = await this.opts.store.list(
