@@ -30,10 +30,9 @@ upstreams:
     command: ${JSON.stringify(process.execPath)}
     args: [${JSON.stringify(probe)}]
     env: { AUDIT_PROBE_PG_URL: ${JSON.stringify(db.url)} }
+# Only store.url differs from the embedded default: no other change is needed for Postgres.
 store:
   url: ${JSON.stringify(db.url)}
-audit:
-  signingKeyFile: ./audit-signing.key
 `,
       dir,
     );

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { GatewayError, type Logger } from '@mcpgate/core';
+import type { Logger } from '@mcpgate/core';
 import type { GatewayConfig } from '@mcpgate/config';
 import {
   AuditRecorder,
@@ -19,26 +19,21 @@ export interface AuditRuntime {
 
 /**
  * The checkpoint signing key never lives in the database: from `audit.signingKey` (PEM, usually a
- * secret reference) or `audit.signingKeyFile`; the embedded default generates one beside the data
- * directory on first run and says where. A Postgres deployment must configure one explicitly.
+ * secret reference) or `audit.signingKeyFile`; by default one is generated beside the embedded
+ * data directory on first run and its path logged — also when store.url switches to Postgres, so
+ * that switch needs no other change (a shared deployment should configure one explicitly).
  */
 export function resolveSigningKey(config: GatewayConfig, logger: Logger): SigningKey {
   if (config.audit.signingKey) return signingKeyFromPem(config.audit.signingKey);
-  let file = config.audit.signingKeyFile;
-  if (!file) {
-    if (config.store.url) {
-      throw new GatewayError(
-        'invalid_request',
-        'audit.signingKey or audit.signingKeyFile is required with store.url: the checkpoint signing key must not live in the database',
-      );
-    }
-    file = join(dirname(storeDir(config.store, config.baseDir)), 'audit-signing.key');
-  }
+  const file =
+    config.audit.signingKeyFile ?? join(dirname(storeDir(config.store, config.baseDir)), 'audit-signing.key');
   const loaded = loadOrCreateSigningKey(file);
   if (loaded.created) {
     logger.warn(
       { file: loaded.file },
-      'generated a new audit signing key; back it up and keep it out of the database host',
+      config.store.url
+        ? 'generated a new audit signing key next to the config; for a shared deployment set audit.signingKey (a secret reference) or audit.signingKeyFile, back it up and keep it off the database host'
+        : 'generated a new audit signing key; back it up and keep it off the database host',
     );
   }
   return loaded.key;
