@@ -373,6 +373,9 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     void sessions.sweep(Date.now(), settings.sessionIdleTimeout).then((n) => {
       if (n > 0) log.info({ sessions: n }, 'ended idle legacy sessions');
     });
+    void mcp.sweepModern(Date.now(), settings.sessionIdleTimeout).then((n) => {
+      if (n > 0) log.info({ principals: n }, 'ended idle modern sessions');
+    });
   }, sweepEvery);
   sweeper.unref();
 

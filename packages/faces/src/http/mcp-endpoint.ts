@@ -14,6 +14,7 @@ import { BoundedEventStore } from './event-store.js';
 import { pumpResponse, sendRpcError, toWebRequest } from './node-io.js';
 import {
   LazyGatewaySession,
+  ModernSessions,
   newSessionInfo,
   type LegacySession,
   type LegacySessions,
@@ -62,18 +63,19 @@ function authInfoFor(scope: RequestScope): AuthInfo {
  */
 export function createMcpEndpoint(opts: McpEndpointOptions) {
   const legacyTransports = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const modernSessions = new ModernSessions(opts);
   const modern = createMcpHandler(
     (ctx: McpRequestContext) => {
       const scope = ctx.authInfo?.extra?.scope as RequestScope | undefined;
       if (!scope) throw new Error('request reached the MCP handler without an authenticated scope');
-      const lazy = new LazyGatewaySession(opts, newSessionInfo('http', ctx.era, scope));
+      let attached: ReturnType<ModernSessions['attach']> | undefined;
       const server = createSessionServer({
         name: opts.name,
         version: opts.version,
         exchanges: opts.exchanges,
-        session: (s) => lazy.get(s),
+        session: (s) => (attached ??= modernSessions.attach(scope, s)).session(s),
       });
-      server.onclose = () => void lazy.close();
+      server.onclose = () => attached?.release();
       return server;
     },
     {
@@ -205,7 +207,13 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       const response = await modern.fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
       await pumpResponse(response, r.res, r.headers);
     },
-    close: () => modern.close(),
+    /** Closes principals' modern sessions idle for `idleMs` (legacy sessions are swept apart). */
+    sweepModern: (now: number, idleMs: number) => modernSessions.sweep(now, idleMs),
+    modernSessionCount: () => modernSessions.size,
+    close: async () => {
+      await modern.close();
+      await modernSessions.closeAll();
+    },
   };
 }
 

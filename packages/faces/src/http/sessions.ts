@@ -3,6 +3,7 @@ import {
   type Gateway,
   type GatewaySession,
   type Identity,
+  type JsonObject,
   type Logger,
   type SessionInfo,
 } from '@mcpgate/core';
@@ -54,10 +55,14 @@ export class LazyGatewaySession {
     readonly info: SessionInfo,
   ) {}
 
-  get(server: Server): GatewaySession {
+  /**
+   * `notify` overrides where session-level notifications go (a modern session spans many
+   * per-request servers); by default they go to the server that opened the session.
+   */
+  get(server: Server, notify?: (method: string, params?: JsonObject) => Promise<void>): GatewaySession {
     if (this.session) return this.session;
     this.session = this.opener.gateway.openSession(this.info, {
-      notify: (method, params) => server.notification({ method, params: params ?? {} }),
+      notify: notify ?? ((method, params) => server.notification({ method, params: params ?? {} })),
     });
     void Promise.resolve(this.opener.hooks?.onSessionOpen?.(this.info)).catch((err: unknown) =>
       this.opener.logger.error({ err: String(err), session: this.info.id }, 'session-open hook failed'),
@@ -135,5 +140,78 @@ export class LegacySessions {
 
   async closeAll(reason: string): Promise<void> {
     await Promise.allSettled([...this.byId.values()].map((s) => s.close(reason)));
+  }
+}
+
+interface ModernEntry {
+  readonly lazy: LazyGatewaySession;
+  /** The per-request servers of this principal that are still open (a listen stream keeps one). */
+  readonly servers: Set<Server>;
+  lastSeen: number;
+}
+
+/**
+ * Modern (2026-07-28) traffic has no protocol session, but the gateway keeps one gateway session
+ * per principal (owner key) across its stateless requests: per-session upstreams, the audit's
+ * session record and multi-round exchanges then span requests instead of being opened and
+ * closed for every call. Session notifications go to every open request of the principal (in
+ * practice its `subscriptions/listen` stream). Idle entries are swept like legacy sessions.
+ */
+export class ModernSessions {
+  private readonly byOwner = new Map<string, ModernEntry>();
+
+  constructor(private readonly opener: SessionOpener) {}
+
+  /** The principal's session for one request's server; call the returned function when it closes. */
+  attach(
+    scope: RequestScope,
+    server: Server,
+  ): { session: (s: Server) => GatewaySession; release: () => void } {
+    let entry = this.byOwner.get(scope.ownerKey);
+    if (!entry) {
+      entry = {
+        lazy: new LazyGatewaySession(this.opener, newSessionInfo('http', 'modern', scope)),
+        servers: new Set(),
+        lastSeen: Date.now(),
+      };
+      this.byOwner.set(scope.ownerKey, entry);
+    }
+    // Identity is re-proven on every request: keep the newest (groups or expiry may have changed).
+    entry.lazy.info.identity = scope.identity;
+    entry.servers.add(server);
+    entry.lastSeen = Date.now();
+    const e = entry;
+    const notify = async (method: string, params?: JsonObject): Promise<void> => {
+      await Promise.allSettled(
+        [...e.servers].map((srv) => srv.notification({ method, params: params ?? {} })),
+      );
+    };
+    return {
+      session: (srv) => e.lazy.get(srv, notify),
+      release: () => {
+        e.servers.delete(server);
+        e.lastSeen = Date.now();
+      },
+    };
+  }
+
+  get size(): number {
+    return this.byOwner.size;
+  }
+
+  /** Closes principals' sessions with no open request for `idleMs`. */
+  async sweep(now: number, idleMs: number): Promise<number> {
+    const idle = [...this.byOwner.entries()].filter(
+      ([, e]) => e.servers.size === 0 && now - e.lastSeen > idleMs,
+    );
+    for (const [key] of idle) this.byOwner.delete(key);
+    await Promise.allSettled(idle.map(([, e]) => e.lazy.close()));
+    return idle.length;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.byOwner.values()];
+    this.byOwner.clear();
+    await Promise.allSettled(all.map((e) => e.lazy.close()));
   }
 }
