@@ -4,20 +4,10 @@
  * milliseconds) and test/config-shape.test.ts pins that.
  */
 
-/** Asymmetric JWS algorithms only: HS* (shared secrets) and `none` can never be configured. */
-export const ASYMMETRIC_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-] as const;
+import { ASYMMETRIC_ALGORITHMS } from '@mcpgate/config';
+
+/** Asymmetric JWS algorithms only: HS* (shared secrets) and `none` can never be configured (one list, in the config schema). */
+export { ASYMMETRIC_ALGORITHMS };
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
 export interface ClaimsMapping {

@@ -30,3 +30,5 @@ export type { AuthSection } from './schema/auth.js';
 export type { PolicySection } from './schema/policy.js';
 export type { MaskingSection } from './schema/masking.js';
 export type { ApprovalsSection } from './schema/approvals.js';
+export { maskingSchema } from './schema/masking.js';
+export { ASYMMETRIC_ALGORITHMS } from './schema/auth.js';

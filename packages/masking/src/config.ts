@@ -1,3 +1,4 @@
+import { maskingSchema } from '@mcpgate/config';
 import type { StrategyName } from './strategies.js';
 
 export interface DetectorSetting {
@@ -73,20 +74,9 @@ export interface MaskingConfig extends MaskingProfileConfig {
   readonly seal: SealConfig;
 }
 
+/** Key names masked by default: the schema's default (one list, in the config section). */
 export const DEFAULT_KEY_NAMES: readonly string[] = Object.freeze([
-  'password',
-  'passwd',
-  'passphrase',
-  'secret',
-  'token',
-  'apikey',
-  'privatekey',
-  'accesskey',
-  'authorization',
-  'cookie',
-  'ssn',
-  'credential',
-  'credentials',
+  ...maskingSchema.properties.keys.default.names,
 ]);
 
 export const DEFAULT_MASKING_CONFIG: MaskingConfig = Object.freeze({

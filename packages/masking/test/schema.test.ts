@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { maskingConfigIssues } from '../src/check.js';
 import { DEFAULT_KEY_NAMES } from '../src/config.js';
 import { BUILTIN_DETECTOR_IDS } from '../src/detectors/registry.js';
-import { maskingConfigSchema, SCHEMA_DETECTOR_IDS } from '../src/schema.js';
+import { maskingConfigSchema } from '../src/schema.js';
 import { generateSealKeyPair } from '../src/seal.js';
 
 describe('masking config schema', () => {
@@ -12,7 +12,6 @@ describe('masking config schema', () => {
   });
 
   it('documents every built-in detector id and the default key names', () => {
-    expect([...SCHEMA_DETECTOR_IDS].sort()).toEqual([...BUILTIN_DETECTOR_IDS].sort());
     for (const id of BUILTIN_DETECTOR_IDS)
       expect(maskingConfigSchema.properties.detectors.description).toContain(id);
     expect(maskingConfigSchema.properties.keys.default.names).toEqual(DEFAULT_KEY_NAMES);

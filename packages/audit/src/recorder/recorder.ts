@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { CallContext, Logger, Outcome, SessionInfo, SqlClient } from '@mcpgate/core';
+import type { CallContext, Logger, Outcome, SessionInfo, SqlClient, TrafficNote } from '@mcpgate/core';
 import { GatewayError, silentLogger } from '@mcpgate/core';
 import type { EventInput, EventRow } from '../chain/event.js';
 import { signCheckpoint, type SigningKey } from '../chain/keys.js';
@@ -36,19 +36,8 @@ export interface RecorderOptions {
   readonly version?: string;
 }
 
-/** A notification or server→client request, recorded compactly. */
-export interface NotificationRecord {
-  readonly kind: 'notification' | 'server_request';
-  /** Which way it travelled through the gateway. */
-  readonly direction: 'to_client' | 'from_client' | 'to_upstream' | 'from_upstream';
-  readonly method: string;
-  readonly sessionId?: string;
-  /** The call it belongs to (progress, cancellation, elicitation during a call). */
-  readonly correlationId?: string;
-  readonly upstream?: string;
-  /** A few fields worth keeping (progress numbers, cancelled request id, outcome) — capped at 4 KiB. */
-  readonly summary?: Readonly<Record<string, unknown>>;
-}
+/** A notification or server→client request, recorded compactly: the gateway core's TrafficNote. */
+export type NotificationRecord = TrafficNote;
 
 /** Who read the audit, and how. */
 export interface AuditReader {

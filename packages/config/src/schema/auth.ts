@@ -6,7 +6,7 @@ import { duration } from './common.js';
  */
 
 /** Asymmetric JWS algorithms only: HS* (shared secrets) and `none` cannot be configured at all. */
-const ALGORITHMS = [
+export const ASYMMETRIC_ALGORITHMS = [
   'RS256',
   'RS384',
   'RS512',
@@ -78,10 +78,10 @@ export const authSchema = {
         },
         algorithms: {
           type: 'array',
-          items: { enum: [...ALGORITHMS] },
+          items: { enum: [...ASYMMETRIC_ALGORITHMS] },
           minItems: 1,
           uniqueItems: true,
-          default: [...ALGORITHMS],
+          default: [...ASYMMETRIC_ALGORITHMS],
           description: 'Accepted signature algorithms. Asymmetric only; `none` and HS* are never accepted.',
         },
         clockSkew: duration("Tolerance for `exp` and `nbf` against this machine's clock.", '30s'),
@@ -180,7 +180,7 @@ export const authSchema = {
   },
 } as const;
 
-type Algorithm = (typeof ALGORITHMS)[number];
+type Algorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
 /** As loaded: durations in milliseconds, references resolved. */
 export interface AuthSection {

@@ -1,7 +1,5 @@
-// The `masking` section. Owned by the masking concern: this object is kept identical to
-// `maskingConfigSchema` in packages/masking/src/schema.ts (config depends on core only, so the
-// object is carried here rather than imported); packages/masking/test/schema.test.ts fails on
-// drift. Semantics: docs/masking.md.
+// The `masking` section: the one source of this schema (@mcpgate/masking re-exports it as
+// `maskingConfigSchema`). Semantics: docs/masking.md.
 
 const STRATEGY = {
   type: 'string',
