@@ -18,10 +18,11 @@ describe('stdio face with the audit trail on Postgres', () => {
   let db: PgDatabase;
   let gw: Connected;
   let sql: pg.Client;
+  let configPath: string;
   beforeAll(async () => {
     db = await pgSchema({ prefix: 'mcpgate_e2e_audit' });
     const dir = mkdtempSync(join(tmpdir(), 'mcpgate-audit-e2e-'));
-    const config = writeConfig(
+    configPath = writeConfig(
       `
 # Local single-user tests: everything allowed (the policy default is deny).
 policy: { default: allow }
@@ -36,12 +37,12 @@ store:
 `,
       dir,
     );
-    gw = await connectGateway(config);
+    gw = await connectGateway(configPath);
     sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
   });
   afterAll(async () => {
-    await gw?.close();
+    await gw?.close().catch(() => undefined);
     await sql?.end();
     await db?.drop();
   });

@@ -22,6 +22,7 @@ import { loadConfigForCommand } from '../runtime/load-config.js';
 import { composeRuntime, type Runtime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
 import { watchConfig } from '../runtime/reload.js';
+import { whileAlive } from '../runtime/keep-alive.js';
 import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { VERSION } from '../version.js';
 
@@ -137,9 +138,11 @@ export const serveCommand: Command = {
     reloads.stop();
     logger.info({ reason: signal, graceMs: config.server.shutdownGrace }, 'shutting down');
     // Stop accepting and drain, then the runtime flushes the audit and closes the children.
-    await face.close(config.server.shutdownGrace);
-    await auth.close();
-    await runtime.close();
+    await whileAlive(async () => {
+      await face.close(config.server.shutdownGrace);
+      await auth.close();
+      await runtime.close();
+    });
     logger.info({}, 'stopped');
     logger.flush();
     return 0;

@@ -5,6 +5,7 @@ import { loadConfigForCommand } from '../runtime/load-config.js';
 import { composeRuntime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
 import { watchConfig } from '../runtime/reload.js';
+import { whileAlive } from '../runtime/keep-alive.js';
 import { VERSION } from '../version.js';
 import { localIdentity } from '@mcpgate/auth';
 import type { GatewayConfig } from '@mcpgate/config';
@@ -67,8 +68,11 @@ export const stdioCommand: Command = {
     const signal = await Promise.race([face.closed.then(() => 'stdin closed'), onShutdownSignal()]);
     logger.info({ reason: signal }, 'shutting down');
     reloads.stop();
-    await face.close();
-    await runtime.close();
+    await whileAlive(async () => {
+      await face.close();
+      await runtime.close();
+    });
+    logger.info({}, 'stopped');
     logger.flush();
     return 0;
   },
