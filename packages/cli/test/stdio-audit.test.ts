@@ -75,5 +75,9 @@ store:
     const refused = rows.rows.find((r) => r.type === 'call.refused')!;
     expect(refused.target).toContain('probe__missing');
     expect(refused.subject).toMatch(/^local:/);
+    const started = await sql.query<{ body: string }>(
+      "SELECT body FROM events WHERE type = 'session.started'",
+    );
+    expect(started.rows[0]!.body).toContain('"name":"e2e-legacy"'); // the client's declared name
   });
 });

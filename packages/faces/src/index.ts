@@ -1,7 +1,13 @@
 export { serveGatewayStdio } from './stdio-face.js';
 export type { SessionHooks, StdioFaceHandle, StdioFaceOptions } from './stdio-face.js';
-export { createSessionServer, GATEWAY_CAPABILITIES, toProtocolError } from './session-server.js';
-export type { SessionServerOptions } from './session-server.js';
+export {
+  applyClient,
+  createSessionServer,
+  describeClient,
+  GATEWAY_CAPABILITIES,
+  toProtocolError,
+} from './session-server.js';
+export type { ClientDescription, SessionServerOptions } from './session-server.js';
 export { StdioFaceTransport } from './stdio-transport.js';
 export type { StdioFaceTransportOptions } from './stdio-transport.js';
 export { classifyFrame } from './jsonrpc-frame.js';

@@ -6,6 +6,7 @@ import {
   type GatewaySession,
   type JsonObject,
   type ProgressUpdate,
+  type SessionInfo,
 } from '@mcpgate/core';
 import { InputExchange, InputExchangeRegistry } from './input-exchange.js';
 
@@ -39,8 +40,12 @@ export interface SessionServerOptions {
   readonly name: string;
   readonly version: string;
   readonly instructions?: string;
-  /** Resolves the gateway session for this server instance (created lazily at the first request). */
-  readonly session: (server: Server, ctx: ServerContext) => GatewaySession;
+  /**
+   * Resolves the gateway session for this server instance (created lazily at the first request).
+   * `client` describes the client as this request shows it: apply it (`applyClient`) to the
+   * session's info before opening, so the session record names the client.
+   */
+  readonly session: (server: Server, client: ClientDescription) => GatewaySession;
   readonly exchanges: InputExchangeRegistry;
 }
 
@@ -60,8 +65,9 @@ export function createSessionServer(opts: SessionServerOptions): Server {
   );
   for (const method of RELAYED) {
     server.setRequestHandler(method, async (request, ctx) => {
-      const session = opts.session(server, ctx);
-      noteClient(server, session, ctx);
+      const described = describeClient(server, ctx);
+      const session = opts.session(server, described);
+      applyClient(session.info, described);
       const params = forwardableParams(request.params, ctx);
       try {
         if (isModern(ctx) && MULTI_ROUND.has(method)) {
@@ -180,17 +186,32 @@ function callIO(server: Server | undefined, ctx: ServerContext): CallIO {
   };
 }
 
-function noteClient(server: Server, session: GatewaySession, ctx: ServerContext): void {
-  if (session.info.client) return;
+/** Who the client says it is, from the request's modern envelope or the legacy handshake. */
+export interface ClientDescription {
+  readonly client?: ClientInfo;
+  readonly era: 'legacy' | 'modern';
+  readonly protocolVersion?: string;
+}
+
+export function describeClient(server: Server, ctx: ServerContext): ClientDescription {
   const env = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
   const info = (env?.['io.modelcontextprotocol/clientInfo'] ?? server.getClientVersion()) as
     ClientInfo | undefined;
-  if (info) session.info.client = { name: String(info.name), version: String(info.version) };
-  session.info.era = env ? 'modern' : 'legacy';
   const version =
     (env?.['io.modelcontextprotocol/protocolVersion'] as string | undefined) ??
     server.getNegotiatedProtocolVersion();
-  if (version) session.info.protocolVersion = version;
+  return {
+    era: env ? 'modern' : 'legacy',
+    ...(info ? { client: { name: String(info.name), version: String(info.version) } } : {}),
+    ...(version ? { protocolVersion: version } : {}),
+  };
+}
+
+/** Records the client's description on a session's info (the first client name wins). */
+export function applyClient(info: SessionInfo, d: ClientDescription): void {
+  if (!info.client && d.client) info.client = d.client;
+  info.era = d.era;
+  if (d.protocolVersion) info.protocolVersion = d.protocolVersion;
 }
 
 export function toProtocolError(err: unknown): ProtocolError {

@@ -11,7 +11,7 @@ import {
   type SessionInfo,
 } from '@mcpgate/core';
 import { InputExchangeRegistry } from './input-exchange.js';
-import { createSessionServer } from './session-server.js';
+import { applyClient, createSessionServer } from './session-server.js';
 import { StdioFaceTransport } from './stdio-transport.js';
 
 export interface SessionHooks {
@@ -121,7 +121,10 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
         name: opts.name,
         version: opts.version,
         exchanges,
-        session: (s) => ensureSession(s),
+        session: (s, client) => {
+          applyClient(info, client);
+          return ensureSession(s);
+        },
       });
       server.onclose = () => void teardown();
       return server;

@@ -9,7 +9,7 @@ import {
   type McpRequestContext,
 } from '@modelcontextprotocol/server';
 import type { InputExchangeRegistry } from '../input-exchange.js';
-import { createSessionServer } from '../session-server.js';
+import { applyClient, createSessionServer } from '../session-server.js';
 import { BoundedEventStore } from './event-store.js';
 import { pumpResponse, sendRpcError, toWebRequest } from './node-io.js';
 import {
@@ -73,7 +73,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         name: opts.name,
         version: opts.version,
         exchanges: opts.exchanges,
-        session: (s) => (attached ??= modernSessions.attach(scope, s)).session(s),
+        session: (s, client) => (attached ??= modernSessions.attach(scope, s)).session(s, client),
       });
       server.onclose = () => attached?.release();
       return server;
@@ -108,7 +108,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       name: opts.name,
       version: opts.version,
       exchanges: opts.exchanges,
-      session: (s) => lazy.get(s),
+      session: (s, client) => {
+        applyClient(lazy.info, client);
+        return lazy.get(s);
+      },
     });
     let closing: Promise<void> | undefined;
     const entry: LegacySession = {

@@ -9,6 +9,7 @@ import {
 } from '@mcpgate/core';
 import type { Server } from '@modelcontextprotocol/server';
 import type { SessionHooks } from '../stdio-face.js';
+import { applyClient, type ClientDescription } from '../session-server.js';
 
 /** Who is asking, proven on this request (never the credential itself). */
 export interface RequestScope {
@@ -166,7 +167,7 @@ export class ModernSessions {
   attach(
     scope: RequestScope,
     server: Server,
-  ): { session: (s: Server) => GatewaySession; release: () => void } {
+  ): { session: (s: Server, client: ClientDescription) => GatewaySession; release: () => void } {
     let entry = this.byOwner.get(scope.ownerKey);
     if (!entry) {
       entry = {
@@ -187,7 +188,10 @@ export class ModernSessions {
       );
     };
     return {
-      session: (srv) => e.lazy.get(srv, notify),
+      session: (srv, client) => {
+        applyClient(e.lazy.info, client);
+        return e.lazy.get(srv, notify);
+      },
       release: () => {
         e.servers.delete(server);
         e.lastSeen = Date.now();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { InputExchangeRegistry } from '../input-exchange.js';
-import { createSessionServer } from '../session-server.js';
+import { applyClient, createSessionServer } from '../session-server.js';
 import { sendJson, sendRpcError } from './node-io.js';
 import {
   LazyGatewaySession,
@@ -58,7 +58,10 @@ export function createSseEndpoint(opts: SseEndpointOptions) {
         name: opts.name,
         version: opts.version,
         exchanges: opts.exchanges,
-        session: (s) => lazy.get(s),
+        session: (s, client) => {
+          applyClient(lazy.info, client);
+          return lazy.get(s);
+        },
       });
       let closing: Promise<void> | undefined;
       const entry: LegacySession = {
