@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { everythingBin, freePort } from '@mcpgate/testkit';
+import { everythingBin, freePort, pgSchema } from '@mcpgate/testkit';
 import { percentile, printTable, REPO } from './bench-util.mjs';
 
 const SEQ = Number(process.env.BENCH_HTTP_SEQ ?? 1000);
@@ -150,7 +150,7 @@ async function idleSessions(url, headers, n) {
   for (let i = 0; i < n; i += 50) await Promise.all(Array.from({ length: Math.min(50, n - i) }, init));
 }
 
-async function mcpgate() {
+async function mcpgate(storeUrl) {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgate-bench-http-'));
   const config = join(dir, 'mcpgate.yaml');
   writeFileSync(
@@ -164,7 +164,7 @@ async function mcpgate() {
       'policy:',
       '  default: allow',
       'store:',
-      '  dir: ./data',
+      storeUrl ? `  url: ${JSON.stringify(storeUrl)}` : '  dir: ./data',
       'server:',
       '  port: 0',
       `  maxSessions: ${IDLE_SESSIONS + 100}`,
@@ -253,8 +253,16 @@ const fmt = (r) => [
   r.parRps.toFixed(0),
 ];
 let gateway;
+// The central deployment's store is Postgres: measure that too when one is reachable.
+let db;
+try {
+  db = await pgSchema({ prefix: 'mcpgate_bench_http' });
+} catch (err) {
+  console.log(`(no Postgres for the audit-on-Postgres row: ${String(err.message).split('\n')[0]})`);
+}
 for (const [name, start, tool] of [
-  ['mcpgate serve (API key + audit)', mcpgate, 'ev__echo'],
+  ['mcpgate serve (API key + audit, embedded PGlite)', () => mcpgate(), 'ev__echo'],
+  ...(db ? [['mcpgate serve (API key + audit on Postgres)', () => mcpgate(db.url), 'ev__echo']] : []),
   ['supergateway (bare bridge)', supergateway, 'echo'],
   ['mcp-proxy (bare bridge)', mcpProxy, 'echo'],
 ]) {
@@ -266,7 +274,8 @@ for (const [name, start, tool] of [
   } catch (err) {
     rows.push([name, `failed: ${String(err).split('\n')[0]}`, '', '', '', '', '']);
   }
-  if (name.startsWith('mcpgate') && subject) gateway = subject;
+  // The first mcpgate (embedded store) stays up for the idle-session measurement below.
+  if (name.startsWith('mcpgate') && subject && !gateway) gateway = subject;
   else subject?.child.kill('SIGKILL');
 }
 printTable(
@@ -294,3 +303,4 @@ if (gateway) {
   ]);
   gateway.child.kill('SIGTERM');
 }
+await db?.drop().catch(() => undefined);
