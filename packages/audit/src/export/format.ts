@@ -119,6 +119,9 @@ export class CsvReader {
         continue;
       }
       if (ch === '\n' || ch === '\r') {
+        // A chunk may end between \r and \n: wait for the next one rather than read the \n as
+        // an empty row of its own.
+        if (ch === '\r' && i + 1 === s.length && !end) break;
         if (ch === '\r' && s[i + 1] === '\n') i++;
         row.push(cell);
         yield row;
