@@ -33,6 +33,11 @@ export interface RecorderOptions {
   readonly deadWriterAfterMs?: number;
   /** Events kept in memory for retry when a non-write-ahead record could not be stored (default 10 000). */
   readonly maxDeferred?: number;
+  /**
+   * How long a record nothing waits on (response, refusal, notification) may wait to share the
+   * next commit (default 10 ms; 0 = commit at once). Write-ahead request records never wait.
+   */
+  readonly lingerMs?: number;
   readonly version?: string;
 }
 
@@ -65,6 +70,7 @@ export class AuditRecorder {
   private readonly log: Logger;
   private readonly capBytes: number;
   private readonly maxDeferred: number;
+  private readonly lingerMs: number;
   private deferred: EventInput[] = [];
   /** appendOrDefer calls still running: flush() waits for them. */
   private readonly background = new Set<Promise<void>>();
@@ -84,6 +90,7 @@ export class AuditRecorder {
     this.appender = new ChainAppender(sql, chainId, opts.maxBatch ?? 2000);
     this.capBytes = opts.payloadCapBytes ?? DEFAULT_PAYLOAD_CAP_BYTES;
     this.maxDeferred = opts.maxDeferred ?? 10_000;
+    this.lingerMs = opts.lingerMs ?? 10;
   }
 
   /** Registers a new writer (next epoch), records `writer.started`, recovers dead writers' open calls. */
@@ -133,15 +140,16 @@ export class AuditRecorder {
    * Resolves either way.
    */
   appendOrDefer(input: EventInput): Promise<void> {
-    const p = this.tryAppend(input);
+    const p = this.tryAppend(input, this.lingerMs);
     this.background.add(p);
     void p.finally(() => this.background.delete(p));
     return p;
   }
 
-  private async tryAppend(input: EventInput): Promise<void> {
+  private async tryAppend(input: EventInput, lingerMs = 0): Promise<void> {
     try {
-      await this.append(input);
+      if (this.closed) throw new GatewayError('audit_unavailable', 'audit recorder is closed');
+      await this.appender.append(input, lingerMs);
     } catch (err) {
       if (this.closed) {
         this.log.error({ err: String(err), type: input.type }, 'audit record lost: recorder closed');
