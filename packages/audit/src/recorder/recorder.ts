@@ -258,6 +258,8 @@ export class AuditRecorder {
   checkpoint(final = false): Promise<CheckpointRow | undefined> {
     const run = async (): Promise<CheckpointRow | undefined> => {
       if (this.checkpointing) await this.checkpointing.catch(() => undefined);
+      // Sign a head that covers everything appended so far (lingering records included).
+      await this.appender.drain();
       const head = this.appender.committedHead();
       if (!head || head.seq <= this.lastCheckpointSeq) return undefined;
       const claim = { chain_id: this.chainId, seq: head.seq, hash: head.hash, ts: new Date(), final };
