@@ -85,25 +85,8 @@ export async function withPolicyServices(
   }
 }
 
-export function grantJson(g: GrantRecord): Record<string, unknown> {
-  return {
-    id: g.id,
-    status: g.status,
-    requester: g.requester,
-    upstream: g.upstream,
-    tool: g.tool,
-    rule: g.rule,
-    reason: g.reason,
-    durationMs: g.durationMs,
-    requestedMs: g.requestedMs,
-    createdAt: g.createdAt.toISOString(),
-    decidedBy: g.decidedBy ?? null,
-    decidedAt: g.decidedAt?.toISOString() ?? null,
-    decisionReason: g.decisionReason ?? null,
-    expiresAt: g.expiresAt?.toISOString() ?? null,
-    revokedBy: g.revokedBy ?? null,
-  };
-}
+/** One JSON shape for a grant, shared with the HTTP admin API. */
+export { grantJson } from '@mcpgate/policy';
 
 export function grantLine(g: GrantRecord): string {
   const until = g.expiresAt ? ` until ${g.expiresAt.toISOString()}` : '';

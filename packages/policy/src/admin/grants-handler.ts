@@ -28,6 +28,7 @@ export function grantJson(g: GrantRecord): Record<string, unknown> {
     reason: g.reason,
     duration: formatDuration(g.durationMs),
     durationMs: g.durationMs,
+    requestedMs: g.requestedMs,
     createdAt: g.createdAt.toISOString(),
     decidedBy: g.decidedBy ?? null,
     decidedAt: g.decidedAt?.toISOString() ?? null,
