@@ -171,7 +171,24 @@ for (const era of ['legacy', 'modern'] as const) {
       expect(JSON.stringify(logs[0])).toContain('everything');
     });
 
-    // Modern clients receive change notifications through subscriptions/listen: stdio-modern.test.ts.
+    // 2026-07-28 clients follow resources through a subscriptions/listen filter instead.
+    it.runIf(era === 'modern')(
+      'delivers resources/updated through a subscriptions/listen filter',
+      async () => {
+        const uri = 'demo://resource/static/document/extension.md';
+        const sub = await gw.client.listen({ resourceSubscriptions: [uri] });
+        expect(sub.honoredFilter.resourceSubscriptions).toEqual([uri]);
+        await gw.client.callTool({ name: 'ev__toggle-subscriber-updates', arguments: {} });
+        await waitFor(
+          () => (updates.includes(uri) ? true : undefined),
+          20_000,
+          'resources/updated on the listen stream',
+        );
+        await gw.client.callTool({ name: 'ev__toggle-subscriber-updates', arguments: {} });
+        await sub.close();
+      },
+    );
+
     it.skipIf(era === 'modern')(
       'relays resources/subscribe and resources/updated, and unsubscribe',
       async () => {

@@ -305,6 +305,37 @@ export class GatewaySession {
     return outcome.result;
   }
 
+  /**
+   * A modern client asked, through `subscriptions/listen`, to hear about these resources: the
+   * gateway subscribes upstream on its behalf — each as a `resources/subscribe` call through the
+   * chain (policy decides, the audit records), so a URI the caller may not read is not followed.
+   * Updates then reach the client through its listen stream. Failures are logged, not thrown.
+   */
+  async subscribeResources(uris: readonly string[], signal: AbortSignal): Promise<void> {
+    const io: CallIO = {
+      progress: () => Promise.resolve(),
+      request: (method) =>
+        Promise.reject(
+          new GatewayError(
+            'cannot_route_server_request',
+            `${method} cannot be sent during a listen subscription`,
+          ),
+        ),
+      clientCapabilities: undefined,
+    };
+    for (const uri of uris) {
+      if (this.subscriptions.has(uri)) continue;
+      try {
+        await this.handle('resources/subscribe', { uri }, io, signal);
+      } catch (err) {
+        this.gw.logger.warn(
+          { session: this.info.id, uri, err: toGatewayError(err).message },
+          'listen: resource not subscribed',
+        );
+      }
+    }
+  }
+
   /** Wraps the call's back channel so server→client requests are on the record. */
   private observedIO(io: CallIO, correlationId: string, upstream: () => string | undefined): CallIO {
     return {

@@ -93,7 +93,17 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
   };
 
   let closing: Promise<void> | undefined;
+  let pinned: Server | undefined;
+  const listens = new AbortController();
   const transport = new StdioFaceTransport({
+    onInbound: (message) => {
+      const uris = listenedResources(message);
+      if (!uris) return;
+      // After the SDK has taken the message (and pinned its server instance for this connection).
+      setImmediate(() => {
+        if (pinned) void ensureSession(pinned).subscribeResources(uris, listens.signal);
+      });
+    },
     onClosed: () => void teardown(),
     stdin,
     stdout,
@@ -103,6 +113,7 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
 
   const teardown = (): Promise<void> => {
     closing ??= (async () => {
+      listens.abort();
       if (session) {
         await session.close();
         await Promise.resolve(opts.hooks?.onSessionClose?.(info)).catch((err: unknown) =>
@@ -127,6 +138,7 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
         },
       });
       server.onclose = () => void teardown();
+      pinned = server;
       return server;
     },
     { transport, onerror: (err) => log.warn({ err: err.message }, 'stdio protocol error') },
@@ -139,4 +151,18 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
       await teardown();
     },
   };
+}
+
+/** The resource URIs a `subscriptions/listen` request asks to follow, if it is one. */
+export function listenedResources(message: unknown): string[] | undefined {
+  const m = message as {
+    method?: unknown;
+    id?: unknown;
+    params?: { notifications?: { resourceSubscriptions?: unknown } };
+  };
+  if (m.method !== 'subscriptions/listen' || m.id === undefined) return undefined;
+  const uris = m.params?.notifications?.resourceSubscriptions;
+  if (!Array.isArray(uris)) return undefined;
+  const strings = uris.filter((u): u is string => typeof u === 'string' && u.length > 0);
+  return strings.length > 0 ? strings : undefined;
 }

@@ -11,6 +11,8 @@ export interface StdioFaceTransportOptions {
   readonly onRejectedFrame?: (reason: string, code: number) => void;
   /** Called once when the connection ends (stdin closed or close()), after the SDK's own onclose. */
   readonly onClosed?: () => void;
+  /** Sees every valid inbound message after the SDK has (the face watches `subscriptions/listen`). */
+  readonly onInbound?: (message: JSONRPCMessage) => void;
 }
 
 /**
@@ -85,6 +87,7 @@ export class StdioFaceTransport implements Transport {
     const frame = classifyFrame(line);
     if (frame.kind === 'message') {
       this.onmessage?.(frame.message);
+      this.opts.onInbound?.(frame.message);
     } else {
       this.reject(frame.id, frame.code, frame.message);
     }
