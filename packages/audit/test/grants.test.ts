@@ -1,10 +1,27 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../src/chain/keys.js';
 import { checkSchema, migrate } from '../src/migrate.js';
 import { AuditRecorder } from '../src/recorder/recorder.js';
 import { openPostgres } from '../src/store/pg.js';
 import { admin, PG_URL, pgSchema, type PgSchema } from './helpers.js';
+
+/** The GRANT statements docs/audit.md gives the gateway role (between its CREATE ROLE and the auditor's). */
+function gatewayGrants(): string[] {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'audit.md'), 'utf8');
+  const block = doc.slice(doc.indexOf('CREATE ROLE mcpgate_gw'), doc.indexOf('CREATE ROLE mcpgate_auditor'));
+  const statements = block
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('--'))
+    .join(' ')
+    .split(';')
+    .map((st) => st.trim().replace(/\s+/g, ' '))
+    .filter((st) => st.startsWith('GRANT'));
+  expect(statements.length).toBeGreaterThanOrEqual(5);
+  return statements;
+}
 
 /** The gateway role exactly as docs/audit.md grants it. */
 const role = `mcpgate_gw_${randomBytes(4).toString('hex')}`;
@@ -18,11 +35,15 @@ describe('least-privilege gateway role (docs/audit.md GRANTs, Postgres)', () => 
     await owner.close();
     const x = s.schema;
     await admin(`CREATE ROLE ${role} LOGIN`);
-    await admin(`GRANT USAGE ON SCHEMA ${x} TO ${role}`);
-    await admin(`GRANT SELECT, INSERT ON ${x}.events, ${x}.checkpoints, ${x}.audit_writers TO ${role}`);
-    await admin(
-      `GRANT SELECT ON ${x}.audit_purges, ${x}.sessions, ${x}.calls, ${x}.schema_migrations TO ${role}`,
-    );
+    // The GRANTs for mcpgate_gw, taken from docs/audit.md itself, so the doc is what is tested.
+    for (const sql of gatewayGrants()) {
+      await admin(
+        sql
+          .replaceAll('mcpgate_gw', role)
+          .replaceAll('mcpgate.', `${x}.`)
+          .replace('SCHEMA mcpgate ', `SCHEMA ${x} `),
+      );
+    }
   });
   afterAll(async () => {
     await s?.drop();
@@ -43,6 +64,18 @@ describe('least-privilege gateway role (docs/audit.md GRANTs, Postgres)', () => 
       await expect(store.query(`DELETE FROM events`)).rejects.toThrow(/permission denied/);
       await expect(store.query(`ALTER TABLE events DISABLE TRIGGER USER`)).rejects.toThrow(/must be owner/);
       await expect(migrate(store)).rejects.toThrow();
+      // The other concerns' state: what the gateway needs, and no more.
+      await store.query(`INSERT INTO mcpgate_rate_counters SELECT * FROM mcpgate_rate_counters WHERE false`);
+      await store.query(`UPDATE mcpgate_grants SET status = status WHERE false`);
+      await store.query(`UPDATE mcpgate_approvals SET status = status WHERE false`);
+      await store.query(`SELECT * FROM mcpgate_api_keys WHERE false`);
+      await store.query(`UPDATE mcpgate_api_keys SET last_used_at = now() WHERE false`);
+      await expect(store.query(`UPDATE mcpgate_api_keys SET revoked_at = now() WHERE false`)).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(store.query(`DELETE FROM mcpgate_approval_decisions WHERE false`)).rejects.toThrow(
+        /permission denied/,
+      );
     } finally {
       await store.close();
     }
