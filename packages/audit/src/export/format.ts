@@ -1,4 +1,4 @@
-import type { EventRow } from '../chain/event.js';
+import { EVENT_COLUMNS, type EventRow } from '../chain/event.js';
 import type { CheckpointRecord, PurgeRecord, WriterRecord } from '../verify/types.js';
 
 export const EXPORT_FORMAT = 'mcpgate-audit-export';
@@ -31,29 +31,7 @@ export type ExportRecord =
   | { readonly record: 'end'; readonly events: number };
 
 /** CSV columns, in order. A record uses the ones that apply and leaves the rest empty. */
-export const CSV_COLUMNS = [
-  'record',
-  'chain_id',
-  'seq',
-  'ts',
-  'type',
-  'session_id',
-  'correlation_id',
-  'subject',
-  'groups',
-  'method',
-  'upstream',
-  'target',
-  'decision',
-  'outcome',
-  'body',
-  'prev_hash',
-  'hash',
-  'final',
-  'public_key',
-  'signature',
-  'meta',
-] as const;
+export const CSV_COLUMNS = ['record', ...EVENT_COLUMNS, 'final', 'public_key', 'signature', 'meta'] as const;
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
