@@ -327,9 +327,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
 
     if (path === MESSAGES_PATH) return sse.post(res, url, scope, parsed, headers);
 
-    const abort = new AbortController();
-    res.once('close', () => abort.abort());
-    await mcp.handle({ req, res, url, scope, body, parsed, headers }, abort.signal);
+    await mcp.handle({ req, res, url, scope, body, parsed, headers });
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {

@@ -4,7 +4,6 @@ import {
   createMcpHandler,
   isInitializeRequest,
   isLegacyRequest,
-  WebStandardStreamableHTTPServerTransport,
   type AuthInfo,
   type McpRequestContext,
 } from '@modelcontextprotocol/server';
@@ -21,6 +20,7 @@ import {
   type RequestScope,
   type SessionOpener,
 } from './sessions.js';
+import { StreamableHttpServerTransport } from './streamable-transport.js';
 
 export interface McpEndpointOptions extends SessionOpener {
   readonly name: string;
@@ -62,7 +62,7 @@ function authInfoFor(scope: RequestScope): AuthInfo {
  * per `initialize`, bound to its creator, with a bounded resumption buffer.
  */
 export function createMcpEndpoint(opts: McpEndpointOptions) {
-  const legacyTransports = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const legacyTransports = new Map<string, StreamableHttpServerTransport>();
   const modernSessions = new ModernSessions(opts);
   const modern = createMcpHandler(
     (ctx: McpRequestContext) => {
@@ -86,7 +86,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     },
   );
 
-  async function openLegacy(r: McpRequest, request: Request): Promise<void> {
+  async function openLegacy(r: McpRequest): Promise<void> {
     if (opts.sessions.size >= opts.maxSessions) {
       sendRpcError(r.res, 503, -32000, 'too many open sessions; try again later', {
         ...r.headers,
@@ -96,13 +96,12 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     }
     const wireId = randomUUID();
     const lazy = new LazyGatewaySession(opts, newSessionInfo('http', 'legacy', r.scope));
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => wireId,
-      ...(opts.resumptionBuffer > 0 && { eventStore: new BoundedEventStore(opts.resumptionBuffer) }),
+    const transport = new StreamableHttpServerTransport({
+      sessionId: wireId,
       keepAliveMs: opts.keepAliveMs,
-      maxRequestBodySize: opts.bodyLimit,
-      onsessioninitialized: () => opts.sessions.add(entry),
-      onsessionclosed: () => void entry.close('deleted by client'),
+      ...(opts.resumptionBuffer > 0 && { events: new BoundedEventStore(opts.resumptionBuffer) }),
+      onInitialized: () => opts.sessions.add(entry),
+      onDelete: () => void entry.close('deleted by client'),
     });
     const server = createSessionServer({
       name: opts.name,
@@ -134,10 +133,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     transport.onerror = (err) => opts.logger.debug({ err: err.message }, 'legacy transport error');
     await server.connect(transport);
     legacyTransports.set(wireId, transport);
-    const response = await transport.handleRequest(request, {
-      parsedBody: r.parsed,
-      authInfo: authInfoFor(r.scope),
-    });
+    await transport.handle(r.req, r.res, r.parsed, authInfoFor(r.scope), r.headers);
     if (!opts.sessions.lookup(wireId, r.scope.ownerKey, 'streamable')) {
       // The handshake was refused (bad version, malformed): nothing to keep.
       void entry.close('initialize refused');
@@ -147,13 +143,11 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         'legacy session opened',
       );
     }
-    await pumpResponse(response, r.res, r.headers);
   }
 
   return {
-    async handle(r: McpRequest, signal: AbortSignal): Promise<void> {
+    async handle(r: McpRequest): Promise<void> {
       const sid = r.req.headers['mcp-session-id'];
-      const request = toWebRequest(r.req, r.url, r.body, signal);
       if (typeof sid === 'string' && sid.length > 0) {
         const s = opts.sessions.lookup(sid, r.scope.ownerKey, 'streamable');
         const transport = s ? legacyTransports.get(sid) : undefined;
@@ -161,30 +155,25 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
           sendRpcError(r.res, 404, -32001, 'Session not found', r.headers);
           return;
         }
-        s.lastSeen = Date.now();
         // A refreshed token for the same principal: later audit records carry the new token id.
         s.info.identity = r.scope.identity;
-        const streaming = r.req.method === 'GET';
-        if (streaming) s.openStreams++;
+        // A session with a request or stream open is not idle, however long the call takes.
+        s.openStreams++;
+        s.lastSeen = Date.now();
         // A long-lived stream must not outlive the credential that opened it: end it when the token
         // expires; the client reconnects with a fresh token and Last-Event-ID.
         const expiresAt = r.scope.identity.expiresAt;
         const expiry =
-          streaming && expiresAt !== undefined
+          r.req.method === 'GET' && expiresAt !== undefined
             ? setTimeout(() => r.res.destroy(), Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)))
             : undefined;
         expiry?.unref();
-        try {
-          const response = await transport.handleRequest(request, {
-            parsedBody: r.parsed,
-            authInfo: authInfoFor(r.scope),
-          });
-          await pumpResponse(response, r.res, r.headers);
-        } finally {
+        r.res.once('close', () => {
           clearTimeout(expiry);
-          if (streaming) s.openStreams--;
+          s.openStreams--;
           s.lastSeen = Date.now();
-        }
+        });
+        await transport.handle(r.req, r.res, r.parsed, authInfoFor(r.scope), r.headers);
         return;
       }
       if (r.req.method !== 'POST') {
@@ -199,12 +188,17 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         );
         return;
       }
+      // Only requests that open a session or are stateless get a web Request (the SDK's handler
+      // takes one); its signal ends with the connection, which for a modern request is a cancel.
+      const abort = new AbortController();
+      r.res.once('close', () => abort.abort());
+      const request = toWebRequest(r.req, r.url, r.body, abort.signal);
       if (await isLegacyRequest(request, r.parsed, { maxRequestBodySize: opts.bodyLimit })) {
         if (!isInitializeRequest(r.parsed)) {
           sendRpcError(r.res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required', r.headers);
           return;
         }
-        await openLegacy(r, request);
+        await openLegacy(r);
         return;
       }
       const response = await modern.fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });

@@ -95,7 +95,7 @@ export interface LegacySession {
   readonly ownerKey: string;
   readonly info: SessionInfo;
   lastSeen: number;
-  /** Event streams currently open to the client: a session with one is not idle. */
+  /** Requests and event streams of this session still open: a session with one is not idle. */
   openStreams: number;
   close(reason: string): Promise<void>;
 }

@@ -1,0 +1,87 @@
+import type { ServerResponse } from 'node:http';
+
+/** How long a POST stream may hold its first bytes back hoping the response completes it. */
+export const COALESCE_MS = 20;
+
+/**
+ * One `text/event-stream` response written straight to Node's ServerResponse. Events written
+ * while the stream is held are buffered; the common POST (one request, one response event)
+ * then leaves as headers + event + end in a single write, instead of three. A held stream is
+ * released by a timer (COALESCE_MS) so progress and server→client requests of a long call still
+ * reach the client promptly; `immediate` streams (GET) send their headers at once.
+ */
+export class SseWriter {
+  private pending = '';
+  private started = false;
+  private timer: NodeJS.Timeout | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly headers: Readonly<Record<string, string>>,
+    keepAliveMs: number,
+    immediate: boolean,
+  ) {
+    if (immediate) this.begin();
+    if (keepAliveMs > 0) {
+      this.keepAlive = setInterval(() => this.write(': keep-alive\n\n'), keepAliveMs);
+      this.keepAlive.unref();
+    }
+    res.once('close', () => this.stopTimers());
+  }
+
+  /** True once the client went away or the stream was ended. */
+  get closed(): boolean {
+    return this.ended || this.res.destroyed;
+  }
+
+  event(data: string, id?: string): void {
+    this.write(`event: message\n${id !== undefined ? `id: ${id}\n` : ''}data: ${data}\n\n`);
+  }
+
+  /** An event id with no data: lets the client resume this stream if it is cut (2025-11-25+). */
+  prime(id: string): void {
+    this.write(`id: ${id}\ndata: \n\n`);
+  }
+
+  write(text: string): void {
+    if (this.closed) return;
+    if (this.started) {
+      this.res.write(text);
+      return;
+    }
+    this.pending += text;
+    this.timer ??= setTimeout(() => this.begin(), COALESCE_MS);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.stopTimers();
+    if (this.res.writableEnded || this.res.destroyed) return;
+    // Never started: the whole body is known, so it goes with a length instead of chunked framing.
+    if (!this.started)
+      this.res.writeHead(200, { ...this.headers, 'content-length': String(Buffer.byteLength(this.pending)) });
+    this.res.end(this.pending);
+    this.pending = '';
+  }
+
+  private begin(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.res.writeHead(200, this.headers);
+    if (this.pending) this.res.write(this.pending);
+    else this.res.flushHeaders();
+    this.pending = '';
+  }
+
+  private stopTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    this.timer = undefined;
+    this.keepAlive = undefined;
+  }
+}

@@ -1,0 +1,328 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
+  isInitializeRequest,
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  isJsonContentType,
+  parseJSONRPCMessage,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type AuthInfo,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type Transport,
+} from '@modelcontextprotocol/server';
+import type { BoundedEventStore } from './event-store.js';
+import { RPC, sendRpcError } from './node-io.js';
+import { SseWriter } from './sse-writer.js';
+
+type RequestId = string | number;
+type SendOptions = Parameters<Transport['send']>[1];
+
+/** JSON-RPC batches larger than this are refused (the SDK's own transport uses the same bound). */
+const MAX_BATCH = 100;
+const STANDALONE = '_GET_stream';
+/** The priming event's place in the buffer: it makes a stream resumable but is never replayed. */
+const PRIMING = Object.freeze({}) as JSONRPCMessage;
+
+export interface StreamableTransportOptions {
+  readonly sessionId: string;
+  readonly keepAliveMs: number;
+  /** Resumption buffer; without one, event ids are not sent and nothing can be resumed. */
+  readonly events?: BoundedEventStore;
+  /** The session's `initialize` was accepted (the session now exists). */
+  readonly onInitialized?: () => void;
+  /** The client ended the session with DELETE. */
+  readonly onDelete?: () => void | Promise<void>;
+}
+
+/** One POST's response stream: open until every request it carried is answered. */
+interface PostStream {
+  writer: SseWriter | undefined;
+  readonly unanswered: Set<RequestId>;
+}
+
+/**
+ * The server side of a legacy (2025) Streamable HTTP session, written against Node's own
+ * request/response objects. The SDK's transport speaks web Request/Response, and converting
+ * every call into them (headers, abort signals, a ReadableStream per response) cost a large share
+ * of the gateway's CPU per call; this one writes the common POST — one request, one response —
+ * as a single socket write. Behaviour follows the SDK's transport: Accept / Content-Type /
+ * protocol-version checks, 202 for notification-only POSTs, one SSE stream per POST, a standalone
+ * GET stream (one at a time), priming events and `Last-Event-ID` replay from a bounded buffer,
+ * DELETE to end the session.
+ */
+export class StreamableHttpServerTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  readonly sessionId: string;
+  private versions: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS;
+  private initialized = false;
+  private closed = false;
+  private streamSeq = 0;
+  private readonly streams = new Map<string, PostStream>();
+  private readonly streamOfRequest = new Map<RequestId, string>();
+  private standalone: SseWriter | undefined;
+
+  constructor(private readonly opts: StreamableTransportOptions) {
+    this.sessionId = opts.sessionId;
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Called by the SDK server on connect with the versions it speaks. */
+  setSupportedProtocolVersions(versions: string[]): void {
+    this.versions = versions;
+  }
+
+  get isInitialized(): boolean {
+    return this.initialized;
+  }
+
+  /** One HTTP request of this session: `parsed` is the POST body, already read and parsed. */
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    parsed: unknown,
+    authInfo: AuthInfo,
+    headers: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    if (this.closed) return sendRpcError(res, 404, -32001, 'Session not found', headers);
+    if (req.method === 'POST') return this.post(req, res, parsed, authInfo, headers);
+    if (req.method === 'GET') return this.get(req, res, headers);
+    if (req.method === 'DELETE') return this.delete(req, res, headers);
+    sendRpcError(res, 405, -32000, 'Method not allowed.', { ...headers, allow: 'GET, POST, DELETE' });
+  }
+
+  private versionError(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): boolean {
+    const v = req.headers['mcp-protocol-version'];
+    if (typeof v !== 'string' || this.versions.includes(v)) return false;
+    sendRpcError(
+      res,
+      400,
+      -32000,
+      `Bad Request: Unsupported protocol version: ${v} (supported versions: ${this.versions.join(', ')})`,
+      headers,
+    );
+    return true;
+  }
+
+  private sseHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+    return {
+      ...headers,
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      // nginx and similar proxies buffer responses by default, which would hold events back.
+      'x-accel-buffering': 'no',
+      'mcp-session-id': this.sessionId,
+    };
+  }
+
+  private post(
+    req: IncomingMessage,
+    res: ServerResponse,
+    parsed: unknown,
+    authInfo: AuthInfo,
+    headers: Record<string, string>,
+  ): void {
+    const accept = req.headers.accept ?? '';
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+      return sendRpcError(
+        res,
+        406,
+        -32000,
+        'Not Acceptable: Client must accept both application/json and text/event-stream',
+        headers,
+      );
+    }
+    if (!isJsonContentType(req.headers['content-type'] ?? null)) {
+      return sendRpcError(
+        res,
+        415,
+        -32000,
+        'Unsupported Media Type: Content-Type must be application/json',
+        headers,
+      );
+    }
+    if (Array.isArray(parsed) && parsed.length > MAX_BATCH) {
+      return sendRpcError(
+        res,
+        400,
+        RPC.invalidRequest,
+        `Invalid Request: Batch must not exceed ${MAX_BATCH} messages`,
+        headers,
+      );
+    }
+    let messages: JSONRPCMessage[];
+    try {
+      messages = (Array.isArray(parsed) ? parsed : [parsed]).map((m) => parseJSONRPCMessage(m));
+    } catch {
+      return sendRpcError(res, 400, RPC.parseError, 'Parse error: Invalid JSON-RPC message', headers);
+    }
+    const init = messages.find((m) => isInitializeRequest(m));
+    if (init) {
+      if (this.initialized) {
+        return sendRpcError(
+          res,
+          400,
+          RPC.invalidRequest,
+          'Invalid Request: Server already initialized',
+          headers,
+        );
+      }
+      if (messages.length > 1) {
+        return sendRpcError(
+          res,
+          400,
+          RPC.invalidRequest,
+          'Invalid Request: Only one initialization request is allowed',
+          headers,
+        );
+      }
+      this.initialized = true;
+      this.opts.onInitialized?.();
+    } else {
+      if (!this.initialized)
+        return sendRpcError(res, 400, -32000, 'Bad Request: Server not initialized', headers);
+      if (this.versionError(req, res, headers)) return;
+    }
+    const extra: MessageExtraInfo = { authInfo };
+    if (!messages.some((m) => isJSONRPCRequest(m))) {
+      for (const m of messages) this.onmessage?.(m, extra);
+      res.writeHead(202, headers);
+      res.end();
+      return;
+    }
+
+    const streamId = `p${++this.streamSeq}`;
+    const writer = new SseWriter(res, this.sseHeaders(headers), this.opts.keepAliveMs, false);
+    const stream: PostStream = { writer, unanswered: new Set() };
+    for (const m of messages) {
+      if (!isJSONRPCRequest(m)) continue;
+      stream.unanswered.add(m.id);
+      this.streamOfRequest.set(m.id, streamId);
+    }
+    this.streams.set(streamId, stream);
+    // A dropped connection is not a cancellation in this era: the call goes on, its events are
+    // buffered, and the client may resume the stream with Last-Event-ID.
+    res.once('close', () => {
+      if (stream.writer === writer) stream.writer = undefined;
+    });
+    const version = init
+      ? (init.params as { protocolVersion: string }).protocolVersion
+      : ((req.headers['mcp-protocol-version'] as string | undefined) ?? DEFAULT_NEGOTIATED_PROTOCOL_VERSION);
+    // Empty-data priming events are understood from 2025-11-25 on (the SDK applies the same rule).
+    if (this.opts.events && this.versions.includes(version) && version >= '2025-11-25') {
+      writer.prime(this.opts.events.put(streamId, PRIMING));
+    }
+    for (const m of messages) this.onmessage?.(m, extra);
+  }
+
+  private get(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): void {
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      return sendRpcError(res, 406, -32000, 'Not Acceptable: Client must accept text/event-stream', headers);
+    }
+    if (!this.initialized)
+      return sendRpcError(res, 400, -32000, 'Bad Request: Server not initialized', headers);
+    if (this.versionError(req, res, headers)) return;
+    const last = req.headers['last-event-id'];
+    if (this.opts.events && typeof last === 'string' && last.length > 0)
+      return this.resume(last, res, headers);
+    if (this.standalone && !this.standalone.closed) {
+      return sendRpcError(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session', headers);
+    }
+    this.attachStandalone(new SseWriter(res, this.sseHeaders(headers), this.opts.keepAliveMs, true), res);
+  }
+
+  private attachStandalone(writer: SseWriter, res: ServerResponse): void {
+    this.standalone = writer;
+    res.once('close', () => {
+      if (this.standalone === writer) this.standalone = undefined;
+    });
+  }
+
+  /** GET with Last-Event-ID: what the stream missed, then the stream itself if it is still live. */
+  private resume(last: string, res: ServerResponse, headers: Record<string, string>): void {
+    const found = this.opts.events?.after(last);
+    if (!found) {
+      return sendRpcError(res, 400, -32000, 'Last-Event-ID is unknown or no longer buffered', headers);
+    }
+    const post = this.streams.get(found.streamId);
+    const live = found.streamId === STANDALONE ? this.standalone : post?.writer;
+    if (live && !live.closed) {
+      return sendRpcError(res, 409, -32000, 'Conflict: Stream already has an active connection', headers);
+    }
+    const writer = new SseWriter(res, this.sseHeaders(headers), this.opts.keepAliveMs, true);
+    for (const [id, message] of found.events) {
+      if (message !== PRIMING) writer.event(JSON.stringify(message), id);
+    }
+    if (found.streamId === STANDALONE) this.attachStandalone(writer, res);
+    else if (post) {
+      post.writer = writer;
+      res.once('close', () => {
+        if (post.writer === writer) post.writer = undefined;
+      });
+    } else writer.end(); // every request of that stream was answered: nothing more will come
+  }
+
+  private async delete(
+    req: IncomingMessage,
+    res: ServerResponse,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    if (this.versionError(req, res, headers)) return;
+    try {
+      await this.opts.onDelete?.();
+      res.writeHead(200, headers);
+      res.end();
+    } finally {
+      await this.close();
+    }
+  }
+
+  send(message: JSONRPCMessage, options?: SendOptions): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
+    const requestId = isResponse ? message.id : options?.relatedRequestId;
+    if (requestId === undefined) {
+      if (isResponse) {
+        return Promise.reject(new Error('Cannot send a response on a standalone SSE stream'));
+      }
+      const id = this.opts.events?.put(STANDALONE, message);
+      this.standalone?.event(JSON.stringify(message), id);
+      return Promise.resolve();
+    }
+    const streamId = this.streamOfRequest.get(requestId);
+    const stream = streamId === undefined ? undefined : this.streams.get(streamId);
+    if (streamId === undefined || !stream) {
+      return Promise.reject(new Error(`No connection established for request ID: ${String(requestId)}`));
+    }
+    const id = this.opts.events?.put(streamId, message);
+    stream.writer?.event(JSON.stringify(message), id);
+    if (isResponse) {
+      stream.unanswered.delete(requestId);
+      this.streamOfRequest.delete(requestId);
+      if (stream.unanswered.size === 0) {
+        stream.writer?.end();
+        this.streams.delete(streamId);
+      }
+    }
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    for (const s of this.streams.values()) s.writer?.end();
+    this.standalone?.end();
+    this.streams.clear();
+    this.streamOfRequest.clear();
+    this.standalone = undefined;
+    this.onclose?.();
+    return Promise.resolve();
+  }
+}
