@@ -21,10 +21,19 @@ FROM json_to_recordset($1::json) AS x(chain_id text, seq bigint, ts timestamptz,
   correlation_id text, subject text, groups text, method text, upstream text, target text, decision text,
   outcome text, body text, prev_hash text, hash text)`;
 
-// One event (the common case at low concurrency): plain parameters are cheaper than JSON decoding.
-const INSERT_ONE = `INSERT INTO events (chain_id, seq, ts, type, session_id, correlation_id, subject, groups, method,
-  upstream, target, decision, outcome, body, prev_hash, hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+const COLUMNS = 16;
+/** Batches up to this size use plain parameters: cheaper for the server than decoding JSON. */
+const MAX_VALUES_ROWS = 8;
+const insertValues: string[] = [];
+/** `INSERT … VALUES ($1…$16), ($17…$32), …` for `n` rows, built once per size. */
+function insertValuesSql(n: number): string {
+  return (insertValues[n] ??=
+    `INSERT INTO events (chain_id, seq, ts, type, session_id, correlation_id, subject, groups, method,
+  upstream, target, decision, outcome, body, prev_hash, hash) VALUES ${Array.from(
+    { length: n },
+    (_, r) => `(${Array.from({ length: COLUMNS }, (_, c) => `$${r * COLUMNS + c + 1}`).join(', ')})`,
+  ).join(', ')}`);
+}
 
 /**
  * Group commit for one chain. Appends queue up while a batch is being written; the next batch
@@ -133,26 +142,29 @@ export class ChainAppender {
       rows.push(row);
       prev = row.hash;
     }
-    if (rows.length === 1) {
-      const r = rows[0]!;
-      await this.sql.query(INSERT_ONE, [
-        r.chain_id,
-        r.seq,
-        r.ts.toISOString(),
-        r.type,
-        r.session_id,
-        r.correlation_id,
-        r.subject,
-        r.groups,
-        r.method,
-        r.upstream,
-        r.target,
-        r.decision,
-        r.outcome,
-        r.body,
-        r.prev_hash,
-        r.hash,
-      ]);
+    if (rows.length <= MAX_VALUES_ROWS) {
+      const params: unknown[] = [];
+      for (const r of rows) {
+        params.push(
+          r.chain_id,
+          r.seq,
+          r.ts.toISOString(),
+          r.type,
+          r.session_id,
+          r.correlation_id,
+          r.subject,
+          r.groups,
+          r.method,
+          r.upstream,
+          r.target,
+          r.decision,
+          r.outcome,
+          r.body,
+          r.prev_hash,
+          r.hash,
+        );
+      }
+      await this.sql.query(insertValuesSql(rows.length), params);
     } else {
       await this.sql.query(INSERT, [JSON.stringify(rows)]);
     }
