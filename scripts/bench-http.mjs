@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { everythingBin, freePort, pgSchema } from '@mcpgate/testkit';
-import { percentile, printTable, REPO } from './bench-util.mjs';
+import { cpuSnapshot, percentile, printTable, REPO } from './bench-util.mjs';
 
 const SEQ = Number(process.env.BENCH_HTTP_SEQ ?? 1000);
 const PAR_TOTAL = Number(process.env.BENCH_HTTP_PAR ?? 4000);
@@ -81,7 +81,7 @@ async function connect(url, headers = {}) {
 const call = (client, tool, i) =>
   client.request({ method: 'tools/call', params: { name: tool, arguments: { message: `m${i}` } } });
 
-async function measure(url, tool, headers) {
+async function measure(url, tool, headers, pid) {
   const one = await connect(url, headers);
   for (let i = 0; i < 200; i++) await call(one, tool, i); // warm-up
   const lat = [];
@@ -97,6 +97,8 @@ async function measure(url, tool, headers) {
   const clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url, headers)));
   const parLat = [];
   let next = 0;
+  const c0 = cpuSnapshot(pid);
+  const b0 = process.cpuUsage();
   const p0 = process.hrtime.bigint();
   await Promise.all(
     clients.flatMap((c) =>
@@ -111,6 +113,16 @@ async function measure(url, tool, headers) {
     ),
   );
   const parRps = PAR_TOTAL / (Number(process.hrtime.bigint() - p0) / 1e9);
+  const c1 = cpuSnapshot(pid);
+  const b1 = process.cpuUsage(b0);
+  // CPU per call in the concurrent phase, in µs: what each part of the path costs the machine.
+  const perCall = (ms) => ((ms * 1000) / PAR_TOTAL).toFixed(0);
+  const cpu = {
+    bridge: perCall(c1.self - c0.self),
+    upstream: perCall(c1.children - c0.children),
+    postgres: perCall(c1.postgres - c0.postgres),
+    client: perCall((b1.user + b1.system) / 1000),
+  };
   await Promise.all(clients.map((c) => c.close()));
   return {
     p50: percentile(lat, 50),
@@ -119,6 +131,7 @@ async function measure(url, tool, headers) {
     parP50: percentile(parLat, 50),
     parP99: percentile(parLat, 99),
     parRps,
+    cpu,
   };
 }
 
@@ -252,6 +265,7 @@ const fmt = (r) => [
   r.parP99.toFixed(2),
   r.parRps.toFixed(0),
 ];
+const cpuRows = [['path', 'gateway/bridge µs', 'its upstream µs', 'postgres µs', 'bench client µs']];
 let gateway;
 // The central deployment's store is Postgres: measure that too when one is reachable.
 let db;
@@ -269,8 +283,9 @@ for (const [name, start, tool] of [
   let subject;
   try {
     subject = await start();
-    const r = await measure(subject.url, tool, subject.headers);
+    const r = await measure(subject.url, tool, subject.headers, subject.child.pid);
     rows.push([name, ...fmt(r)]);
+    cpuRows.push([name, r.cpu.bridge, r.cpu.upstream, r.cpu.postgres, r.cpu.client]);
   } catch (err) {
     rows.push([name, `failed: ${String(err).split('\n')[0]}`, '', '', '', '', '']);
   }
@@ -282,6 +297,7 @@ printTable(
   `HTTP face vs bare bridges (server-everything echo over stdio; ${SEQ} sequential, ${PAR_TOTAL} concurrent calls)`,
   rows,
 );
+printTable(`CPU per call during the ${SESSIONS}×${IN_FLIGHT} phase (2 cores shared by all of them)`, cpuRows);
 
 if (gateway) {
   const before = rssKb(gateway.child.pid);
