@@ -4,7 +4,7 @@
 // the audit trail on) versus two bare stdio→HTTP bridges without governance — supergateway and
 // mcp-proxy (npm, devDependencies of @mcpgate/faces) — over the same upstream (server-everything
 // over stdio), measured in one run: p50, p99, calls/s for 1 session and for 8 sessions × 4 in
-// flight. Then memory per idle legacy session of mcpgate (RSS delta / sessions).
+// flight, and what each part costs in CPU per call. (Memory per idle session: bench-sessions.mjs.)
 // Prints numbers; asserts nothing (a benchmark, not a test). Loopback only.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,6 @@ const SEQ = Number(process.env.BENCH_HTTP_SEQ ?? 1000);
 const PAR_TOTAL = Number(process.env.BENCH_HTTP_PAR ?? 4000);
 const SESSIONS = 8;
 const IN_FLIGHT = 4;
-const IDLE_SESSIONS = Number(process.env.BENCH_HTTP_IDLE ?? 1000);
 const CLI = join(REPO, 'packages', 'cli', 'bin', 'mcpgate.js');
 const PEPPER = 'bench-http-pepper-0123456789abcdef012345';
 
@@ -72,8 +71,11 @@ async function waitHttp(url) {
   throw new Error(`${url} never answered`);
 }
 
-async function connect(url, headers = {}) {
-  const client = new Client({ name: 'bench-http', version: '1' });
+async function connect(url, headers = {}, era = 'legacy') {
+  const client = new Client(
+    { name: 'bench-http', version: '1' },
+    era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+  );
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   return client;
 }
@@ -81,8 +83,8 @@ async function connect(url, headers = {}) {
 const call = (client, tool, i) =>
   client.request({ method: 'tools/call', params: { name: tool, arguments: { message: `m${i}` } } });
 
-async function measure(url, tool, headers, pid) {
-  const one = await connect(url, headers);
+async function measure(url, tool, headers, pid, era) {
+  const one = await connect(url, headers, era);
   for (let i = 0; i < 200; i++) await call(one, tool, i); // warm-up
   const lat = [];
   const s0 = process.hrtime.bigint();
@@ -94,7 +96,7 @@ async function measure(url, tool, headers, pid) {
   const seqRps = SEQ / (Number(process.hrtime.bigint() - s0) / 1e9);
   await one.close();
 
-  const clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url, headers)));
+  const clients = await Promise.all(Array.from({ length: SESSIONS }, () => connect(url, headers, era)));
   const parLat = [];
   let next = 0;
   const c0 = cpuSnapshot(pid);
@@ -135,34 +137,6 @@ async function measure(url, tool, headers, pid) {
   };
 }
 
-function rssKb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
-
-async function idleSessions(url, headers, n) {
-  const init = () =>
-    fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        ...headers,
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-06-18',
-          capabilities: {},
-          clientInfo: { name: 'idle', version: '1' },
-        },
-      }),
-    }).then((r) => r.text());
-  for (let i = 0; i < n; i += 50) await Promise.all(Array.from({ length: Math.min(50, n - i) }, init));
-}
-
 async function mcpgate(storeUrl) {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgate-bench-http-'));
   const config = join(dir, 'mcpgate.yaml');
@@ -180,7 +154,6 @@ async function mcpgate(storeUrl) {
       storeUrl ? `  url: ${JSON.stringify(storeUrl)}` : '  dir: ./data',
       'server:',
       '  port: 0',
-      `  maxSessions: ${IDLE_SESSIONS + 100}`,
       'auth:',
       '  mode: oauth',
       '  apiKeys:',
@@ -266,7 +239,6 @@ const fmt = (r) => [
   r.parRps.toFixed(0),
 ];
 const cpuRows = [['path', 'gateway/bridge µs', 'its upstream µs', 'postgres µs', 'bench client µs']];
-let gateway;
 // The central deployment's store is Postgres: measure that too when one is reachable.
 let db;
 try {
@@ -274,24 +246,28 @@ try {
 } catch (err) {
   console.log(`(no Postgres for the audit-on-Postgres row: ${String(err.message).split('\n')[0]})`);
 }
-for (const [name, start, tool] of [
+for (const [name, start, tool, era] of [
   ['mcpgate serve (API key + audit, embedded PGlite)', () => mcpgate(), 'ev__echo'],
-  ...(db ? [['mcpgate serve (API key + audit on Postgres)', () => mcpgate(db.url), 'ev__echo']] : []),
+  ...(db
+    ? [
+        ['mcpgate serve (API key + audit on Postgres)', () => mcpgate(db.url), 'ev__echo'],
+        // The stateless era: every call is its own request (no session), through the SDK's handler.
+        ['mcpgate serve, 2026-07-28 client (same, Postgres)', () => mcpgate(db.url), 'ev__echo', 'modern'],
+      ]
+    : []),
   ['supergateway (bare bridge)', supergateway, 'echo'],
   ['mcp-proxy (bare bridge)', mcpProxy, 'echo'],
 ]) {
   let subject;
   try {
     subject = await start();
-    const r = await measure(subject.url, tool, subject.headers, subject.child.pid);
+    const r = await measure(subject.url, tool, subject.headers, subject.child.pid, era);
     rows.push([name, ...fmt(r)]);
     cpuRows.push([name, r.cpu.bridge, r.cpu.upstream, r.cpu.postgres, r.cpu.client]);
   } catch (err) {
     rows.push([name, `failed: ${String(err).split('\n')[0]}`, '', '', '', '', '']);
   }
-  // The first mcpgate (embedded store) stays up for the idle-session measurement below.
-  if (name.startsWith('mcpgate') && subject && !gateway) gateway = subject;
-  else subject?.child.kill('SIGKILL');
+  subject?.child.kill('SIGKILL');
 }
 printTable(
   `HTTP face vs bare bridges (server-everything echo over stdio; ${SEQ} sequential, ${PAR_TOTAL} concurrent calls)`,
@@ -299,24 +275,4 @@ printTable(
 );
 printTable(`CPU per call during the ${SESSIONS}×${IN_FLIGHT} phase (2 cores shared by all of them)`, cpuRows);
 
-if (gateway) {
-  const before = rssKb(gateway.child.pid);
-  await idleSessions(gateway.url, gateway.headers, IDLE_SESSIONS);
-  await new Promise((r) => setTimeout(r, 1000));
-  const after = rssKb(gateway.child.pid);
-  const metrics = await (await fetch(gateway.url.replace(/\/mcp$/, '/metrics'))).text();
-  const open = Number(/mcpgate_sessions\{transport="streamable-http"\} (\d+)/.exec(metrics)?.[1] ?? NaN);
-  const perSession = ((after - before) * 1024) / IDLE_SESSIONS;
-  printTable('mcpgate idle legacy sessions (shared upstream)', [
-    ['sessions open', 'RSS before MiB', 'RSS after MiB', 'per session KiB', 'projected 10,000 MiB'],
-    [
-      open,
-      (before / 1024).toFixed(1),
-      (after / 1024).toFixed(1),
-      (perSession / 1024).toFixed(1),
-      ((before * 1024 + perSession * 10_000) / 1024 / 1024).toFixed(0),
-    ],
-  ]);
-  gateway.child.kill('SIGTERM');
-}
 await db?.drop().catch(() => undefined);
