@@ -9,6 +9,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { InputExchangeRegistry } from '../input-exchange.js';
 import { applyClient, createSessionServer } from '../session-server.js';
+import { listenedResources } from '../stdio-face.js';
 import { BoundedEventStore } from './event-store.js';
 import { pumpResponse, sendRpcError, toWebRequest } from './node-io.js';
 import {
@@ -63,27 +64,29 @@ function authInfoFor(scope: RequestScope): AuthInfo {
  */
 export function createMcpEndpoint(opts: McpEndpointOptions) {
   const legacyTransports = new Map<string, StreamableHttpServerTransport>();
-  const modernSessions = new ModernSessions(opts);
-  const modern = createMcpHandler(
-    (ctx: McpRequestContext) => {
-      const scope = ctx.authInfo?.extra?.scope as RequestScope | undefined;
-      if (!scope) throw new Error('request reached the MCP handler without an authenticated scope');
-      let attached: ReturnType<ModernSessions['attach']> | undefined;
-      const server = createSessionServer({
-        name: opts.name,
-        version: opts.version,
-        exchanges: opts.exchanges,
-        session: (s, client) => (attached ??= modernSessions.attach(scope, s)).session(s, client),
-      });
-      server.onclose = () => attached?.release();
-      return server;
-    },
-    {
-      legacy: 'reject',
-      keepAliveMs: opts.keepAliveMs,
-      maxRequestBodySize: opts.bodyLimit,
-      onerror: (err) => opts.logger.debug({ err: err.message }, 'modern request refused or failed'),
-    },
+  // One SDK handler per principal (see ModernSessions): the factory runs per request.
+  const modernSessions: ModernSessions = new ModernSessions(opts, () =>
+    createMcpHandler(
+      (ctx: McpRequestContext) => {
+        const scope = ctx.authInfo?.extra?.scope as RequestScope | undefined;
+        if (!scope) throw new Error('request reached the MCP handler without an authenticated scope');
+        let attached: ReturnType<ModernSessions['attach']> | undefined;
+        const server = createSessionServer({
+          name: opts.name,
+          version: opts.version,
+          exchanges: opts.exchanges,
+          session: (s, client) => (attached ??= modernSessions.attach(scope, s)).session(s, client),
+        });
+        server.onclose = () => attached?.release();
+        return server;
+      },
+      {
+        legacy: 'reject',
+        keepAliveMs: opts.keepAliveMs,
+        maxRequestBodySize: opts.bodyLimit,
+        onerror: (err) => opts.logger.debug({ err: err.message }, 'modern request refused or failed'),
+      },
+    ),
   );
 
   async function openLegacy(r: McpRequest): Promise<void> {
@@ -201,17 +204,27 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         await openLegacy(r);
         return;
       }
-      const response = await modern.fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
+      const response = await modernSessions
+        .handlerFor(r.scope)
+        .fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
+      if (isListen(r.parsed) && response.ok && isEventStream(response)) {
+        modernSessions.listen(r.scope, listenedResources(r.parsed), abort.signal);
+      }
       await pumpResponse(response, r.res, r.headers);
     },
     /** Closes principals' modern sessions idle for `idleMs` (legacy sessions are swept apart). */
     sweepModern: (now: number, idleMs: number) => modernSessions.sweep(now, idleMs),
     modernSessionCount: () => modernSessions.size,
-    close: async () => {
-      await modern.close();
-      await modernSessions.closeAll();
-    },
+    close: () => modernSessions.closeAll(),
   };
 }
 
 export type McpEndpoint = ReturnType<typeof createMcpEndpoint>;
+
+function isListen(parsed: unknown): boolean {
+  return (parsed as { method?: unknown } | null)?.method === 'subscriptions/listen';
+}
+
+function isEventStream(response: Response): boolean {
+  return (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+}

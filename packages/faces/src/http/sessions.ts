@@ -7,9 +7,11 @@ import {
   type Logger,
   type SessionInfo,
 } from '@mcpgate/core';
-import type { Server } from '@modelcontextprotocol/server';
+import type { McpHttpHandler, Server, ServerEvent } from '@modelcontextprotocol/server';
 import type { SessionHooks } from '../stdio-face.js';
 import { applyClient, type ClientDescription } from '../session-server.js';
+
+type Notify = (method: string, params?: JsonObject) => Promise<void>;
 
 /** Who is asking, proven on this request (never the credential itself). */
 export interface RequestScope {
@@ -57,13 +59,16 @@ export class LazyGatewaySession {
   ) {}
 
   /**
-   * `notify` overrides where session-level notifications go (a modern session spans many
-   * per-request servers); by default they go to the server that opened the session.
+   * `server` is where session-level notifications go, or `notify` when a session spans many
+   * per-request servers (the modern era).
    */
-  get(server: Server, notify?: (method: string, params?: JsonObject) => Promise<void>): GatewaySession {
+  get(server: Server | Notify): GatewaySession {
     if (this.session) return this.session;
     this.session = this.opener.gateway.openSession(this.info, {
-      notify: notify ?? ((method, params) => server.notification({ method, params: params ?? {} })),
+      notify:
+        typeof server === 'function'
+          ? server
+          : (method, params) => server.notification({ method, params: params ?? {} }),
     });
     void Promise.resolve(this.opener.hooks?.onSessionOpen?.(this.info)).catch((err: unknown) =>
       this.opener.logger.error({ err: String(err), session: this.info.id }, 'session-open hook failed'),
@@ -146,8 +151,13 @@ export class LegacySessions {
 
 interface ModernEntry {
   readonly lazy: LazyGatewaySession;
-  /** The per-request servers of this principal that are still open (a listen stream keeps one). */
+  /** The per-request servers of this principal that are still open (calls in progress). */
   readonly servers: Set<Server>;
+  /** This principal's SDK handler: its event bus feeds only this principal's listen streams. */
+  readonly handler: McpHttpHandler;
+  readonly notify: Notify;
+  /** `subscriptions/listen` streams open: a principal with one is not idle. */
+  listening: number;
   lastSeen: number;
 }
 
@@ -155,42 +165,87 @@ interface ModernEntry {
  * Modern (2026-07-28) traffic has no protocol session, but the gateway keeps one gateway session
  * per principal (owner key) across its stateless requests: per-session upstreams, the audit's
  * session record and multi-round exchanges then span requests instead of being opened and
- * closed for every call. Session notifications go to every open request of the principal (in
- * practice its `subscriptions/listen` stream). Idle entries are swept like legacy sessions.
+ * closed for every call. Each principal has its own SDK handler, so change notifications
+ * (`list_changed`, `resources/updated`) published on its event bus reach that principal's
+ * `subscriptions/listen` streams and nobody else's; other session notifications go to the
+ * principal's requests in progress. Idle entries are swept like legacy sessions.
  */
 export class ModernSessions {
   private readonly byOwner = new Map<string, ModernEntry>();
 
-  constructor(private readonly opener: SessionOpener) {}
+  constructor(
+    private readonly opener: SessionOpener,
+    private readonly newHandler: () => McpHttpHandler,
+  ) {}
 
-  /** The principal's session for one request's server; call the returned function when it closes. */
-  attach(
-    scope: RequestScope,
-    server: Server,
-  ): { session: (s: Server, client: ClientDescription) => GatewaySession; release: () => void } {
+  private entry(scope: RequestScope): ModernEntry {
     let entry = this.byOwner.get(scope.ownerKey);
     if (!entry) {
+      const servers = new Set<Server>();
+      const handler = this.newHandler();
       entry = {
         lazy: new LazyGatewaySession(this.opener, newSessionInfo('http', 'modern', scope)),
-        servers: new Set(),
+        servers,
+        handler,
+        notify: async (method, params) => {
+          const event = busEvent(method, params);
+          if (event) {
+            handler.bus.publish(event);
+            return;
+          }
+          await Promise.allSettled(
+            [...servers].map((srv) => srv.notification({ method, params: params ?? {} })),
+          );
+        },
+        listening: 0,
         lastSeen: Date.now(),
       };
       this.byOwner.set(scope.ownerKey, entry);
     }
     // Identity is re-proven on every request: keep the newest (groups or expiry may have changed).
     entry.lazy.info.identity = scope.identity;
-    entry.servers.add(server);
     entry.lastSeen = Date.now();
-    const e = entry;
-    const notify = async (method: string, params?: JsonObject): Promise<void> => {
-      await Promise.allSettled(
-        [...e.servers].map((srv) => srv.notification({ method, params: params ?? {} })),
-      );
-    };
+    return entry;
+  }
+
+  /** The SDK handler a modern request of this principal goes to. */
+  handlerFor(scope: RequestScope): McpHttpHandler {
+    return this.entry(scope).handler;
+  }
+
+  /**
+   * A `subscriptions/listen` stream of the principal was accepted and stays open until `closed`
+   * aborts. The principal's gateway session opens now, so list changes reach the stream even
+   * before any call; resources the filter names are subscribed upstream on its behalf (through
+   * the chain, like any call: policy and audit apply).
+   */
+  listen(scope: RequestScope, uris: readonly string[] | undefined, closed: AbortSignal): void {
+    if (closed.aborted) return;
+    const e = this.entry(scope);
+    e.listening++;
+    closed.addEventListener(
+      'abort',
+      () => {
+        e.listening--;
+        e.lastSeen = Date.now();
+      },
+      { once: true },
+    );
+    const session = e.lazy.get(e.notify);
+    if (uris) void session.subscribeResources(uris, closed);
+  }
+
+  /** The principal's session for one request's server; call the returned function when it closes. */
+  attach(
+    scope: RequestScope,
+    server: Server,
+  ): { session: (s: Server, client: ClientDescription) => GatewaySession; release: () => void } {
+    const e = this.entry(scope);
+    e.servers.add(server);
     return {
-      session: (srv, client) => {
+      session: (_srv, client) => {
         applyClient(e.lazy.info, client);
-        return e.lazy.get(srv, notify);
+        return e.lazy.get(e.notify);
       },
       release: () => {
         e.servers.delete(server);
@@ -203,19 +258,44 @@ export class ModernSessions {
     return this.byOwner.size;
   }
 
-  /** Closes principals' sessions with no open request for `idleMs`. */
+  /** Closes principals' sessions with no open request or listen stream for `idleMs`. */
   async sweep(now: number, idleMs: number): Promise<number> {
     const idle = [...this.byOwner.entries()].filter(
-      ([, e]) => e.servers.size === 0 && now - e.lastSeen > idleMs,
+      ([, e]) => e.servers.size === 0 && e.listening === 0 && now - e.lastSeen > idleMs,
     );
     for (const [key] of idle) this.byOwner.delete(key);
-    await Promise.allSettled(idle.map(([, e]) => e.lazy.close()));
+    await Promise.allSettled(idle.map(([, e]) => closeEntry(e)));
     return idle.length;
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.byOwner.values()];
     this.byOwner.clear();
-    await Promise.allSettled(all.map((e) => e.lazy.close()));
+    await Promise.allSettled(all.map(closeEntry));
+  }
+}
+
+async function closeEntry(e: ModernEntry): Promise<void> {
+  await e.handler.close();
+  await e.lazy.close();
+}
+
+/** The change notifications the SDK routes to listen streams by their filter; others are not. */
+function busEvent(method: string, params: JsonObject | undefined): ServerEvent | undefined {
+  switch (method) {
+    case 'notifications/tools/list_changed':
+      return { kind: 'tools_list_changed' };
+    case 'notifications/prompts/list_changed':
+      return { kind: 'prompts_list_changed' };
+    case 'notifications/resources/list_changed':
+      return { kind: 'resources_list_changed' };
+    case 'notifications/resources/updated': {
+      if (typeof params?.uri !== 'string') return undefined;
+      // The router stamps its own subscription id into _meta; the upstream's is not the client's.
+      const { _meta: _ignored, ...rest } = params;
+      return { kind: 'resource_updated', uri: params.uri, params: rest };
+    }
+    default:
+      return undefined;
   }
 }
