@@ -90,7 +90,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
   );
 
   async function openLegacy(r: McpRequest): Promise<void> {
-    if (opts.sessions.size >= opts.maxSessions) {
+    // A place is held from the check until the session is registered (or refused): awaits lie
+    // between the two, and concurrent initializes must not all pass the check.
+    const release = opts.sessions.reserve(opts.maxSessions);
+    if (!release) {
       sendRpcError(r.res, 503, -32000, 'too many open sessions; try again later', {
         ...r.headers,
         'retry-after': '5',
@@ -134,9 +137,13 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     };
     server.onclose = () => void entry.close('transport closed');
     transport.onerror = (err) => opts.logger.debug({ err: err.message }, 'legacy transport error');
-    await server.connect(transport);
-    legacyTransports.set(wireId, transport);
-    await transport.handle(r.req, r.res, r.parsed, authInfoFor(r.scope), r.headers);
+    try {
+      await server.connect(transport);
+      legacyTransports.set(wireId, transport);
+      await transport.handle(r.req, r.res, r.parsed, authInfoFor(r.scope), r.headers);
+    } finally {
+      release();
+    }
     if (!opts.sessions.lookup(wireId, r.scope.ownerKey, 'streamable')) {
       // The handshake was refused (bad version, malformed): nothing to keep.
       void entry.close('initialize refused');

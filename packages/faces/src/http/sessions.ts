@@ -112,6 +112,22 @@ export interface LegacySession {
  */
 export class LegacySessions {
   private readonly byId = new Map<string, LegacySession>();
+  private reserved = 0;
+
+  /**
+   * Holds a place for a session being opened, if open sessions plus held places stay under
+   * `max`; returns the function that gives the place back (call it once the session is added or
+   * refused), or undefined when the gateway is full.
+   */
+  reserve(max: number): (() => void) | undefined {
+    if (this.byId.size + this.reserved >= max) return undefined;
+    this.reserved++;
+    let held = true;
+    return () => {
+      if (held) this.reserved--;
+      held = false;
+    };
+  }
 
   add(s: LegacySession): void {
     this.byId.set(s.wireId, s);

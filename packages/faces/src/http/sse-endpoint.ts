@@ -39,7 +39,8 @@ export function createSseEndpoint(opts: SseEndpointOptions) {
       scope: RequestScope,
       headers: Record<string, string>,
     ) {
-      if (opts.sessions.size >= opts.maxSessions) {
+      const release = opts.sessions.reserve(opts.maxSessions);
+      if (!release) {
         sendRpcError(res, 503, -32000, 'too many open sessions; try again later', {
           ...headers,
           'retry-after': '5',
@@ -84,6 +85,7 @@ export function createSseEndpoint(opts: SseEndpointOptions) {
       server.onclose = () => void entry.close('stream closed');
       transports.set(wireId, transport);
       opts.sessions.add(entry);
+      release();
       await server.connect(transport);
       opts.logger.info(
         { session: lazy.info.id, subject: scope.identity.subject, sourceIp: scope.sourceIp },

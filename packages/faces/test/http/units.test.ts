@@ -6,6 +6,7 @@ import { BoundedEventStore } from '../../src/http/event-store.js';
 import { allowedHostSet, hostName, originAllowed, sourceIp } from '../../src/http/guards.js';
 import { GatewayMetrics } from '../../src/http/metrics.js';
 import { createMetricsStep } from '../../src/http/metrics-step.js';
+import { LegacySessions, type LegacySession } from '../../src/http/sessions.js';
 
 const msg = (n: number) => ({ jsonrpc: '2.0' as const, method: 'notifications/message', params: { n } });
 
@@ -134,5 +135,34 @@ describe('metrics step and Prometheus rendering', () => {
     expect(text).toContain('mcpgate_call_duration_seconds_count{method="tools/call"} 2');
     expect(text).toMatch(/mcpgate_call_duration_seconds_bucket\{method="tools\/call",le="\+Inf"\} 2/);
     expect(text).toContain('mcpgate_sessions{transport="sse"} 2');
+  });
+});
+
+describe('LegacySessions.reserve', () => {
+  const session = (wireId: string): LegacySession => ({
+    wireId,
+    kind: 'streamable',
+    ownerKey: 'k',
+    info: {} as LegacySession['info'],
+    lastSeen: 0,
+    openStreams: 0,
+    close: () => Promise.resolve(),
+  });
+
+  it('counts places held by sessions still opening, so concurrent opens cannot pass the limit', () => {
+    const sessions = new LegacySessions();
+    const a = sessions.reserve(2);
+    const b = sessions.reserve(2);
+    expect(a).toBeDefined();
+    expect(b).toBeDefined();
+    expect(sessions.reserve(2)).toBeUndefined(); // both places are held, none registered yet
+    sessions.add(session('a'));
+    a!();
+    expect(sessions.reserve(2)).toBeUndefined(); // one open, one still opening
+    b!(); // the second open was refused: its place comes back
+    b!(); // giving it back twice changes nothing
+    const c = sessions.reserve(2);
+    expect(c).toBeDefined();
+    expect(sessions.reserve(2)).toBeUndefined();
   });
 });
