@@ -20,7 +20,13 @@ export {
 } from './chain/keys.js';
 export type { SigningKey, CheckpointClaim } from './chain/keys.js';
 export { AuditRecorder } from './recorder/recorder.js';
-export type { RecorderOptions, NotificationRecord, AuditReader, CheckpointRow } from './recorder/recorder.js';
+export type {
+  AuditStats,
+  RecorderOptions,
+  NotificationRecord,
+  AuditReader,
+  CheckpointRow,
+} from './recorder/recorder.js';
 export { EVENT_TYPES, OUTCOME_UNKNOWN_REASON } from './recorder/records.js';
 export { DEFAULT_PAYLOAD_CAP_BYTES, capPayload } from './recorder/payload.js';
 export type { TruncatedPayload } from './recorder/payload.js';

@@ -162,6 +162,19 @@ for (const make of backends('rec')) {
       expect(after - before).toBe(500);
     });
 
+    it('reports what is not durable yet: queued records, their age, and what was committed', async () => {
+      await rec.flush();
+      const start = rec.stats();
+      expect(start).toMatchObject({ queued: 0, deferred: 0, lagMs: 0 });
+      // A background record lingers (it waits for company before committing): queued, not durable.
+      const pending = rec.appendOrDefer({ type: 'test.linger', body: {} });
+      expect(rec.stats().queued).toBe(1);
+      await pending;
+      const end = rec.stats();
+      expect(end).toMatchObject({ queued: 0, lagMs: 0 });
+      expect(end.committed).toBe(start.committed + 1);
+    });
+
     it('records sessions and notifications', async () => {
       const s = session();
       await rec.sessionStarted(s);

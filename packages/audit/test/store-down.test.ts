@@ -65,6 +65,11 @@ describe('store down (Postgres)', () => {
     );
     await rec.flush();
     expect(rec.deferredCount()).toBeGreaterThan(0); // the refusal itself waits in memory
+    // /metrics shows it: records held in memory, and a lag that grows while the store is away.
+    const down = rec.stats();
+    expect(down.deferred).toBe(rec.deferredCount());
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rec.stats().lagMs).toBeGreaterThanOrEqual(down.lagMs + 40);
 
     await bringBack();
     const later = callCtx(s, 'tools/call', { name: 'files__read', arguments: { n: 2 } });
@@ -78,6 +83,8 @@ describe('store down (Postgres)', () => {
 
     // The refusal recorded while the store was down is written once it is back.
     await expect.poll(() => rec.deferredCount(), { timeout: 10_000 }).toBe(0);
+    await rec.flush();
+    expect(rec.stats()).toMatchObject({ queued: 0, deferred: 0, dropped: 0, lagMs: 0 });
     const r = await store.query<{ type: string; outcome: string }>(
       'SELECT type, outcome FROM events WHERE correlation_id = $1',
       [refused.correlationId],

@@ -333,6 +333,12 @@ describe('mcpgate serve (local mode, loopback)', () => {
     // The metrics chain step counted the calls the earlier tests made, by method and outcome.
     expect(text).toMatch(/mcpgate_calls_total\{method="tools\/call",outcome="ok"\} [1-9]/);
     expect(text).toMatch(/mcpgate_call_duration_seconds_count\{method="tools\/list"\} [1-9]/);
+    // The audit trail keeps up: records committed, none held back by an unreachable store.
+    expect(text).toContain('# TYPE mcpgate_audit_records_total counter');
+    expect(gauge(/^mcpgate_audit_records_total (\d+)$/m)).toBeGreaterThan(0);
+    expect(gauge(/^mcpgate_audit_pending_records\{state="deferred"\} (\d+)$/m)).toBe(0);
+    expect(gauge(/^mcpgate_audit_dropped_records_total (\d+)$/m)).toBe(0);
+    expect(gauge(/^mcpgate_audit_lag_seconds ([\d.e-]+)$/m)).toBeLessThan(5);
   });
 });
 

@@ -9,6 +9,8 @@ export interface Head {
 
 interface Pending {
   readonly input: EventInput;
+  /** When it was queued (ms since epoch): how far behind the durable record is. */
+  readonly at: number;
   readonly resolve: (row: EventRow) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -44,8 +46,11 @@ function insertValuesSql(n: number): string {
  */
 export class ChainAppender {
   private queue: Pending[] = [];
+  /** The batch being written now (already taken off the queue). */
+  private writing: Pending[] | undefined;
   private flushing: Promise<void> | undefined;
   private head: Head | undefined;
+  private committedCount = 0;
 
   constructor(
     private readonly sql: SqlClient,
@@ -66,7 +71,7 @@ export class ChainAppender {
    */
   append(input: EventInput, lingerMs = 0): Promise<EventRow> {
     return new Promise<EventRow>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      this.queue.push({ input, at: Date.now(), resolve, reject });
       if (this.flushing) return;
       if (lingerMs > 0) {
         this.lingering ??= setTimeout(() => this.start(), lingerMs);
@@ -92,8 +97,19 @@ export class ChainAppender {
     while (this.flushing) await this.flushing;
   }
 
+  /** Events queued or being written: not durable yet. */
   pending(): number {
-    return this.queue.length;
+    return this.queue.length + (this.writing?.length ?? 0);
+  }
+
+  /** When the oldest event not yet durable was queued, if there is one. */
+  oldestPendingAt(): number | undefined {
+    return this.writing?.[0]?.at ?? this.queue[0]?.at;
+  }
+
+  /** Events committed by this appender since it started. */
+  committed(): number {
+    return this.committedCount;
   }
 
   private async loop(): Promise<void> {
@@ -101,10 +117,14 @@ export class ChainAppender {
     await Promise.resolve();
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
+      this.writing = batch;
       try {
         const rows = await this.write(batch.map((p) => p.input));
+        this.writing = undefined;
+        this.committedCount += rows.length;
         batch.forEach((p, i) => p.resolve(rows[i]!));
       } catch (err) {
+        this.writing = undefined;
         this.head = undefined;
         const e =
           err instanceof GatewayError

@@ -61,6 +61,14 @@ export interface CheckpointRow {
   readonly signature: string;
 }
 
+export interface AuditStats {
+  readonly queued: number;
+  readonly deferred: number;
+  readonly dropped: number;
+  readonly committed: number;
+  readonly lagMs: number;
+}
+
 /**
  * The audit writer of one gateway process: one hash chain, group-committed appends, signed
  * checkpoints, and recovery of calls a crashed predecessor left open.
@@ -72,6 +80,8 @@ export class AuditRecorder {
   private readonly maxDeferred: number;
   private readonly lingerMs: number;
   private deferred: EventInput[] = [];
+  /** When the deferred list last went from empty to non-empty. */
+  private deferredSince: number | undefined;
   /** appendOrDefer calls still running: flush() waits for them. */
   private readonly background = new Set<Promise<void>>();
   private droppedDeferred = 0;
@@ -165,6 +175,7 @@ export class AuditRecorder {
       this.droppedDeferred++;
     }
     this.deferred.push(input);
+    this.deferredSince ??= Date.now();
     this.log.error(
       { err: String(err), type: input.type, deferred: this.deferred.length, dropped: this.droppedDeferred },
       'audit store unavailable; record kept in memory for retry',
@@ -179,6 +190,23 @@ export class AuditRecorder {
     const failed = batch.filter((_, i) => results[i]!.status === 'rejected');
     if (failed.length > 0) this.deferred = [...failed, ...this.deferred].slice(-this.maxDeferred);
     else this.log.info({ records: batch.length }, 'audit store back; deferred records written');
+    if (this.deferred.length === 0) this.deferredSince = undefined;
+  }
+
+  /**
+   * How far the durable record is behind (for metrics): records queued or being written, records
+   * held in memory while the store is down, records dropped from that memory when it overflowed,
+   * records committed, and the age of the oldest record not yet durable (0 when there is none).
+   */
+  stats(now = Date.now()): AuditStats {
+    const oldest = Math.min(this.appender.oldestPendingAt() ?? now, this.deferredSince ?? now);
+    return {
+      queued: this.appender.pending(),
+      deferred: this.deferred.length,
+      dropped: this.droppedDeferred,
+      committed: this.appender.committed(),
+      lagMs: Math.max(0, now - oldest),
+    };
   }
 
   /** Records still waiting for the store (not yet durable). */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { AuditStats } from '@mcpgate/audit';
 import type { GatewayConfig } from '@mcpgate/config';
 import {
   assertLocalModeAllowed,
@@ -84,6 +85,7 @@ export const serveCommand: Command = {
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));
     }
+    addAuditMetrics(metrics, () => runtime.auditStats());
     let auth: Authenticator;
     try {
       auth = await createAuthenticator(config.auth, {
@@ -184,4 +186,36 @@ function withLocalGroups(auth: Authenticator, config: GatewayConfig): HttpAuthen
       return { ...r, identity: { ...r.identity, groups: [...groups] } };
     },
   };
+}
+
+/** The audit trail's health on `/metrics`: how far the durable record is behind the data path. */
+function addAuditMetrics(metrics: GatewayMetrics, stats: () => AuditStats): void {
+  metrics.addGauge({
+    name: 'mcpgate_audit_lag_seconds',
+    help: 'Age of the oldest audit record not yet durable (0 when every record is committed).',
+    collect: () => [{ labels: {}, value: stats().lagMs / 1000 }],
+  });
+  metrics.addGauge({
+    name: 'mcpgate_audit_pending_records',
+    help: 'Audit records not yet durable: queued for the next group commit, or held in memory while the store is unreachable.',
+    collect: () => {
+      const s = stats();
+      return [
+        { labels: { state: 'queued' }, value: s.queued },
+        { labels: { state: 'deferred' }, value: s.deferred },
+      ];
+    },
+  });
+  metrics.addGauge({
+    name: 'mcpgate_audit_records_total',
+    help: 'Audit records committed by this process.',
+    type: 'counter',
+    collect: () => [{ labels: {}, value: stats().committed }],
+  });
+  metrics.addGauge({
+    name: 'mcpgate_audit_dropped_records_total',
+    help: 'Background audit records dropped because the in-memory retry buffer overflowed while the store was unreachable.',
+    type: 'counter',
+    collect: () => [{ labels: {}, value: stats().dropped }],
+  });
 }

@@ -2,7 +2,7 @@ import { createLogStep, Gateway, type ChainSteps, type Interceptor, type Logger 
 import type { GatewayConfig } from '@mcpgate/config';
 import type { SessionHooks } from '@mcpgate/faces';
 import { createUpstreamPool } from '@mcpgate/upstream';
-import { createAuditSteps, type Store } from '@mcpgate/audit';
+import { createAuditSteps, type AuditStats, type Store } from '@mcpgate/audit';
 import { startApprovals, type ApprovalsRuntime } from '@mcpgate/approvals';
 import { createArgumentMaskingStep, createMaskingStep, Masker } from '@mcpgate/masking';
 import { VERSION } from '../version.js';
@@ -19,6 +19,8 @@ export interface Runtime {
   readonly store: Store;
   readonly policy: PolicyParts;
   readonly approvals: ApprovalsRuntime;
+  /** How far the durable audit record is behind (for `/metrics`). */
+  auditStats(): AuditStats;
   /**
    * Applies a new config's policy and masking without dropping sessions. An invalid policy is
    * rejected with its errors and the running one stays. Upstream and store changes need a restart.
@@ -130,6 +132,7 @@ export async function composeRuntime(
       config,
       logger,
       store: audit.store,
+      auditStats: () => audit.recorder.stats(),
       policy,
       approvals,
       hooks: {

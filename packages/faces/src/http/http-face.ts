@@ -147,7 +147,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
   });
   opts.metrics?.addGauge({
     name: 'mcpgate_gateway_sessions',
-    help: 'Gateway sessions open: legacy sessions plus modern requests in progress.',
+    help: "Gateway sessions open: legacy sessions plus modern principals' sessions.",
     collect: () => [{ labels: {}, value: opts.gateway.sessionCount() }],
   });
   opts.metrics?.addGauge({

@@ -71,7 +71,7 @@ class Histogram {
   }
 }
 
-/** A gauge family read at scrape time (sessions open, upstream health): no state to keep in sync. */
+/** A family read at scrape time (sessions open, upstream health, audit lag): no state to keep in sync. */
 export interface GaugeSample {
   readonly labels: Labels;
   readonly value: number;
@@ -80,6 +80,8 @@ export interface GaugeSample {
 export interface GaugeSource {
   readonly name: string;
   readonly help: string;
+  /** `counter` for a running total kept elsewhere and read at scrape time. Default `gauge`. */
+  readonly type?: 'gauge' | 'counter';
   collect(): readonly GaugeSample[];
 }
 
@@ -115,7 +117,7 @@ export class GatewayMetrics {
     this.callSeconds.render(out);
     this.httpRequests.render(out);
     for (const g of this.gauges) {
-      out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`);
+      out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} ${g.type ?? 'gauge'}`);
       for (const s of g.collect()) {
         const k = labelKey(s.labels);
         out.push(`${g.name}${k ? `{${k}}` : ''} ${s.value}`);
