@@ -145,6 +145,18 @@ describe('StreamableHttpServerTransport (legacy sessions, Node-native)', () => {
     expect(rest.indexOf('notifications/progress')).toBeLessThan(rest.indexOf('"id":3'));
   });
 
+  it('answers a batch of requests on one stream, which ends once every one is answered', async () => {
+    const sid = await initialize();
+    const res = await post(
+      `[${rpc(20, 'tools/call', { name: 'echo', arguments: { message: 'slow', delayMs: 30 } })},${rpc(21, 'tools/list')}]`,
+      sid,
+    );
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    const ids = [...body.matchAll(/^data: (\{.*\})$/gm)].map((m) => (JSON.parse(m[1]!) as { id: number }).id);
+    expect(ids.sort()).toEqual([20, 21]);
+  });
+
   it('answers a notification-only POST with 202 and refuses bad requests like the SDK transport', async () => {
     const sid = await initialize();
     const note = await post(
