@@ -59,8 +59,9 @@ function authInfoFor(scope: RequestScope): AuthInfo {
 /**
  * `/mcp`: Streamable HTTP for both eras. Modern (2026-07-28) requests go to the SDK's stateless
  * `createMcpHandler` (server/discover, `_meta`, Mcp-Method/Mcp-Name checks, input_required, stream
- * close = cancel), one gateway session per request. Legacy traffic gets a sessionful SDK transport
- * per `initialize`, bound to its creator, with a bounded resumption buffer.
+ * close = cancel) — one handler and one gateway session per principal. Legacy traffic gets a
+ * session per `initialize` on the gateway's Node-native transport, bound to its creator, with a
+ * bounded resumption buffer.
  */
 export function createMcpEndpoint(opts: McpEndpointOptions) {
   const legacyTransports = new Map<string, StreamableHttpServerTransport>();
