@@ -6,21 +6,28 @@
 // over stdio), measured in one run: p50, p99, calls/s for 1 session and for 8 sessions × 4 in
 // flight, and what each part costs in CPU per call. (Memory per idle session: bench-sessions.mjs.)
 // Prints numbers; asserts nothing (a benchmark, not a test). Loopback only.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { everythingBin, freePort, pgSchema } from '@mcpgate/testkit';
-import { cpuSnapshot, percentile, printTable, REPO } from './bench-util.mjs';
+import {
+  apiKeyGatewayConfig,
+  BASE_ENV as baseEnv,
+  cpuSnapshot,
+  MCPGATE_CLI as CLI,
+  percentile,
+  printTable,
+  REPO,
+} from './bench-util.mjs';
 
 const SEQ = Number(process.env.BENCH_HTTP_SEQ ?? 1000);
 const PAR_TOTAL = Number(process.env.BENCH_HTTP_PAR ?? 4000);
 const SESSIONS = 8;
 const IN_FLIGHT = 4;
-const CLI = join(REPO, 'packages', 'cli', 'bin', 'mcpgate.js');
 const PEPPER = 'bench-http-pepper-0123456789abcdef012345';
 
 const facesRequire = createRequire(join(REPO, 'packages', 'faces', 'package.json'));
@@ -32,7 +39,6 @@ function binOf(name) {
 }
 
 const EV = everythingBin();
-const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
 
 function startProcess(args, env, ready) {
   const child = spawn(process.execPath, args, {
@@ -139,44 +145,14 @@ async function measure(url, tool, headers, pid, era) {
 
 async function mcpgate(storeUrl) {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgate-bench-http-'));
-  const config = join(dir, 'mcpgate.yaml');
-  writeFileSync(
-    config,
-    [
-      'upstreams:',
-      '  everything:',
-      '    alias: ev',
-      `    command: ${process.execPath}`,
-      `    args: ['${EV}', 'stdio']`,
-      'policy:',
-      '  default: allow',
-      'store:',
-      storeUrl ? `  url: ${JSON.stringify(storeUrl)}` : '  dir: ./data',
-      'server:',
-      '  port: 0',
-      'auth:',
-      '  mode: oauth',
-      '  apiKeys:',
-      '    enabled: true',
-      '    pepper: ${env:PEPPER}',
-      'logging:',
-      '  level: warn',
-      '',
-    ].join('\n'),
-  );
-  const created = spawnSync(
-    process.execPath,
-    [CLI, 'keys', 'create', '--name', 'bench', '--config', config],
-    {
-      env: { ...baseEnv, PEPPER },
-      encoding: 'utf8',
-    },
-  );
-  const key = /mcpg_[0-9a-f]+_[0-9a-f]+/.exec(created.stdout)?.[0];
-  if (!key) throw new Error(`keys create failed: ${created.stderr}`);
+  const { config, key, env } = apiKeyGatewayConfig(dir, {
+    upstreamArgs: [EV, 'stdio'],
+    storeUrl,
+    pepper: PEPPER,
+  });
   const { child, url } = await startProcess(
     [CLI, 'serve', '--config', config, '--log-level', 'info'],
-    { PEPPER },
+    env,
     (out) => /"msg":"listening on (http[^"]+)"/.exec(out)?.[1],
   );
   return { child, url: `${url}/mcp`, headers: { 'x-api-key': key } };

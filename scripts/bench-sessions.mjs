@@ -12,12 +12,12 @@
 // BENCH_SESSIONS_NODE_FLAGS adds flags to the gateway's node (e.g. --heapsnapshot-signal=SIGUSR2
 // to look at what a session holds). Prints numbers; asserts nothing. Loopback only.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { everythingBin, freePort } from '@mcpgate/testkit';
-import { printTable, REPO } from './bench-util.mjs';
+import { apiKeyGatewayConfig, MCPGATE_CLI as CLI, printTable } from './bench-util.mjs';
 
 // Node 20 has the WebSocket client (for the inspector) behind a flag; it is global from Node 22.
 if (typeof WebSocket === 'undefined') {
@@ -33,10 +33,8 @@ const N = Number(process.env.BENCH_SESSIONS_N ?? 10_000);
 const CONCURRENCY = 50;
 const GOAL_SESSIONS = 10_000;
 const GOAL_MIB = 1024;
-const CLI = join(REPO, 'packages', 'cli', 'bin', 'mcpgate.js');
 const PEPPER = 'bench-sessions-pepper-0123456789abcdef0123';
 const EXTRA_FLAGS = (process.env.BENCH_SESSIONS_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const mib = (kib) => (kib / 1024).toFixed(1);
 
@@ -105,50 +103,22 @@ async function inspector(wsUrl) {
 }
 
 async function startGateway(dir) {
-  const config = join(dir, 'mcpgate.yaml');
   const port = await freePort();
-  writeFileSync(
-    config,
-    [
-      'upstreams:',
-      '  everything:',
-      '    alias: ev',
-      `    command: ${process.execPath}`,
-      `    args: ['${everythingBin()}', 'stdio']`,
-      'policy:',
-      '  default: allow',
-      'store:',
-      '  dir: ./data',
-      'server:',
+  const { config, key, env } = apiKeyGatewayConfig(dir, {
+    upstreamArgs: [everythingBin(), 'stdio'],
+    pepper: PEPPER,
+    server: [
       '  host: 127.0.0.1',
       `  port: ${port}`,
       // Head room over N: a refusal at the limit (503) would be counted as a failed open.
       `  maxSessions: ${N + 100}`,
-      'auth:',
-      '  mode: oauth',
-      '  apiKeys:',
-      '    enabled: true',
-      '    pepper: ${env:PEPPER}',
-      'logging:',
-      '  level: warn',
-      '',
-    ].join('\n'),
-  );
-  const created = spawnSync(
-    process.execPath,
-    [CLI, 'keys', 'create', '--name', 'bench', '--config', config],
-    {
-      env: { ...baseEnv, PEPPER },
-      encoding: 'utf8',
-    },
-  );
-  const key = /mcpg_[0-9a-f]+_[0-9a-f]+/.exec(created.stdout)?.[0];
-  if (!key) throw new Error(`keys create failed: ${created.stderr}`);
+    ],
+  });
 
   const child = spawn(
     process.execPath,
     ['--inspect=127.0.0.1:0', ...EXTRA_FLAGS, CLI, 'serve', '--config', config],
-    { env: { ...baseEnv, PEPPER }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let log = '';

@@ -1,5 +1,6 @@
 // Shared helpers for the benchmark scripts: percentiles and a plain table printer.
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,4 +61,54 @@ export function cpuSnapshot(pid) {
   for (const p of descendants) children += all.get(p).cpu;
   for (const st of all.values()) if (st.comm === 'postgres') postgres += st.cpu;
   return { self: all.get(pid)?.cpu ?? NaN, children, postgres };
+}
+
+export const MCPGATE_CLI = join(REPO, 'packages', 'cli', 'bin', 'mcpgate.js');
+/** What benchmarked processes inherit: nothing of the caller's environment beyond these. */
+export const BASE_ENV = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+
+/**
+ * Writes `<dir>/mcpgate.yaml` for `mcpgate serve` in front of one stdio upstream (shared mode)
+ * with API-key auth and policy `allow`, and creates one key with `mcpgate keys create`.
+ * `storeUrl`: Postgres, or undefined for the embedded store in `dir`. `server`: YAML lines of the
+ * `server` section. Returns the config path, the key and the environment the gateway needs.
+ */
+export function apiKeyGatewayConfig(dir, { upstreamArgs, storeUrl, server = ['  port: 0'], pepper }) {
+  const config = join(dir, 'mcpgate.yaml');
+  writeFileSync(
+    config,
+    [
+      'upstreams:',
+      '  everything:',
+      '    alias: ev',
+      `    command: ${process.execPath}`,
+      `    args: ${JSON.stringify(upstreamArgs)}`,
+      'policy:',
+      '  default: allow',
+      'store:',
+      storeUrl ? `  url: ${JSON.stringify(storeUrl)}` : '  dir: ./data',
+      'server:',
+      ...server,
+      'auth:',
+      '  mode: oauth',
+      '  apiKeys:',
+      '    enabled: true',
+      '    pepper: ${env:PEPPER}',
+      'logging:',
+      '  level: warn',
+      '',
+    ].join('\n'),
+  );
+  const env = { ...BASE_ENV, PEPPER: pepper };
+  const created = spawnSync(
+    process.execPath,
+    [MCPGATE_CLI, 'keys', 'create', '--name', 'bench', '--config', config],
+    {
+      env,
+      encoding: 'utf8',
+    },
+  );
+  const key = /mcpg_[0-9a-f]+_[0-9a-f]+/.exec(created.stdout)?.[0];
+  if (!key) throw new Error(`keys create failed: ${created.stderr}`);
+  return { config, key, env };
 }
