@@ -5,8 +5,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './bench-util.mjs';
 
-const { COMMANDS } = await import(join(REPO, 'packages/cli/dist/commands/index.js'));
+// The index is lazy (names, summaries, loaders); the reference needs every command's full help,
+// so load them all. Summaries come from the loaded modules, which the index must match.
+const { loadAllCommands } = await import(join(REPO, 'packages/cli/dist/commands/index.js'));
 const { formatHelp } = await import(join(REPO, 'packages/cli/dist/command.js'));
+const COMMANDS = await loadAllCommands();
 
 const out = [
   '# `mcpgate` command reference',

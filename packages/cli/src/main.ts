@@ -1,6 +1,9 @@
-import { COMMANDS } from './commands/index.js';
-import { formatHelp, parseCommandArgs, UsageError, type Command } from './command.js';
+import { COMMANDS, type CommandEntry } from './commands/index.js';
+import { formatHelp, parseCommandArgs, UsageError } from './command.js';
 import { VERSION } from './version.js';
+
+// Only the static command table is imported here: top help, unknown-command messages and
+// dispatch work from names and summaries, and just the chosen command's module is loaded.
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -9,12 +12,12 @@ function topHelp(): string {
 }
 
 /** Finds the longest command name matching the leading words (commands like `audit verify`). */
-function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
-  let best: { cmd: Command; rest: string[] } | undefined;
-  for (const cmd of COMMANDS) {
-    const words = cmd.name.split(' ');
-    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.cmd.name.split(' ').length)) {
-      best = { cmd, rest: argv.slice(words.length) };
+function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
+  let best: { entry: CommandEntry; rest: string[] } | undefined;
+  for (const entry of COMMANDS) {
+    const words = entry.name.split(' ');
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.entry.name.split(' ').length)) {
+      best = { entry, rest: argv.slice(words.length) };
     }
   }
   return best;
@@ -43,7 +46,8 @@ export async function main(argv: string[]): Promise<number> {
     err.write(`mcpgate: unknown command "${argv.join(' ')}"\n\n${topHelp()}`);
     return 2;
   }
-  const { cmd, rest } = found;
+  const { entry, rest } = found;
+  const cmd = await entry.load();
   try {
     const { values, positionals } = parseCommandArgs(cmd, rest);
     if (values.help === true) {
