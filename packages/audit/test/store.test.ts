@@ -20,7 +20,7 @@ for (const make of backends('store')) {
       await b?.cleanup();
     });
 
-    it(`runs queries with parameters and returns int8 as numbers (${store?.kind ?? ''})`, async () => {
+    it('runs queries with parameters and returns int8 as numbers', async () => {
       const r = await store.query<{ n: number; s: string }>('SELECT $1::bigint + 1 AS n, $2::text AS s', [
         41,
         'x',

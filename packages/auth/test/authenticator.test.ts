@@ -168,7 +168,7 @@ describe('OIDC access tokens from a real provider', () => {
 
   it('refuses HS256 signed with the public key as the secret (algorithm confusion)', async () => {
     const publicKey = await importJWK(idp.key.publicJwk, 'RS256');
-    const pem = await exportSPKI(publicKey as CryptoKey);
+    const pem = await exportSPKI(publicKey as Parameters<typeof exportSPKI>[0]);
     const now = Math.floor(Date.now() / 1000);
     const header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: idp.key.kid })).toString('base64url');
     const body = Buffer.from(

@@ -56,7 +56,7 @@ describe('Masker on MCP results', () => {
     const all = JSON.stringify(events);
     for (const raw of [EMAIL, CARD, '123-45-6789', 'jane']) expect(all).not.toContain(raw);
     // The input was not modified in place.
-    expect(result.content[0]!.text).toContain(EMAIL);
+    expect((result.content[0] as { text: string }).text).toContain(EMAIL);
   });
 
   it('text that is JSON is masked structurally and re-serialised in the same style', () => {
