@@ -23,8 +23,9 @@ interface PendingInput {
 type Step = { done: true; result: JsonObject } | { done: false; input: PendingInput };
 
 export class InputExchange {
-  readonly token = TOKEN_PREFIX + randomBytes(18).toString('base64url');
   readonly abort = new AbortController();
+  /** Minted and registered only when the call first needs input: most calls never do. */
+  private tokenValue: string | undefined;
   private pending: PendingInput | undefined;
   private wake: ((s: Step) => void) | undefined;
   private finished: Step | undefined;
@@ -34,7 +35,6 @@ export class InputExchange {
     private readonly registry: InputExchangeRegistry,
     run: (io: { request: InputExchange['request']; signal: AbortSignal }) => Promise<JsonObject>,
   ) {
-    registry.add(this);
     run({ request: (m, p) => this.request(m, p), signal: this.abort.signal }).then(
       (result) => this.settle({ done: true, result }),
       (err: unknown) => this.fail(err),
@@ -42,6 +42,18 @@ export class InputExchange {
   }
 
   private error: unknown;
+
+  get token(): string {
+    if (this.tokenValue === undefined) {
+      this.tokenValue = TOKEN_PREFIX + randomBytes(18).toString('base64url');
+      this.registry.add(this);
+    }
+    return this.tokenValue;
+  }
+
+  private unregister(): void {
+    if (this.tokenValue !== undefined) this.registry.remove(this.tokenValue);
+  }
 
   private fail(err: unknown): void {
     this.error = err ?? new Error('call failed');
@@ -76,7 +88,7 @@ export class InputExchange {
       this.finished ??
       (this.pending ? { done: false, input: this.pending } : await new Promise<Step>((r) => (this.wake = r)));
     if (step.done) {
-      this.registry.remove(this.token);
+      this.unregister();
       if (this.error !== undefined)
         throw this.error instanceof Error ? this.error : new Error('the call failed');
       return step.result;
@@ -110,7 +122,7 @@ export class InputExchange {
       );
       this.pending = undefined;
       this.abort.abort();
-      this.registry.remove(this.token);
+      this.unregister();
     }, this.registry.ttlMs);
     this.expiry.unref();
   }
