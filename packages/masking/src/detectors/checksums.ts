@@ -29,6 +29,28 @@ export function ibanValid(compact: string): boolean {
   return rem === 1;
 }
 
+/**
+ * `ibanValid` of `text[start, end)` with its spaces removed, read in place (no compacted copy):
+ * the characters after the first four, then the first four.
+ */
+export function ibanValidAt(text: string, start: number, end: number): boolean {
+  let rem = 0;
+  let n = 0;
+  for (let k = 0; k < 2; k++) {
+    const from = k === 0 ? start + 4 : start;
+    const to = k === 0 ? end : start + 4;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 32) continue;
+      n++;
+      if (c >= 48 && c <= 57) rem = (rem * 10 + (c - 48)) % 97;
+      else if (c >= 65 && c <= 90) rem = (rem * 100 + (c - 55)) % 97;
+      else return false;
+    }
+  }
+  return n >= 5 && rem === 1;
+}
+
 /** Registered IBAN lengths by country (ISO 13616 registry). */
 // prettier-ignore
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.freeze({

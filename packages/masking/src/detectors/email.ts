@@ -43,6 +43,18 @@ const FILE_EXTENSIONS = new Set([
   'pdf',
 ]);
 
+const MAX_EXTENSION = Math.max(...[...FILE_EXTENSIONS].map((x) => x.length));
+
+function allAlpha(text: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (!isAlpha(text.charCodeAt(i))) return false;
+  return true;
+}
+
+function hasDoubleDot(text: string, s: number, e: number): boolean {
+  for (let i = s + 1; i < e; i++) if (text.charCodeAt(i) === 46 && text.charCodeAt(i - 1) === 46) return true;
+  return false;
+}
+
 /**
  * Anchored on each `@`: scans the local part backwards and the domain forwards, both bounded.
  * The domain must have a dot and an alphabetic TLD of 2+ letters, so `pkg@1.2.3` and `user@host`
@@ -71,17 +83,20 @@ export const emailDetector: Detector = {
       next = Math.max(next, e);
       while (e > at0 + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
       if (!tooLong && s < at0 && text.charCodeAt(at0 - 1) !== 46 && e > at0 + 1) {
-        const domain = text.slice(at0 + 1, e);
-        const dot = domain.lastIndexOf('.');
-        const tld = dot > 0 ? domain.slice(dot + 1) : '';
+        // The domain is [at0 + 1, e); its checks read it in place (most "@"s in logs and code are
+        // not emails, and slicing each candidate showed up in profiles).
+        const d0 = at0 + 1;
+        let dot = e - 1;
+        while (dot >= d0 && text.charCodeAt(dot) !== 46) dot--;
+        const tldLen = dot > d0 ? e - dot - 1 : 0;
         if (
-          tld.length >= 2 &&
-          tld.length <= 24 &&
-          [...tld].every((ch) => isAlpha(ch.charCodeAt(0))) &&
-          !domain.includes('..') &&
-          !domain.startsWith('-') &&
-          !domain.startsWith('.') &&
-          !FILE_EXTENSIONS.has(tld.toLowerCase()) &&
+          tldLen >= 2 &&
+          tldLen <= 24 &&
+          allAlpha(text, dot + 1, e) &&
+          !hasDoubleDot(text, d0, e) &&
+          text.charCodeAt(d0) !== 45 &&
+          text.charCodeAt(d0) !== 46 &&
+          !(tldLen <= MAX_EXTENSION && FILE_EXTENSIONS.has(text.slice(dot + 1, e).toLowerCase())) &&
           !(e < text.length && isAlnum(at(text, e)))
         ) {
           out.push({ detector: 'email', start: s, end: e, priority: PRIORITY.pii });

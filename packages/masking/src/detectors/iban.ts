@@ -1,9 +1,19 @@
 import { at, isAlnum, isDigit, isUpper } from './chars.js';
-import { IBAN_LENGTHS, ibanValid } from './checksums.js';
+import { IBAN_LENGTHS, ibanValidAt } from './checksums.js';
 import { PRIORITY, type Detector, type Match } from './types.js';
 
 /** Two capitals + check digits at a word start; the country, the rest and the end are checked by hand. */
 const IBAN_START_RE = /\b[A-Z]{2}\d\d/g;
+
+/**
+ * IBAN_LENGTHS indexed by the two capitals of a country code (A=0…Z=25), so the head check reads
+ * two code units instead of slicing a two-character key.
+ */
+const LENGTH_BY_CODE: readonly (number | undefined)[] = Array.from({ length: 26 * 26 }, (_, k) =>
+  Object.hasOwn(IBAN_LENGTHS, String.fromCharCode(65 + Math.floor(k / 26), 65 + (k % 26)))
+    ? IBAN_LENGTHS[String.fromCharCode(65 + Math.floor(k / 26), 65 + (k % 26))]
+    : undefined,
+);
 
 /**
  * Reads exactly `length - 4` more alphanumerics after the check digits, allowing single spaces
@@ -19,13 +29,12 @@ export const ibanDetector: Detector = {
     const re = IBAN_START_RE;
     re.lastIndex = 0;
     // Fixed-length head (4): test() + lastIndex; the body is counted first and only a candidate
-    // of the right length is copied out for the checksum.
+    // of the right length is checksummed, in place.
     while (re.test(text)) {
       const start = re.lastIndex - 4;
-      const length = IBAN_LENGTHS[text.slice(start, start + 2)];
+      const length = LENGTH_BY_CODE[(text.charCodeAt(start) - 65) * 26 + text.charCodeAt(start + 1) - 65];
       if (length === undefined || isAlnum(at(text, start - 1))) continue;
       let n = 4;
-      let spaced = false;
       let i = start + 4;
       while (n < length && i < text.length) {
         const c = text.charCodeAt(i);
@@ -37,13 +46,11 @@ export const ibanDetector: Detector = {
           (isUpper(at(text, i + 1)) || isDigit(at(text, i + 1))) &&
           at(text, i - 1) !== 32
         ) {
-          spaced = true;
           i++;
         } else break;
       }
       if (n !== length || isAlnum(at(text, i))) continue;
-      const compact = spaced ? text.slice(start, i).replaceAll(' ', '') : text.slice(start, i);
-      if (!ibanValid(compact)) continue;
+      if (!ibanValidAt(text, start, i)) continue;
       out.push({ detector: 'iban', start, end: i, priority: PRIORITY.pii });
       re.lastIndex = i;
     }

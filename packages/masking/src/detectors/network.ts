@@ -100,7 +100,7 @@ export const ipv6Detector: Detector = {
         at(text, s - 1) !== 58 &&
         !isWord(at(text, e)) &&
         at(text, e) !== 58 &&
-        countColons(text, s, e) >= 2 &&
+        colonShapeFits(text, s, e) &&
         plausibleIpv6(text.slice(s, e))
       )
         out.push({ detector: 'ipv6', start: s, end: e, priority: PRIORITY.network });
@@ -109,10 +109,22 @@ export const ipv6Detector: Detector = {
   },
 };
 
-function countColons(text: string, s: number, e: number): number {
+/**
+ * A cheap necessary condition for `plausibleIpv6` on a run of hex digits, colons and dots, so
+ * clock times (10:30:00) and MAC addresses (5 colons) skip the slice and node:net's large regex:
+ * at least two colons, and either a `::` or the colon count of an uncompressed address (7, or 6
+ * before an embedded IPv4). Every form node:net accepts without `::` has exactly 7 or 6.
+ */
+function colonShapeFits(text: string, s: number, e: number): boolean {
   let n = 0;
-  for (let i = s; i < e; i++) if (text.charCodeAt(i) === 58) n++;
-  return n;
+  let double = false;
+  for (let i = s; i < e; i++) {
+    if (text.charCodeAt(i) === 58) {
+      n++;
+      if (i > s && text.charCodeAt(i - 1) === 58) double = true;
+    }
+  }
+  return n >= 2 && (double || n === 7 || n === 6);
 }
 
 export const NETWORK_REGEXES: readonly RegExp[] = [IPV4_RE];

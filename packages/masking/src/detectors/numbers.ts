@@ -13,40 +13,42 @@ import { PRIORITY, type Detector, type Match } from './types.js';
  */
 const CARD_RE = /\b\d{4}(?:[ -]?\d){9,15}(?!\w)/g;
 
-interface Brand {
-  readonly test: (d: string) => boolean;
-  readonly lengths: readonly number[];
+/**
+ * Known issuer (IIN prefix) with one of its lengths: Visa, Mastercard (51–55, 2221–2720), Amex,
+ * Discover, UnionPay, JCB, Diners. Reads the prefix as numbers from the first four digits rather
+ * than slicing, since it runs on every digit-run candidate.
+ */
+function knownIssuer(d: string): boolean {
+  const len = d.length;
+  const p1 = d.charCodeAt(0) - 48;
+  const p2 = p1 * 10 + d.charCodeAt(1) - 48;
+  const p3 = p2 * 10 + d.charCodeAt(2) - 48;
+  const p4 = p3 * 10 + d.charCodeAt(3) - 48;
+  const long = len >= 16 && len <= 19;
+  return (
+    (p1 === 4 && (len === 13 || len === 16 || len === 19)) || // Visa
+    (((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) && len === 16) || // Mastercard
+    ((p2 === 34 || p2 === 37) && len === 15) || // Amex
+    ((p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65) && long) || // Discover
+    (p2 === 62 && long) || // UnionPay
+    (p4 >= 3528 && p4 <= 3589 && long) || // JCB
+    (((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) && len >= 14 && len <= 19) // Diners
+  );
 }
-
-function prefixIn(d: string, digits: number, lo: number, hi: number): boolean {
-  const n = Number(d.slice(0, digits));
-  return n >= lo && n <= hi;
-}
-
-const BRANDS: readonly Brand[] = [
-  { test: (d) => d[0] === '4', lengths: [13, 16, 19] }, // Visa
-  { test: (d) => prefixIn(d, 2, 51, 55) || prefixIn(d, 4, 2221, 2720), lengths: [16] }, // Mastercard
-  { test: (d) => d.startsWith('34') || d.startsWith('37'), lengths: [15] }, // Amex
-  {
-    test: (d) => d.startsWith('6011') || prefixIn(d, 3, 644, 649) || d.startsWith('65'),
-    lengths: [16, 17, 18, 19],
-  }, // Discover
-  { test: (d) => d.startsWith('62'), lengths: [16, 17, 18, 19] }, // UnionPay
-  { test: (d) => prefixIn(d, 4, 3528, 3589), lengths: [16, 17, 18, 19] }, // JCB
-  {
-    test: (d) => prefixIn(d, 3, 300, 305) || d.startsWith('36') || d.startsWith('38') || d.startsWith('39'),
-    lengths: [14, 15, 16, 17, 18, 19],
-  }, // Diners
-];
 
 export function plausibleCard(digits: string): boolean {
   if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return false;
-  if (!BRANDS.some((b) => b.test(digits) && b.lengths.includes(digits.length))) return false;
+  if (!knownIssuer(digits)) return false;
   // A run of one repeated digit is a placeholder, not a card.
   let same = true;
   for (let i = 1; i < digits.length && same; i++) same = digits[i] === digits[0];
   return !same;
 }
+
+/** Digit offsets of the groups of one CARD_RE match (≤ 19 digits, so ≤ 19 groups); reused. */
+const groupStart = new Int32Array(20);
+const groupEnd = new Int32Array(20);
+const groupOffset = new Int32Array(21);
 
 /**
  * A match of CARD_RE may hold a card plus neighbouring numbers ("ref 12 4111 1111 1111 1111");
@@ -63,25 +65,32 @@ function findCardIn(text: string, start: number, end: number): { start: number; 
     const digits = text.slice(start, end);
     return plausibleCard(digits) ? { start, end } : undefined;
   }
-  const groups: { s: number; e: number }[] = [];
+  // Groups split at the single separators; `all` holds their digits back to back, so the digits
+  // of groups a..b are one slice of it.
+  let n = 0;
+  let all = '';
   let i = start;
   while (i < end) {
     let j = i;
     while (j < end && isDigit(text.charCodeAt(j))) j++;
-    groups.push({ s: i, e: j });
+    groupStart[n] = i;
+    groupEnd[n] = j;
+    groupOffset[n] = all.length;
+    all += text.slice(i, j);
+    n++;
     i = j + 1;
   }
-  for (let a = 0; a < groups.length; a++) {
+  groupOffset[n] = all.length;
+  for (let a = 0; a < n; a++) {
     // The first group must not continue a word, a decimal, a signed number or a dashed id.
     if (a === 0 && !firstOk) continue;
-    let best: { start: number; end: number } | undefined;
-    let digits = '';
-    for (let b = a; b < groups.length; b++) {
-      digits += text.slice(groups[b]!.s, groups[b]!.e);
-      if (digits.length > 19) break;
-      if (digits.length >= 13 && plausibleCard(digits)) best = { start: groups[a]!.s, end: groups[b]!.e };
+    let best = -1;
+    for (let b = a; b < n; b++) {
+      const len = groupOffset[b + 1]! - groupOffset[a]!;
+      if (len > 19) break;
+      if (len >= 13 && plausibleCard(all.slice(groupOffset[a], groupOffset[b + 1]))) best = b;
     }
-    if (best) return best;
+    if (best !== -1) return { start: groupStart[a]!, end: groupEnd[best]! };
   }
   return undefined;
 }
@@ -118,6 +127,23 @@ export function validSsn(area: string, group: string, serial: string): boolean {
   return whole !== '078051120' && whole !== '219099999';
 }
 
+function digitsAt(text: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) v = v * 10 + text.charCodeAt(i + k) - 48;
+  return v;
+}
+
+/** `validSsn` read in place on the 11 characters at `s` (AAA-GG-SSSS, all digits by the regex). */
+function validSsnAt(text: string, s: number): boolean {
+  const a = digitsAt(text, s, 3);
+  const g = digitsAt(text, s + 4, 2);
+  const serial = digitsAt(text, s + 7, 4);
+  if (a === 0 || a === 666 || a >= 900) return false;
+  if (g === 0 || serial === 0) return false;
+  // Numbers the SSA voided after they were published in advertising (078-05-1120, 219-09-9999).
+  return !(a === 78 && g === 5 && serial === 1120) && !(a === 219 && g === 9 && serial === 9999);
+}
+
 export const ssnDetector: Detector = {
   id: 'ssn',
   minLength: 11,
@@ -134,9 +160,7 @@ export const ssnDetector: Detector = {
       const before = at(text, s - 1);
       if (isWord(before) || before === 46 || before === 45) continue;
       if (isWord(at(text, e)) || (at(text, e) === 45 && isDigit(at(text, e + 1)))) continue;
-      const v = text.slice(s, e);
-      if (validSsn(v.slice(0, 3), v.slice(4, 6), v.slice(7)))
-        out.push({ detector: 'ssn', start: s, end: e, priority: PRIORITY.pii });
+      if (validSsnAt(text, s)) out.push({ detector: 'ssn', start: s, end: e, priority: PRIORITY.pii });
     }
   },
 };

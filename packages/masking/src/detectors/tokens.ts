@@ -22,6 +22,14 @@ export function prefixedTokenDetector(spec: PrefixedTokenSpec): Detector {
   // One regex pass per detector over its (factored) literal prefixes: cheaper than one indexOf
   // per prefix, whose first-character search stops at every common letter.
   const re = new RegExp(spec.head, 'g');
+  // The body predicate as a table over ASCII (every body alphabet is ASCII): the scan loop below
+  // is shared by all prefixed detectors, so calling `spec.body` there is a megamorphic call per
+  // character, while a table read is a plain load.
+  const body = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) body[c] = spec.body(c) ? 1 : 0;
+  for (let c = 128; c < 0x10000; c++)
+    if (spec.body(c)) throw new Error(`${spec.id}: body alphabet must be ASCII`);
+  const { min, max } = spec;
   return {
     id: spec.id,
     kind: 'secret',
@@ -35,10 +43,14 @@ export function prefixedTokenDetector(spec: PrefixedTokenSpec): Detector {
         const p = m.index;
         const bodyStart = p + m[0].length;
         let e = bodyStart;
-        const stop = Math.min(text.length, bodyStart + spec.max + 1);
-        while (e < stop && spec.body(text.charCodeAt(e))) e++;
+        const stop = Math.min(text.length, bodyStart + max + 1);
+        while (e < stop) {
+          const c = text.charCodeAt(e);
+          if (c >= 128 || body[c] === 0) break;
+          e++;
+        }
         const len = e - bodyStart;
-        if (!isWord(at(text, p - 1)) && len >= spec.min && len <= spec.max)
+        if (!isWord(at(text, p - 1)) && len >= min && len <= max)
           out.push({ detector: spec.id, start: p, end: e, priority: PRIORITY.secret });
         re.lastIndex = Math.max(e, p + 1);
       }
