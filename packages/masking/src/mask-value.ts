@@ -90,7 +90,7 @@ function wholeValue(
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>))
-      out[k] = wholeValue(v, { ...place, loc: [...place.loc, k] }, id, strategy, replace, events);
+      setOwn(out, k, wholeValue(v, { ...place, loc: [...place.loc, k] }, id, strategy, replace, events));
     return out;
   }
   return value;
@@ -156,9 +156,19 @@ export function maskValue(
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     const m = maskValue(v, { ...place, loc: [...place.loc, k] }, profile, events);
     if (m !== v) changed = true;
-    out[k] = m;
+    setOwn(out, k, m);
   }
   return changed ? out : value;
+}
+
+/**
+ * `out[k] = v`, except that a `"__proto__"` key (which JSON.parse makes an ordinary own property)
+ * stays a property: plain assignment would set the copy's prototype and drop the key.
+ */
+function setOwn(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__')
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
 }
 
 function looksLikeJson(text: string): boolean {

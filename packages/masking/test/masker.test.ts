@@ -86,6 +86,16 @@ describe('Masker on MCP results', () => {
     ]);
   });
 
+  it('keeps a "__proto__" key of JSON text as a key when its value is masked (never a prototype)', () => {
+    const text = `{"__proto__": {"email": "${EMAIL}"}, "password": "hunter2"}`;
+    const r = masker.maskResult('tools/call', { content: [{ type: 'text', text }] }, T);
+    const out = (r.value.content as { text: string }[])[0]!.text;
+    expect(out).toBe('{"__proto__":{"email":"[REDACTED:email]"},"password":"[REDACTED:key:password]"}');
+    const whole = new Masker({ fields: [{ path: '$.*', strategy: 'redact' }] });
+    const w = whole.maskResult('tools/call', { structuredContent: JSON.parse('{"__proto__": {"a": 1}}') }, T);
+    expect(JSON.stringify(w.value.structuredContent)).toBe('{"__proto__":{"a":"[REDACTED:field:$.*]"}}');
+  });
+
   it('JSON text with numbers a double cannot hold is scanned as text, never re-serialised', () => {
     const text = `{"id": 12345678901234567890, "email": "${EMAIL}"}`;
     const r = masker.maskResult('tools/call', { content: [{ type: 'text', text }] }, T);
