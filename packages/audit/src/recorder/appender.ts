@@ -1,6 +1,6 @@
 import type { SqlClient } from '@mcpgate/core';
 import { GatewayError } from '@mcpgate/core';
-import { buildRow, GENESIS_HASH, type EventInput, type EventRow } from '../chain/event.js';
+import { buildRow, EVENT_COLUMNS, GENESIS_HASH, type EventInput, type EventRow } from '../chain/event.js';
 
 export interface Head {
   readonly seq: number;
@@ -15,25 +15,23 @@ interface Pending {
   readonly reject: (err: unknown) => void;
 }
 
-const INSERT = `INSERT INTO events (chain_id, seq, ts, type, session_id, correlation_id, subject, groups, method,
-  upstream, target, decision, outcome, body, prev_hash, hash)
-SELECT chain_id, seq, ts, type, session_id, correlation_id, subject, groups, method,
-  upstream, target, decision, outcome, body, prev_hash, hash
-FROM json_to_recordset($1::json) AS x(chain_id text, seq bigint, ts timestamptz, type text, session_id text,
-  correlation_id text, subject text, groups text, method text, upstream text, target text, decision text,
-  outcome text, body text, prev_hash text, hash text)`;
+const COLUMN_LIST = EVENT_COLUMNS.join(', ');
+/** Postgres types of the columns, for decoding a JSON batch (text unless listed). */
+const JSON_TYPES: Partial<Record<(typeof EVENT_COLUMNS)[number], string>> = {
+  seq: 'bigint',
+  ts: 'timestamptz',
+};
+const INSERT_JSON = `INSERT INTO events (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM json_to_recordset($1::json) AS x(${EVENT_COLUMNS.map((c) => `${c} ${JSON_TYPES[c] ?? 'text'}`).join(', ')})`;
 
-const COLUMNS = 16;
 /** Batches up to this size use plain parameters: cheaper for the server than decoding JSON. */
 const MAX_VALUES_ROWS = 8;
 const insertValues: string[] = [];
 /** `INSERT … VALUES ($1…$16), ($17…$32), …` for `n` rows, built once per size. */
 function insertValuesSql(n: number): string {
-  return (insertValues[n] ??=
-    `INSERT INTO events (chain_id, seq, ts, type, session_id, correlation_id, subject, groups, method,
-  upstream, target, decision, outcome, body, prev_hash, hash) VALUES ${Array.from(
+  const width = EVENT_COLUMNS.length;
+  return (insertValues[n] ??= `INSERT INTO events (${COLUMN_LIST}) VALUES ${Array.from(
     { length: n },
-    (_, r) => `(${Array.from({ length: COLUMNS }, (_, c) => `$${r * COLUMNS + c + 1}`).join(', ')})`,
+    (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`,
   ).join(', ')}`);
 }
 
@@ -164,29 +162,11 @@ export class ChainAppender {
     }
     if (rows.length <= MAX_VALUES_ROWS) {
       const params: unknown[] = [];
-      for (const r of rows) {
-        params.push(
-          r.chain_id,
-          r.seq,
-          r.ts.toISOString(),
-          r.type,
-          r.session_id,
-          r.correlation_id,
-          r.subject,
-          r.groups,
-          r.method,
-          r.upstream,
-          r.target,
-          r.decision,
-          r.outcome,
-          r.body,
-          r.prev_hash,
-          r.hash,
-        );
-      }
+      for (const r of rows)
+        for (const c of EVENT_COLUMNS) params.push(c === 'ts' ? r.ts.toISOString() : r[c]);
       await this.sql.query(insertValuesSql(rows.length), params);
     } else {
-      await this.sql.query(INSERT, [JSON.stringify(rows)]);
+      await this.sql.query(INSERT_JSON, [JSON.stringify(rows)]);
     }
     this.head = { seq, hash: prev };
     return rows;
