@@ -11,6 +11,7 @@ import {
   type SessionInfo,
 } from '@mcpgate/core';
 import { InputExchangeRegistry } from './input-exchange.js';
+import { listenedResources } from './listen.js';
 import { applyClient, createSessionServer } from './session-server.js';
 import { StdioFaceTransport } from './stdio-transport.js';
 
@@ -151,18 +152,4 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
       await teardown();
     },
   };
-}
-
-/** The resource URIs a `subscriptions/listen` request asks to follow, if it is one. */
-export function listenedResources(message: unknown): string[] | undefined {
-  const m = message as {
-    method?: unknown;
-    id?: unknown;
-    params?: { notifications?: { resourceSubscriptions?: unknown } };
-  };
-  if (m.method !== 'subscriptions/listen' || m.id === undefined) return undefined;
-  const uris = m.params?.notifications?.resourceSubscriptions;
-  if (!Array.isArray(uris)) return undefined;
-  const strings = uris.filter((u): u is string => typeof u === 'string' && u.length > 0);
-  return strings.length > 0 ? strings : undefined;
 }

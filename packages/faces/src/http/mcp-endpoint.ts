@@ -9,7 +9,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { InputExchangeRegistry } from '../input-exchange.js';
 import { applyClient, createSessionServer } from '../session-server.js';
-import { listenedResources } from '../stdio-face.js';
+import { isListenRequest, listenedResources } from '../listen.js';
 import { BoundedEventStore } from './event-store.js';
 import { pumpResponse, sendRpcError, toWebRequest } from './node-io.js';
 import {
@@ -215,7 +215,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       const response = await modernSessions
         .handlerFor(r.scope)
         .fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
-      if (isListen(r.parsed) && response.ok && isEventStream(response)) {
+      if (isListenRequest(r.parsed) && response.ok && isEventStream(response)) {
         modernSessions.listen(r.scope, listenedResources(r.parsed), abort.signal);
       }
       await pumpResponse(response, r.res, r.headers);
@@ -228,10 +228,6 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
 }
 
 export type McpEndpoint = ReturnType<typeof createMcpEndpoint>;
-
-function isListen(parsed: unknown): boolean {
-  return (parsed as { method?: unknown } | null)?.method === 'subscriptions/listen';
-}
 
 function isEventStream(response: Response): boolean {
   return (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
