@@ -7,6 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { GatewayError, type Logger, type UpstreamSpec } from '@mcpgate/core';
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { descendants, endProcesses } from './process-tree.js';
 import { limitedFetch } from './size-limit.js';
 
 /** Longest stderr line kept (the rest is cut) — a child printing without newlines must not grow memory. */
@@ -36,7 +37,7 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
     if (!spec.command) {
       throw new GatewayError('internal', `upstream "${spec.name}" is a stdio upstream without a command`);
     }
-    const transport = new StdioClientTransport({
+    const transport = new TreeEndingStdioTransport({
       command: spec.command,
       args: [...spec.args],
       env: { ...spec.env },
@@ -88,6 +89,21 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
     exitDescription: () => undefined,
     watchExit: () => undefined,
   };
+}
+
+/**
+ * The SDK's stdio transport ends the process it spawned (stdin close, SIGTERM, SIGKILL). A
+ * configured command is often a launcher — `npx`, `uvx`, `sh -c` — whose server runs as its child
+ * and is not always told: killing the launcher would leave the server running, orphaned. So the
+ * process tree is read before closing, and whatever of it outlives the close is ended too.
+ */
+class TreeEndingStdioTransport extends StdioClientTransport {
+  override async close(): Promise<void> {
+    const pid = this.pid;
+    const below = pid === null ? [] : descendants(pid);
+    await super.close();
+    await endProcesses(below);
+  }
 }
 
 /** Splits a byte stream into lines for the logger, cutting overlong lines instead of buffering them. */

@@ -277,6 +277,33 @@ describe('supervision', () => {
     await waitFor(() => !isAlive(pid), 3000, 'the stubborn child to be killed');
   });
 
+  it('close() also ends a server started through a launcher that does not pass signals on (npx-style)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpgate-pids-'));
+    const pidFile = join(dir, 'pids');
+    // `sh -c '…; true'` stays the parent (no exec) and dies on SIGTERM without telling its child;
+    // the server under it ignores stdin EOF and SIGTERM: only being found and killed ends it.
+    const pool = createUpstreamPool({
+      specs: [
+        stdioSpec('launched', '/bin/sh', ['-c', `"${process.execPath}" "${mutableServerBin()}"; true`], {
+          env: { MUTABLE_STUBBORN: '1', MUTABLE_PID_FILE: pidFile },
+        }),
+      ],
+      logger: capturingLogger(),
+    });
+    try {
+      await pool.start();
+      const conn = await pool.connection('launched', session('s'));
+      const launcher = conn.pid()!;
+      const server = Number(readFileSync(pidFile, 'utf8').trim());
+      expect(server).not.toBe(launcher);
+      expect(isAlive(server)).toBe(true);
+      await pool.close();
+      await waitFor(() => !isAlive(server) && !isAlive(launcher), 8000, 'the launched server to be gone');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('close() during start leaves no child behind', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpgate-pids-'));
     const pidFile = join(dir, 'pids');
