@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { everythingBin } from '@mcpgate/testkit';
 import { CLI, rawGateway, writeConfig } from './support.js';
 
 /**
@@ -54,5 +55,48 @@ store: { dir: ./data }
     // The gateway's chain is signed through its last record: no "after the last checkpoint" warning for it.
     expect(report.checkpoints).toBeGreaterThanOrEqual(1);
     expect(report.warnings.filter((w) => !w.includes('cli-'))).toEqual([]);
+  });
+
+  it('answers every request already received when stdin ends, then exits (printf … | mcpgate stdio)', () => {
+    const config = writeConfig(`
+upstreams:
+  everything:
+    alias: ev
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(everythingBin())}, stdio]
+policy: { default: allow }
+store: { dir: ./data }
+`);
+    const rpc = (id: number, method: string, params: Record<string, unknown>) =>
+      JSON.stringify({ jsonrpc: '2.0', id, method, params });
+    // Everything is written at once and stdin closed right after: the calls are still running
+    // (one takes a second) when the gateway sees the end of its input.
+    const input = [
+      rpc(1, 'initialize', {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'pipe', version: '1' },
+      }),
+      JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      rpc(2, 'tools/call', {
+        name: 'ev__trigger-long-running-operation',
+        arguments: { duration: 1, steps: 2 },
+      }),
+      rpc(3, 'tools/call', { name: 'ev__echo', arguments: { message: 'piped' } }),
+      '',
+    ].join('\n');
+    const out = spawnSync(process.execPath, [CLI, 'stdio', '--config', config], {
+      input,
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(out.status, out.stderr).toBe(0);
+    const answers = out.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id?: number; result?: { content?: { text?: string }[] } });
+    const byId = new Map(answers.filter((a) => a.id !== undefined).map((a) => [a.id, a]));
+    expect(byId.get(2)?.result?.content?.[0]?.text).toMatch(/Long running operation completed/i);
+    expect(byId.get(3)?.result?.content?.[0]?.text).toBe('Echo: piped');
   });
 });

@@ -13,6 +13,12 @@ export interface StdioFaceTransportOptions {
   readonly onClosed?: () => void;
   /** Sees every valid inbound message after the SDK has (the face watches `subscriptions/listen`). */
   readonly onInbound?: (message: JSONRPCMessage) => void;
+  /**
+   * After stdin ends, how long requests already received may take to be answered before the
+   * connection closes anyway (default 30 s). A client that writes its requests and closes its end
+   * (`printf … | mcpgate stdio`) still gets every answer.
+   */
+  readonly drainMs?: number;
 }
 
 /**
@@ -31,6 +37,9 @@ export class StdioFaceTransport implements Transport {
   private discarding = false;
   private closed = false;
   private corked = false;
+  /** Ids of client requests not answered yet. */
+  private readonly unanswered = new Set<string | number>();
+  private draining: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: StdioFaceTransportOptions) {}
 
@@ -86,6 +95,7 @@ export class StdioFaceTransport implements Transport {
     this.buffered = 0;
     const frame = classifyFrame(line);
     if (frame.kind === 'message') {
+      this.track(frame.message);
       this.onmessage?.(frame.message);
       this.opts.onInbound?.(frame.message);
     } else {
@@ -98,8 +108,30 @@ export class StdioFaceTransport implements Transport {
     void this.write({ jsonrpc: '2.0', id, error: { code, message } });
   }
 
+  private track(message: JSONRPCMessage): void {
+    const m = message as { method?: unknown; id?: unknown; params?: { requestId?: unknown } };
+    if (typeof m.method !== 'string') return;
+    if (typeof m.id === 'string' || typeof m.id === 'number') this.unanswered.add(m.id);
+    else if (m.method === 'notifications/cancelled') {
+      // A cancelled request gets no response: nothing to wait for.
+      const id = m.params?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') this.forget(id);
+    }
+  }
+
+  private forget(id: string | number): void {
+    this.unanswered.delete(id);
+    if (this.draining && this.unanswered.size === 0) void this.close();
+  }
+
+  /** stdin ended: close now, or once the requests already received are answered. */
   private readonly onEnd = (): void => {
-    void this.close();
+    if (this.closed || this.draining) return;
+    if (this.unanswered.size === 0) {
+      void this.close();
+      return;
+    }
+    this.draining = setTimeout(() => void this.close(), this.opts.drainMs ?? 30_000);
   };
 
   private readonly onStreamError = (err: Error): void => {
@@ -132,7 +164,12 @@ export class StdioFaceTransport implements Transport {
         out.uncork();
       });
     }
-    if (out.write(data)) return Promise.resolve();
+    const written = out.write(data);
+    const id = (message as { id?: unknown; method?: unknown }).id;
+    if ((typeof id === 'string' || typeof id === 'number') && !('method' in (message as object))) {
+      this.forget(id);
+    }
+    if (written) return Promise.resolve();
     // Backpressure: the caller waits until the client has drained what we wrote, so a slow
     // client cannot make the gateway buffer without bound.
     return new Promise<void>((resolve) => out.once('drain', () => resolve()));
@@ -141,6 +178,7 @@ export class StdioFaceTransport implements Transport {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    clearTimeout(this.draining);
     const { stdin } = this.opts;
     stdin.off('data', this.onData);
     stdin.off('end', this.onEnd);

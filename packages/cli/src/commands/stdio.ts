@@ -26,6 +26,9 @@ export const stdioCommand: Command = {
     '',
     'Speaks MCP on stdin/stdout to the client that spawned it (both protocol eras) and relays to the',
     'configured upstreams. Logs are JSON on stderr. Config: --config, then $MCPGATE_CONFIG, then ./mcpgate.yaml.',
+    '',
+    'When stdin ends, requests already received are still answered (for up to 30 s), then the gateway',
+    'flushes its audit trail, ends its upstreams and exits 0.',
   ].join('\n'),
   options: {
     config: { type: 'string', short: 'c' },
