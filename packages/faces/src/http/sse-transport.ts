@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/server';
+import { SseWriter } from './sse-writer.js';
 
 export interface SseTransportOptions {
   /** The GET /sse response this session's server→client messages are written to. */
@@ -21,29 +22,28 @@ export class SseServerTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
-  private keepAlive: NodeJS.Timeout | undefined;
+  private writer: SseWriter | undefined;
   private closed = false;
 
   constructor(private readonly opts: SseTransportOptions) {}
 
   start(): Promise<void> {
     const { res } = this.opts;
-    res.writeHead(200, {
-      ...this.opts.headers,
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      // nginx and similar proxies buffer responses by default, which would hold events back.
-      'x-accel-buffering': 'no',
-    });
-    res.write(`event: endpoint\ndata: ${this.opts.endpoint}\n\n`);
+    this.writer = new SseWriter(
+      res,
+      {
+        ...this.opts.headers,
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        // nginx and similar proxies buffer responses by default, which would hold events back.
+        'x-accel-buffering': 'no',
+      },
+      this.opts.keepAliveMs,
+      true,
+    );
+    this.writer.write(`event: endpoint\ndata: ${this.opts.endpoint}\n\n`);
     res.on('close', () => void this.close());
-    if (this.opts.keepAliveMs > 0) {
-      this.keepAlive = setInterval(() => {
-        if (!res.writableEnded) res.write(': keep-alive\n\n');
-      }, this.opts.keepAliveMs);
-      this.keepAlive.unref();
-    }
     return Promise.resolve();
   }
 
@@ -54,8 +54,9 @@ export class SseServerTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
-    if (this.closed || this.opts.res.writableEnded) return Promise.reject(new Error('SSE stream is closed'));
-    this.opts.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    if (this.closed || !this.writer || this.writer.closed)
+      return Promise.reject(new Error('SSE stream is closed'));
+    this.writer.event(JSON.stringify(message));
     return Promise.resolve();
   }
 
@@ -66,8 +67,7 @@ export class SseServerTransport implements Transport {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    if (this.keepAlive) clearInterval(this.keepAlive);
-    if (!this.opts.res.writableEnded) this.opts.res.end();
+    this.writer?.end();
     this.onclose?.();
     return Promise.resolve();
   }
