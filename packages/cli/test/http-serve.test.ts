@@ -217,6 +217,31 @@ describe('mcpgate serve (local mode, loopback)', () => {
     await client.close();
   });
 
+  it('sends keep-alive comments on idle event streams (server.keepAlive 1s): /sse and a legacy GET', async () => {
+    const untilKeepAlive = async (res: Response) => {
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      let text = '';
+      const t0 = Date.now();
+      while (!text.includes(': keep-alive\n\n')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      await reader.cancel();
+      expect(text).toContain(': keep-alive\n\n');
+      // Nothing else was said on the stream in between: the comment came from the idle timer.
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+    };
+    await untilKeepAlive(await fetch(`${gw.url}/sse`, { headers: { accept: 'text/event-stream' } }));
+    const sid = await rawInitialize(gw.url);
+    await untilKeepAlive(
+      await fetch(`${gw.url}/mcp`, {
+        headers: { accept: 'text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' },
+      }),
+    );
+  });
+
   it('answers 404 for an unknown or ended session, and DELETE ends one', async () => {
     const headers = {
       'content-type': 'application/json',
