@@ -92,19 +92,25 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
 }
 
 /**
- * The SDK's stdio transport ends the process it spawned (stdin close, SIGTERM, SIGKILL). A
- * configured command is often a launcher — `npx`, `uvx`, `sh -c` — whose server runs as its child
- * and is not always told: killing the launcher would leave the server running, orphaned. So the
- * process tree is read before closing, and whatever of it outlives the close is ended too.
+ * The SDK's stdio transport ends the process it spawned (stdin close, then SIGTERM and SIGKILL,
+ * 2 s apart). A configured command is often a launcher — `npx`, `uvx`, `sh -c` — whose server runs
+ * as its child and is not always told: killing the launcher would leave the server running,
+ * orphaned, and a launcher waiting on a server that ignores stdin EOF makes every close take 4 s.
+ * So the process tree is read before closing; what of it still runs after a short grace is ended
+ * (SIGTERM, then SIGKILL), which also lets the launcher exit.
  */
 class TreeEndingStdioTransport extends StdioClientTransport {
   override async close(): Promise<void> {
     const pid = this.pid;
     const below = pid === null ? [] : descendants(pid);
-    await super.close();
-    await endProcesses(below);
+    const closing = super.close();
+    await Promise.race([closing, new Promise((r) => setTimeout(r, TREE_GRACE_MS).unref())]);
+    await Promise.all([closing, endProcesses(below)]);
   }
 }
+
+/** How long a launched server has to exit on stdin EOF before it is signalled. */
+const TREE_GRACE_MS = 500;
 
 /** Splits a byte stream into lines for the logger, cutting overlong lines instead of buffering them. */
 function forwardLines(stream: Readable, emit: (line: string) => void): void {
