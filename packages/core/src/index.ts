@@ -43,7 +43,8 @@ export type {
   UpstreamState,
   UpstreamStatus,
 } from './upstream.js';
-export { Gateway, GatewaySession, resolveTarget } from './gateway.js';
+export { Gateway, GatewaySession } from './gateway.js';
+export { resolveTarget } from './router.js';
 export type { SqlClient, SqlQueryable, SqlResult } from './sql.js';
 export type { ChainSteps, GatewayOptions, SessionPeer, TrafficNote, VisibilityFilter } from './gateway.js';
 export { adminRoute, HttpProblem, readJsonBody, sendJson, sendProblem } from './admin-http.js';
