@@ -1,4 +1,4 @@
-import type { CallContext, Interceptor, Outcome } from '@mcpgate/core';
+import type { CallContext, Interceptor, Outcome, TrafficNote, UpstreamMessage } from '@mcpgate/core';
 import { CONTINUE, GatewayError, reject } from '@mcpgate/core';
 import type { AuditRecorder } from './recorder/recorder.js';
 
@@ -75,7 +75,46 @@ export function createAuditSteps(
       if (awaitResponse) await done;
       return CONTINUE;
     },
+    // Outermost on the upstream side too: it records the message as it goes on (masked), or its
+    // masked audit copy (the client's answers), with the decision, refusal and masking events.
+    onUpstream(msg: UpstreamMessage) {
+      recorder.recordNotification(upstreamNote(msg));
+      return CONTINUE;
+    },
   };
 
   return { outer, inner };
+}
+
+/** How an upstream-side message goes on the record, linked to the call that caused it. */
+export function upstreamNote(msg: UpstreamMessage): TrafficNote {
+  const p = msg.params;
+  const summary: Record<string, unknown> = { kind: msg.kind };
+  if (msg.inputKey !== undefined) summary.inputKey = msg.inputKey;
+  if (msg.method === 'notifications/progress')
+    Object.assign(summary, { progress: p?.progress, total: p?.total });
+  if (msg.method === 'notifications/message') Object.assign(summary, { level: p?.level, logger: p?.logger });
+  if (msg.method === 'notifications/resources/updated') summary.uri = p?.uri;
+  if (msg.kind === 'answer')
+    summary.outcome = msg.refused
+      ? 'failed'
+      : typeof p?.action === 'string'
+        ? `answered:${p.action}`
+        : 'answered';
+  else if (msg.refused) summary.outcome = 'refused';
+  const payload = msg.notes.auditPayload ?? p;
+  return {
+    kind: msg.kind === 'notification' ? 'notification' : 'server_request',
+    direction: msg.kind === 'answer' ? 'from_client' : 'from_upstream',
+    method: msg.method,
+    upstream: msg.upstream,
+    ...(msg.sessionId !== undefined ? { sessionId: msg.sessionId } : {}),
+    ...(msg.cause ? { correlationId: msg.cause.correlationId } : {}),
+    summary,
+    ...(payload !== undefined ? { payload } : {}),
+    masking: msg.notes.masking,
+    ...(msg.notes.decision ? { decision: msg.notes.decision } : {}),
+    ...(msg.refused ? { refused: { code: msg.refused.code, message: msg.refused.message } } : {}),
+    steps: msg.notes.steps,
+  };
 }

@@ -13,9 +13,11 @@ upstreams:
     alias: ev
     command: ${process.execPath}
     args: ['${everythingBin()}', 'stdio']
-# The gateway's own tests exercise transport and identity, not policy (whose default is deny).
+# The gateway's own tests exercise transport and identity, not policy (whose default is deny;
+# upstreams' sampling requests are off unless allowed).
 policy:
   default: allow
+  upstreamRequests: { sampling: allow }
 store:
   dir: ./data
 server:

@@ -127,7 +127,7 @@ policy:
     }
   });
 
-  it('records progress and server→client requests compactly, linked to their call', async () => {
+  it('records progress and server→client requests with their payloads, linked to their call', async () => {
     await gw.client.callTool(
       { name: 'ev__trigger-long-running-operation', arguments: { duration: 0.3, steps: 2 } },
       { onprogress: () => undefined },
@@ -148,9 +148,18 @@ policy:
       const progress = rows.rows.filter((r) => r.method === 'notifications/progress');
       expect(progress.length).toBeGreaterThanOrEqual(2);
       expect(progress.every((r) => r.correlation_id?.startsWith('c_'))).toBe(true);
-      const elicit = rows.rows.find((r) => r.type === 'server.request' && r.method === 'elicitation/create');
-      expect(elicit?.body).toContain('answered:accept');
-      expect(elicit?.body).not.toContain('vermilion-9'); // compact: the answer's content is not recorded
+      const elicit = rows.rows.filter(
+        (r) => r.type === 'server.request' && r.method === 'elicitation/create',
+      );
+      // The upstream's request and the client's answer, each on the record with its payload
+      // (masked where a detector fires), linked to the call that caused them.
+      expect(elicit.map((r) => (JSON.parse(r.body) as { direction: string }).direction)).toEqual([
+        'from_upstream',
+        'from_client',
+      ]);
+      expect(elicit.every((r) => r.correlation_id?.startsWith('c_'))).toBe(true);
+      expect(elicit[1]?.body).toContain('answered:accept');
+      expect(elicit[1]?.body).toContain('vermilion-9');
     } finally {
       await sql.end();
     }

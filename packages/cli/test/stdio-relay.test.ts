@@ -7,8 +7,9 @@ import { connectGateway, textOf, waitFor, writeConfig, type Connected } from './
  * server-everything (a real upstream from npm) as a stdio child — once per client era.
  */
 const config = writeConfig(`
-# Local single-user tests: everything allowed (the policy default is deny).
-policy: { default: allow }
+# Local single-user tests: everything allowed (the policy default is deny), and upstreams may
+# use the client's model (sampling is off unless allowed).
+policy: { default: allow, upstreamRequests: { sampling: allow } }
 upstreams:
   everything:
     alias: ev

@@ -38,7 +38,7 @@ export interface MaskingEvent {
 
 export interface StepTiming {
   readonly step: string;
-  readonly phase: 'request' | 'response';
+  readonly phase: 'request' | 'response' | 'upstream';
   readonly verdict: 'continue' | 'mutate' | 'reject' | 'error-open';
   readonly micros: number;
 }

@@ -1,5 +1,6 @@
 import type { CallContext, JsonObject, Outcome, StepTiming } from './call.js';
 import { GatewayError, toGatewayError } from './errors.js';
+import type { UpstreamMessage, UpstreamVerdict } from './upstream-side.js';
 
 export type RequestVerdict =
   | { readonly kind: 'continue' }
@@ -25,6 +26,11 @@ export interface Interceptor {
   readonly failMode?: 'closed' | 'open';
   onRequest?(ctx: CallContext): RequestVerdict | Promise<RequestVerdict>;
   onResponse?(ctx: CallContext, outcome: Outcome): ResponseVerdict | Promise<ResponseVerdict>;
+  /**
+   * The upstream side: a message an upstream started (notification, server→client request, an ask
+   * inside `input_required`) or the client's answer to one. Runs in the response order (reverse).
+   */
+  onUpstream?(msg: UpstreamMessage): UpstreamVerdict | Promise<UpstreamVerdict>;
 }
 
 export const CONTINUE: RequestVerdict & ResponseVerdict = Object.freeze({ kind: 'continue' });

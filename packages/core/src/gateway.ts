@@ -1,4 +1,4 @@
-import type { CallContext, CallIO, JsonObject, Outcome } from './call.js';
+import type { CallContext, CallIO, Decision, JsonObject, MaskingEvent, Outcome, StepTiming } from './call.js';
 import { newNotes } from './call.js';
 import { Catalog, type CatalogEntry, type CatalogKind, type UpstreamListing } from './catalog.js';
 import { CONTINUE, runChain, type Interceptor } from './chain.js';
@@ -9,6 +9,8 @@ import type { NamingOptions } from './naming.js';
 import type { SessionInfo } from './session.js';
 import type { UpstreamEvent, UpstreamPool } from './upstream.js';
 import { LIST_METHODS, resolveTarget, upstreamParams } from './router.js';
+import { callLink, relayInputRequired, relayInputResponses, relayProgress, type CallRelay } from './relay.js';
+import { newUpstreamNotes, runUpstreamSide, type UpstreamMessage } from './upstream-side.js';
 
 /** How the gateway reaches a downstream session outside of any call (list_changed, resource updates, logs). */
 export interface SessionPeer {
@@ -42,11 +44,21 @@ export interface TrafficNote {
   readonly correlationId?: string;
   readonly upstream?: string;
   readonly summary?: Readonly<Record<string, unknown>>;
+  /** Upstream side: the payload as it travelled (masked), or the masked audit copy of an answer. */
+  readonly payload?: unknown;
+  readonly masking?: readonly MaskingEvent[];
+  readonly decision?: Decision;
+  /** Upstream side: why a step refused the message (code and safe message). */
+  readonly refused?: { readonly code: string; readonly message: string };
+  readonly steps?: readonly StepTiming[];
 }
 
 export interface GatewayOptions {
   readonly pool: UpstreamPool;
-  /** Told about notifications and server→client requests (never payload bodies). */
+  /**
+   * Told about traffic that is no chain message: the client cancelling a call, and the gateway's own
+   * requests to the client (a `confirm` question). What upstreams start is recorded by the chain.
+   */
   readonly onTraffic?: (note: TrafficNote) => void;
   readonly steps: ChainSteps;
   readonly naming: NamingOptions;
@@ -71,6 +83,10 @@ export class Gateway {
   private readonly sessions = new Map<string, GatewaySession>();
   private steps: readonly Interceptor[] = [];
   private visibility: VisibilityFilter | undefined;
+  /** Upstream-side messages of no call are handled in arrival order (log lines stay in order). */
+  private upstreamQueue: Promise<void> = Promise.resolve();
+  /** @internal The upstream-side relay of each running call (set by its session). */
+  readonly relays = new WeakMap<CallContext, CallRelay>();
   readonly logger: Logger;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -89,8 +105,12 @@ export class Gateway {
   setSteps(steps: ChainSteps, visibility?: VisibilityFilter): void {
     const route: Interceptor = {
       name: 'route',
-      onRequest: (ctx) => {
+      onRequest: async (ctx) => {
         ctx.target = resolveTarget(this.catalog, ctx.method, ctx.params, ctx.correlationId);
+        // A modern client's retry carries answers for the upstream: they pass the upstream side
+        // (narrowed, audit copy masked) before the request side records and forwards the call.
+        const relay = this.relays.get(ctx);
+        if (relay && ctx.params?.inputResponses !== undefined) await relayInputResponses(relay);
         return CONTINUE;
       },
     };
@@ -174,67 +194,79 @@ export class Gateway {
   }
 
   private onUpstreamEvent(e: UpstreamEvent): void {
-    this.traffic(upstreamNote(e));
-    switch (e.type) {
-      case 'list_changed': {
-        try {
-          this.catalog = this.buildCatalog();
-        } catch (err) {
-          // A collision appearing at runtime must not take the gateway down: keep the last good
-          // catalog and say why loudly.
-          this.logger.error(
-            { err: toGatewayError(err).message, upstream: e.upstream },
-            'catalog rebuild failed',
-          );
-          return;
-        }
-        const method = LIST_CHANGED[e.kind];
-        if (method) for (const s of this.sessions.values()) s.notifySafe(method);
-        return;
-      }
-      case 'resource_updated': {
-        for (const s of this.sessions.values()) {
-          if (e.sessionId && s.info.id !== e.sessionId) continue;
-          if (s.isSubscribed(e.uri)) s.notifySafe('notifications/resources/updated', { uri: e.uri });
-        }
-        return;
-      }
-      case 'log': {
-        for (const s of this.sessions.values()) {
-          if (e.sessionId && s.info.id !== e.sessionId) continue;
-          s.notifySafe('notifications/message', {
-            ...e.params,
-            logger: prefixLogger(e.upstream, e.params.logger),
-          });
-        }
+    if (e.type === 'list_changed') {
+      try {
+        this.catalog = this.buildCatalog();
+      } catch (err) {
+        // A collision appearing at runtime must not take the gateway down: keep the last good
+        // catalog and say why loudly.
+        this.logger.error(
+          { err: toGatewayError(err).message, upstream: e.upstream },
+          'catalog rebuild failed',
+        );
         return;
       }
     }
+    const steps = this.steps;
+    this.upstreamQueue = this.upstreamQueue
+      .then(() => this.relayEvent(steps, e))
+      .catch((err: unknown) =>
+        this.logger.error({ err: String(err), upstream: e.upstream }, 'upstream message relay failed'),
+      );
+  }
+
+  /** An upstream notification outside any call's back channel: through the upstream side, then out. */
+  private async relayEvent(steps: readonly Interceptor[], e: UpstreamEvent): Promise<void> {
+    const cause = e.type === 'log' && e.correlationId ? this.findCall(e.correlationId) : undefined;
+    const sessionId = cause?.session.id ?? (e.type === 'list_changed' ? undefined : e.sessionId);
+    const msg: UpstreamMessage = {
+      kind: 'notification',
+      method: notificationMethod(e),
+      upstream: e.upstream,
+      ...(cause ? { cause } : {}),
+      ...(sessionId ? { sessionId } : {}),
+      params: notificationParams(e),
+      notes: newUpstreamNotes(),
+    };
+    await runUpstreamSide(steps, msg, (step, err) =>
+      this.logger.warn({ step, err: String(err), method: msg.method }, 'fail-open step errored; continuing'),
+    );
+    if (msg.refused) return;
+    for (const s of this.sessions.values()) {
+      if (sessionId && s.info.id !== sessionId) continue;
+      if (e.type === 'resource_updated' && !s.isSubscribed(e.uri)) continue;
+      s.notifySafe(msg.method, e.type === 'list_changed' ? undefined : msg.params);
+    }
+  }
+
+  private findCall(correlationId: string): CallContext | undefined {
+    for (const s of this.sessions.values()) {
+      const c = s.activeCall(correlationId);
+      if (c) return c;
+    }
+    return undefined;
   }
 }
 
-function upstreamNote(e: UpstreamEvent): TrafficNote {
-  const base = { kind: 'notification' as const, direction: 'from_upstream' as const, upstream: e.upstream };
+function notificationMethod(e: UpstreamEvent): string {
   switch (e.type) {
     case 'list_changed':
-      return {
-        ...base,
-        method: `notifications/${e.kind === 'resourceTemplates' ? 'resources' : e.kind}/list_changed`,
-      };
+      return LIST_CHANGED[e.kind] ?? 'notifications/resources/list_changed';
     case 'resource_updated':
-      return {
-        ...base,
-        method: 'notifications/resources/updated',
-        summary: { uri: e.uri },
-        ...(e.sessionId ? { sessionId: e.sessionId } : {}),
-      };
+      return 'notifications/resources/updated';
     case 'log':
-      return {
-        ...base,
-        method: 'notifications/message',
-        summary: { level: e.params.level, logger: e.params.logger },
-        ...(e.sessionId ? { sessionId: e.sessionId } : {}),
-      };
+      return 'notifications/message';
+  }
+}
+
+function notificationParams(e: UpstreamEvent): JsonObject | undefined {
+  switch (e.type) {
+    case 'list_changed':
+      return undefined;
+    case 'resource_updated':
+      return { uri: e.uri };
+    case 'log':
+      return { ...e.params, logger: prefixLogger(e.upstream, e.params.logger) };
   }
 }
 
@@ -244,6 +276,7 @@ function prefixLogger(upstream: string, logger: unknown): string {
 
 export class GatewaySession {
   private readonly subscriptions = new Set<string>();
+  private readonly active = new Map<string, CallContext>();
   private closed = false;
 
   constructor(
@@ -251,6 +284,11 @@ export class GatewaySession {
     readonly info: SessionInfo,
     private readonly peer: SessionPeer,
   ) {}
+
+  /** @internal A call of this session still running (to link an upstream's log line to it). */
+  activeCall(correlationId: string): CallContext | undefined {
+    return this.active.get(correlationId);
+  }
 
   isSubscribed(uri: string): boolean {
     return this.subscriptions.has(uri);
@@ -288,15 +326,31 @@ export class GatewaySession {
       io: this.observedIO(io, correlationId, () => ctx.target.upstream),
       notes: newNotes(),
     };
-    const outcome = await runChain(this.gw.chain(), ctx, (c) => this.forward(c), {
-      onStepError: (step, phase, err) =>
+    const steps = this.gw.chain();
+    this.gw.relays.set(ctx, {
+      steps,
+      ctx,
+      io,
+      onStepError: (step, err) =>
         this.gw.logger.warn(
-          { correlationId, step, phase, err: String(err) },
+          { correlationId, step, phase: 'upstream', err: String(err) },
           'fail-open step errored; continuing',
         ),
     });
-    if (outcome.kind === 'error') throw outcome.error;
-    return outcome.result;
+    this.active.set(correlationId, ctx);
+    try {
+      const outcome = await runChain(steps, ctx, (c) => this.forward(c), {
+        onStepError: (step, phase, err) =>
+          this.gw.logger.warn(
+            { correlationId, step, phase, err: String(err) },
+            'fail-open step errored; continuing',
+          ),
+      });
+      if (outcome.kind === 'error') throw outcome.error;
+      return outcome.result;
+    } finally {
+      this.active.delete(correlationId);
+    }
   }
 
   /**
@@ -373,6 +427,8 @@ export class GatewaySession {
       return { kind: 'result', result: {} };
     }
     if (!target.upstream) throw new GatewayError('internal', `no upstream resolved for ${method}`);
+    const relay = this.gw.relays.get(ctx);
+    if (!relay) throw new GatewayError('internal', `no upstream-side relay for ${method}`);
     const conn = await this.gw.pool.connection(target.upstream, this.info);
     ctx.notes.forwardedAt = new Date();
     // Progress is relayed in order and fully sent before the result: a client drops progress
@@ -382,18 +438,14 @@ export class GatewaySession {
       .request(method, upstreamParams(ctx), {
         signal: ctx.signal,
         onProgress: (p) => {
-          this.gw.traffic({
-            kind: 'notification',
-            direction: 'from_upstream',
-            method: 'notifications/progress',
-            sessionId: this.info.id,
-            correlationId: ctx.correlationId,
-            upstream: target.upstream,
-            summary: { progress: p.progress, total: p.total },
-          });
-          progressSent = progressSent.then(() => ctx.io.progress(p)).catch(() => undefined);
+          progressSent = progressSent
+            .then(async () => {
+              const relayed = await relayProgress(relay, p);
+              if (relayed) await relay.io.progress(relayed);
+            })
+            .catch(() => undefined);
         },
-        call: ctx,
+        link: callLink(relay),
       })
       .catch((err: unknown) => {
         if (ctx.signal.aborted) {
@@ -411,7 +463,7 @@ export class GatewaySession {
     await progressSent;
     if (method === 'resources/subscribe' && target.uri) this.subscriptions.add(target.uri);
     if (method === 'resources/unsubscribe' && target.uri) this.subscriptions.delete(target.uri);
-    return { kind: 'result', result };
+    return { kind: 'result', result: await relayInputRequired(relay, result) };
   }
 
   private visibleList(kind: CatalogKind): JsonObject[] {

@@ -35,6 +35,7 @@ export type {
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export type {
+  CallLink,
   UpstreamConnection,
   UpstreamEvent,
   UpstreamPool,
@@ -44,6 +45,13 @@ export type {
   UpstreamStatus,
 } from './upstream.js';
 export { Gateway, GatewaySession } from './gateway.js';
+export { newUpstreamNotes, runUpstreamSide, SERVER_REQUESTS } from './upstream-side.js';
+export type {
+  UpstreamMessage,
+  UpstreamMessageKind,
+  UpstreamNotes,
+  UpstreamVerdict,
+} from './upstream-side.js';
 export { resolveTarget } from './router.js';
 export type { SqlClient, SqlQueryable, SqlResult } from './sql.js';
 export type { ChainSteps, GatewayOptions, SessionPeer, TrafficNote, VisibilityFilter } from './gateway.js';

@@ -1,4 +1,4 @@
-import type { CallContext, JsonObject, ProgressUpdate } from './call.js';
+import type { JsonObject, ProgressUpdate } from './call.js';
 import type { CatalogKind, UpstreamCatalog } from './catalog.js';
 import type { Era, SessionInfo } from './session.js';
 
@@ -6,7 +6,21 @@ export interface UpstreamRequestOptions {
   readonly signal: AbortSignal;
   readonly onProgress?: (update: ProgressUpdate) => void;
   /** The downstream call this request serves; server→client requests it causes are routed to it. */
-  readonly call?: CallContext;
+  readonly link?: CallLink;
+}
+
+/**
+ * The port between the upstream package and the gateway core for one downstream call: all the
+ * upstream side may know of the call (which session, what the client can answer) and the one
+ * thing it may do with it — hand a server→client request to the chain's upstream side, which
+ * decides, masks, records and relays it to the client.
+ */
+export interface CallLink {
+  readonly correlationId: string;
+  readonly sessionId: string;
+  /** The capabilities the calling client declared (sampling, elicitation, roots…). */
+  readonly clientCapabilities: JsonObject | undefined;
+  ask(method: string, params: JsonObject | undefined, signal: AbortSignal): Promise<JsonObject>;
 }
 
 /** A live MCP client connection to one upstream. Implementations remap ids; nothing downstream leaks up. */
@@ -45,6 +59,8 @@ export type UpstreamEvent =
       readonly params: JsonObject;
       /** Set for per-session connections: the only session this belongs to. */
       readonly sessionId?: string;
+      /** The call it was sent during, when the connection's in-flight calls make that certain. */
+      readonly correlationId?: string;
     };
 
 /**

@@ -3,6 +3,7 @@ import { withDefaults, type MaskingConfig } from './config.js';
 import { anyGlob } from './glob.js';
 import { maskString, maskValue } from './mask-value.js';
 import { maskArguments, maskResult } from './mcp.js';
+import { maskAnswer, maskUpstreamParams } from './upstream.js';
 import { compileProfile, validateMaskingConfig, type CompiledProfile, type MaskTarget } from './profile.js';
 
 export interface MaskingException {
@@ -85,6 +86,24 @@ export class Masker {
       data: data as Readonly<Record<string, unknown>> | undefined,
     });
     return { value: masked, events, changed: true };
+  }
+
+  /** A message an upstream started, masked toward the client (see `maskUpstreamParams`). */
+  maskUpstream(method: string, params: JsonObject, target: MaskTarget): MaskOutcome<JsonObject> {
+    const profile = this.profile(target);
+    const events: MaskingEvent[] = [];
+    if (!profile.enabled) return { value: params, events, changed: false };
+    const value = maskUpstreamParams(method, params, profile, events);
+    return { value, events, changed: value !== params };
+  }
+
+  /** The audit copy of a client's answer to an upstream's ask. */
+  maskAnswer(answer: JsonObject, target: MaskTarget): MaskOutcome<JsonObject> {
+    const profile = this.profile(target);
+    const events: MaskingEvent[] = [];
+    if (!profile.enabled) return { value: answer, events, changed: false };
+    const value = maskAnswer(answer, profile, events);
+    return { value, events, changed: value !== answer };
   }
 
   /** A masked copy of request arguments for the audit record, when `arguments` is on for the target. */

@@ -34,6 +34,18 @@ function maskContent(
   return block;
 }
 
+/** A content field that is one block or (newer sampling messages) an array of blocks. */
+export function maskContentBlocks(
+  content: unknown,
+  path: string,
+  profile: CompiledProfile,
+  events: MaskingEvent[],
+): unknown {
+  if (Array.isArray(content))
+    return maskArray(content, path, (b, p) => maskContent(b, p, profile, events)).value;
+  return maskContent(content, path, profile, events);
+}
+
 function maskArray(
   items: unknown,
   path: string,

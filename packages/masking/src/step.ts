@@ -1,4 +1,12 @@
-import { CONTINUE, silentLogger, type CallContext, type Interceptor, type Logger } from '@mcpgate/core';
+import {
+  CONTINUE,
+  silentLogger,
+  type CallContext,
+  type Interceptor,
+  type Logger,
+  type UpstreamMessage,
+  type UpstreamVerdict,
+} from '@mcpgate/core';
 import type { MaskingConfig } from './config.js';
 import { Masker } from './masker.js';
 import { MASKED_METHODS } from './mcp.js';
@@ -14,6 +22,42 @@ function targetOf(ctx: CallContext): MaskTarget | undefined {
   const t = ctx.target;
   if (t.upstream === undefined) return undefined; // answered by the gateway itself
   return { upstream: t.upstream, kind: t.kind, name: t.name, uri: t.uri };
+}
+
+/** The profile of an upstream-side message: its causing call's target, else the upstream alone. */
+function upstreamTargetOf(msg: UpstreamMessage): MaskTarget {
+  const t = msg.cause?.target;
+  if (t?.upstream === msg.upstream) return { upstream: t.upstream, kind: t.kind, name: t.name, uri: t.uri };
+  return { upstream: msg.upstream };
+}
+
+/**
+ * The mask step on the upstream side: what an upstream sends toward the client (log data,
+ * progress text, sampling messages for the client's model, elicitation text) is masked in place;
+ * the client's answers travel to the upstream intact and leave a masked audit copy
+ * (`notes.auditPayload`). A masking exception of the causing caller's group lets raw data through.
+ */
+function maskUpstreamMessage(masker: Masker, msg: UpstreamMessage): UpstreamVerdict {
+  if (msg.refused || !msg.params || !msg.upstream) return CONTINUE;
+  const target = upstreamTargetOf(msg);
+  if (!masker.enabledFor(target)) return CONTINUE;
+  const exception = msg.cause && masker.exceptionFor(msg.cause.session.identity, target);
+  if (exception) {
+    msg.notes.extra.maskingException = { rule: exception.rule, group: exception.group };
+    return CONTINUE;
+  }
+  if (msg.kind === 'answer') {
+    const { value, events, changed } = masker.maskAnswer(msg.params, target);
+    if (changed) {
+      msg.notes.masking.push(...events);
+      msg.notes.auditPayload = value;
+    }
+    return CONTINUE;
+  }
+  const { value, events, changed } = masker.maskUpstream(msg.method, msg.params, target);
+  if (!changed) return CONTINUE;
+  msg.notes.masking.push(...events);
+  return { kind: 'mutate', params: value };
 }
 
 function asMasker(config: MaskingConfig | Masker): Masker {
@@ -72,6 +116,7 @@ export function createMaskingStep(
         ctx.notes.extra.sealed = seal({ result: outcome.result }, sealCfg.publicKey, ctx.correlationId);
       return { kind: 'mutate', outcome: { kind: 'result', result: value } };
     },
+    onUpstream: (msg) => maskUpstreamMessage(masker, msg),
   };
 }
 

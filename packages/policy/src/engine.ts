@@ -9,6 +9,7 @@ import {
   type CompiledRule,
 } from './rules/compile.js';
 import type { Explanation, PolicyDecision, PolicyInput, RuleTrace } from './types.js';
+import { isUpstreamRequest, UPSTREAM_REQUEST_KEYS, type UpstreamRequestMethod } from './upstream-requests.js';
 
 /** Target kinds that reach an upstream; the configured default applies only to these. */
 const UPSTREAM_KINDS = new Set(['tool', 'prompt', 'resource', 'completion']);
@@ -53,22 +54,41 @@ export class PolicyEngine {
     readonly limits: readonly CompiledRateLimit[] = [],
   ) {}
 
-  /** The deciding rule only — the hot path. */
+  /**
+   * The deciding rule only — the hot path. An upstream-started request (sampling, elicitation,
+   * roots) is decided only by rules whose `methods` name it — a broad "allow this tool" never lets
+   * an upstream use the client's model — and otherwise by `upstreamRequests`.
+   */
   evaluate(input: PolicyInput): PolicyDecision {
+    const upstreamRequest = isUpstreamRequest(input.method);
     for (const rule of this.candidates(input.method, input.target)) {
+      if (upstreamRequest && !rule.target.methods) continue;
       if (identityMismatch(rule.identity, input.identity) !== undefined) continue;
       if (annotationsMismatch(rule.target, input.target) !== undefined) continue;
       if (rule.conditional && conditionMismatch(rule, input.arguments, input.now) !== undefined) continue;
       return this.fromRule(rule);
     }
-    return this.fallback(input.target);
+    return upstreamRequest ? this.upstreamDefault(input.method) : this.fallback(input.target);
+  }
+
+  /** The secure default for an upstream-started request no rule decided. */
+  upstreamDefault(method: UpstreamRequestMethod): PolicyDecision {
+    const key = UPSTREAM_REQUEST_KEYS[method];
+    const action = this.config.upstreamRequests[key];
+    return {
+      action,
+      reason: `no rule names ${method}; policy.upstreamRequests.${key} is ${action}`,
+      policyVersion: this.version,
+    };
   }
 
   /** Same decision as evaluate, plus every rule tried up to the deciding one and why each missed. */
   explain(input: PolicyInput): Explanation {
     const considered: RuleTrace[] = [];
+    const upstreamRequest = isUpstreamRequest(input.method);
     for (const rule of this.rules) {
       const failed =
+        (upstreamRequest && !rule.target.methods ? 'methods (not named)' : undefined) ??
         targetMismatch(rule.target, input.method, input.target) ??
         identityMismatch(rule.identity, input.identity) ??
         annotationsMismatch(rule.target, input.target) ??
@@ -82,7 +102,10 @@ export class PolicyEngine {
       });
       if (failed === undefined) return { decision: this.fromRule(rule), considered };
     }
-    return { decision: this.fallback(input.target), considered };
+    return {
+      decision: upstreamRequest ? this.upstreamDefault(input.method) : this.fallback(input.target),
+      considered,
+    };
   }
 
   /**
@@ -141,6 +164,8 @@ export class PolicyEngine {
       ...(rule.message !== undefined ? { message: rule.message } : {}),
       ...(rule.approval ? { approval: rule.approval } : {}),
       ...(rule.grant ? { grant: rule.grant } : {}),
+      ...(rule.limits ? { limits: rule.limits } : {}),
+      ...(rule.roots ? { roots: rule.roots } : {}),
     };
   }
 

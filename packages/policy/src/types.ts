@@ -11,6 +11,14 @@ export interface ApprovalRequirement {
   readonly allowSelfApproval: boolean;
 }
 
+/** A rule's limits on upstream-started requests (sampling, elicitation, roots). */
+export interface UpstreamRequestLimits {
+  /** Most such requests one downstream call may cause. */
+  readonly maxPerCall?: number;
+  /** sampling/createMessage: the most `maxTokens` a request may ask for. */
+  readonly maxTokens?: number;
+}
+
 export interface GrantRequirement {
   readonly maxDurationMs: number;
   readonly reviewers: readonly string[];
@@ -30,6 +38,8 @@ export interface PolicyDecision extends Decision {
   readonly message?: string;
   readonly approval?: ApprovalRequirement;
   readonly grant?: GrantRequirement;
+  readonly limits?: UpstreamRequestLimits;
+  readonly roots?: readonly string[];
 }
 
 /** Everything a decision depends on. Built from a CallContext by `inputFromCall`. */
@@ -37,7 +47,10 @@ export interface PolicyInput {
   readonly identity: Identity;
   readonly method: string;
   readonly target: CallTarget;
-  /** `params.arguments` of tools/call and prompts/get; absent otherwise. */
+  /**
+   * `params.arguments` of tools/call and prompts/get; for an upstream-started request, its params
+   * (so `args` checks can look into a sampling prompt); absent otherwise.
+   */
   readonly arguments?: JsonObject;
   readonly now: Date;
 }

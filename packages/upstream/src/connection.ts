@@ -220,7 +220,7 @@ export class McpUpstreamConnection implements UpstreamConnection {
     if (this.closeReason) throw closedError(this.upstream, method, this.closeReason);
     let fail: (err: GatewayError) => void = () => undefined;
     const failed = new Promise<never>((_, reject) => (fail = reject));
-    const done = this.inflight.add(method, opts.call, fail);
+    const done = this.inflight.add(method, opts.link, fail);
     const startedAt = Date.now();
     // Our own deadline (reset by progress) and our own progress token: see `progressListeners`.
     const deadline = new Deadline(this.spec.requestTimeoutMs, opts.signal);

@@ -1,8 +1,8 @@
 import type { Client } from '@modelcontextprotocol/client';
-import type { JsonObject, Logger, ProgressUpdate } from '@mcpgate/core';
+import { SERVER_REQUESTS, type JsonObject, type Logger, type ProgressUpdate } from '@mcpgate/core';
 import type { ConnectionHooks } from './connection.js';
 import { toWireError } from './errors.js';
-import { SERVER_TO_CLIENT, type InFlight } from './inflight.js';
+import { soleCall, type InFlight } from './inflight.js';
 
 export interface HandlerContext {
   readonly upstream: string;
@@ -50,20 +50,22 @@ export function registerHandlers(client: Client, ctx: HandlerContext): void {
     });
   });
   client.setNotificationHandler('notifications/message', (n) => {
+    const correlationId = soleCall(ctx.inflight);
     ctx.hooks.onEvent({
       type: 'log',
       upstream: ctx.upstream,
       params: n.params,
       ...(ctx.sessionId ? { sessionId: ctx.sessionId } : {}),
+      ...(correlationId ? { correlationId } : {}),
     });
   });
 
-  for (const method of Object.keys(SERVER_TO_CLIENT)) {
+  for (const method of Object.keys(SERVER_REQUESTS)) {
     client.setRequestHandler(method as 'roots/list', async (request, requestCtx) => {
       try {
         const call = ctx.inflight.route(method);
         const params = (request as { params?: JsonObject }).params;
-        return (await call.io.request(method, params, requestCtx.mcpReq.signal)) as never;
+        return (await call.ask(method, params, requestCtx.mcpReq.signal)) as never;
       } catch (err) {
         throw toWireError(err, ctx.logger, method);
       }

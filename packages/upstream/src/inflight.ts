@@ -1,16 +1,9 @@
-import { GatewayError, type CallContext, type JsonObject } from '@mcpgate/core';
-
-/** Server→client requests a legacy upstream may send, and the client capability each needs. */
-export const SERVER_TO_CLIENT: Readonly<Record<string, string>> = {
-  'elicitation/create': 'elicitation',
-  'sampling/createMessage': 'sampling',
-  'roots/list': 'roots',
-};
+import { GatewayError, SERVER_REQUESTS, type CallLink, type JsonObject } from '@mcpgate/core';
 
 interface Entry {
   readonly seq: number;
   readonly method: string;
-  readonly call: CallContext | undefined;
+  readonly call: CallLink | undefined;
   readonly fail: (err: GatewayError) => void;
 }
 
@@ -29,10 +22,16 @@ export class InFlight {
     private readonly sessionId: string | undefined,
   ) {}
 
-  add(method: string, call: CallContext | undefined, fail: (err: GatewayError) => void): () => void {
+  add(method: string, call: CallLink | undefined, fail: (err: GatewayError) => void): () => void {
     const seq = ++this.seq;
     this.entries.set(seq, { seq, method, call, fail });
     return () => this.entries.delete(seq);
+  }
+
+  /** The only call in flight, if there is exactly one. */
+  sole(): CallLink | undefined {
+    if (this.entries.size !== 1) return undefined;
+    return [...this.entries.values()][0]!.call;
   }
 
   get size(): number {
@@ -51,7 +50,8 @@ export class InFlight {
    * chosen. Per-session connection: that session's most recent call. Shared connection: the most
    * recent call if all in-flight calls come from one session; otherwise ambiguous.
    */
-  route(method: string): CallContext {
+  route(method: string): CallLink {
+    const capability = SERVER_REQUESTS[method];
     const calls = [...this.entries.values()].filter((e) => e.call !== undefined);
     const prefix = `cannot route ${method} from upstream "${this.upstream}"`;
     if (calls.length === 0) {
@@ -61,7 +61,7 @@ export class InFlight {
         method,
       );
     }
-    const sessions = new Set(calls.map((e) => e.call!.session.id));
+    const sessions = new Set(calls.map((e) => e.call!.sessionId));
     if (this.sessionId === undefined && sessions.size > 1) {
       throw refuse(
         `${prefix}: calls from ${sessions.size} sessions are in flight on this shared connection; set sharing: per-session`,
@@ -72,16 +72,23 @@ export class InFlight {
     }
     const latest = calls.reduce((a, b) => (b.seq > a.seq ? b : a));
     const call = latest.call!;
-    const capability = SERVER_TO_CLIENT[method];
-    if (capability !== undefined && call.io.clientCapabilities?.[capability] === undefined) {
+    if (capability !== undefined && call.clientCapabilities?.[capability] === undefined) {
       throw refuse(
-        `${prefix}: the client of session ${call.session.id} did not declare the ${capability} capability`,
+        `${prefix}: the client of session ${call.sessionId} did not declare the ${capability} capability`,
         this.upstream,
         method,
       );
     }
     return call;
   }
+}
+
+/**
+ * The call a notification (a log line) was sent during, when that is certain: exactly one call is
+ * in flight on this connection. Otherwise none — the line is then not tied to any call.
+ */
+export function soleCall(inflight: InFlight): string | undefined {
+  return inflight.sole()?.correlationId;
 }
 
 function refuse(message: string, upstream: string, method: string, extra: JsonObject = {}): GatewayError {

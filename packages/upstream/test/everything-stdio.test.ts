@@ -4,7 +4,7 @@ import { everythingBin } from '@mcpgate/testkit';
 import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
 import {
   capturingLogger,
-  callContext,
+  callLink,
   eventsOf,
   recordingIO,
   session,
@@ -149,7 +149,7 @@ describe('server-everything over stdio', () => {
     const result = await conn.request(
       'tools/call',
       { name: 'trigger-elicitation-request', arguments: {} },
-      { signal: signal(), call: callContext(s, io) },
+      { signal: signal(), link: callLink(s, io) },
     );
     expect(io.requests.map((r) => r.method)).toEqual(['elicitation/create']);
     expect(JSON.stringify(result)).toContain('Ada');

@@ -1,7 +1,6 @@
 import {
   ANONYMOUS,
-  newNotes,
-  type CallContext,
+  type CallLink,
   type CallIO,
   type JsonObject,
   type Logger,
@@ -63,22 +62,13 @@ export function recordingIO(
   };
 }
 
-export function callContext(
-  s: SessionInfo,
-  io: CallIO,
-  method = 'tools/call',
-  signal = new AbortController().signal,
-): CallContext {
+/** The port a gateway call hands the upstream package, answering through `io` (no chain here). */
+export function callLink(s: SessionInfo, io: CallIO): CallLink {
   return {
     correlationId: `c-${Math.random().toString(36).slice(2)}`,
-    session: s,
-    method,
-    params: undefined,
-    target: { kind: 'tool' },
-    receivedAt: new Date(),
-    signal,
-    io,
-    notes: newNotes(),
+    sessionId: s.id,
+    clientCapabilities: io.clientCapabilities,
+    ask: (method, params, signal) => io.request(method, params, signal),
   };
 }
 

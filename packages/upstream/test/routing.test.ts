@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '@mcpgate/core';
 import { mutableServerBin } from '@mcpgate/testkit';
 import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
-import { callContext, capturingLogger, recordingIO, session, signal, stdioSpec, textOf } from './helpers.js';
+import { callLink, capturingLogger, recordingIO, session, signal, stdioSpec, textOf } from './helpers.js';
 
 const answer =
   (who: string) =>
@@ -36,21 +36,21 @@ describe('server→client requests from a legacy upstream', () => {
   it('routes elicitation, sampling and roots to the one session with a call in flight (shared)', async () => {
     const conn = await pool.connection('shared', alice);
     const io = recordingIO(CAPS, answer('alice'));
-    const call = callContext(alice, io);
+    const call = callLink(alice, io);
     const asked = await conn.request(
       'tools/call',
       { name: 'ask', arguments: { message: 'name?' } },
-      { signal: signal(), call },
+      { signal: signal(), link: call },
     );
     const sampled = await conn.request(
       'tools/call',
       { name: 'sample', arguments: { prompt: 'hi' } },
-      { signal: signal(), call },
+      { signal: signal(), link: call },
     );
     const roots = await conn.request(
       'tools/call',
       { name: 'list_roots', arguments: {} },
-      { signal: signal(), call },
+      { signal: signal(), link: call },
     );
     expect(io.requests.map((r) => r.method)).toEqual([
       'elicitation/create',
@@ -69,12 +69,12 @@ describe('server→client requests from a legacy upstream', () => {
     const slow = conn.request(
       'tools/call',
       { name: 'slow', arguments: { steps: 10, stepMs: 50 } },
-      { signal: signal(), call: callContext(alice, aliceIO) },
+      { signal: signal(), link: callLink(alice, aliceIO) },
     );
     const asked = await conn.request(
       'tools/call',
       { name: 'ask', arguments: {} },
-      { signal: signal(), call: callContext(bob, bobIO) },
+      { signal: signal(), link: callLink(bob, bobIO) },
     );
     await slow;
     expect(asked.isError).toBe(true);
@@ -91,7 +91,7 @@ describe('server→client requests from a legacy upstream', () => {
     const sampled = await conn.request(
       'tools/call',
       { name: 'sample', arguments: {} },
-      { signal: signal(), call: callContext(alice, io) },
+      { signal: signal(), link: callLink(alice, io) },
     );
     expect(sampled.isError).toBe(true);
     expect(textOf(sampled)).toContain('did not declare the sampling capability');
@@ -117,12 +117,12 @@ describe('server→client requests from a legacy upstream', () => {
       aliceConn.request(
         'tools/call',
         { name: 'ask', arguments: {} },
-        { signal: signal(), call: callContext(alice, aliceIO) },
+        { signal: signal(), link: callLink(alice, aliceIO) },
       ),
       bobConn.request(
         'tools/call',
         { name: 'ask', arguments: {} },
-        { signal: signal(), call: callContext(bob, bobIO) },
+        { signal: signal(), link: callLink(bob, bobIO) },
       ),
     ]);
     expect(a.structuredContent).toEqual({ action: 'accept', content: { name: 'alice' } });
@@ -138,7 +138,7 @@ describe('server→client requests from a legacy upstream', () => {
     const asked = await conn.request(
       'tools/call',
       { name: 'ask', arguments: {} },
-      { signal: signal(), call: callContext(alice, io) },
+      { signal: signal(), link: callLink(alice, io) },
     );
     expect(textOf(asked)).toBe('client refused elicitation/create: [-32001] User rejected');
   });

@@ -4,7 +4,7 @@ import { InFlight } from '../src/inflight.js';
 import { outboundParams } from '../src/request-shaping.js';
 import { limitedFetch, MessageTooLargeError } from '../src/size-limit.js';
 import { backoffDelay } from '../src/backoff.js';
-import { callContext, recordingIO, session } from './helpers.js';
+import { callLink, recordingIO, session } from './helpers.js';
 
 describe('outboundParams', () => {
   it('drops the downstream progress token and envelope keys, keeps the rest', () => {
@@ -41,8 +41,8 @@ describe('InFlight routing', () => {
 
   it('picks the most recent call of the only session in flight', () => {
     const f = new InFlight('up', undefined);
-    const first = callContext(alice, io);
-    const second = callContext(alice, io);
+    const first = callLink(alice, io);
+    const second = callLink(alice, io);
     f.add('tools/call', first, () => undefined);
     f.add('tools/call', undefined, () => undefined); // gateway-internal (catalog fetch): ignored
     f.add('tools/call', second, () => undefined);
@@ -52,8 +52,8 @@ describe('InFlight routing', () => {
   it('refuses when two sessions share the connection, or nothing is in flight', () => {
     const f = new InFlight('up', undefined);
     expect(() => f.route('elicitation/create')).toThrow(/no call from any client is in flight/);
-    f.add('tools/call', callContext(alice, io), () => undefined);
-    f.add('tools/call', callContext(bob, io), () => undefined);
+    f.add('tools/call', callLink(alice, io), () => undefined);
+    f.add('tools/call', callLink(bob, io), () => undefined);
     const err = (() => {
       try {
         f.route('elicitation/create');
@@ -70,7 +70,7 @@ describe('InFlight routing', () => {
 
   it('refuses when the client lacks the capability', () => {
     const f = new InFlight('up', 'alice');
-    f.add('tools/call', callContext(alice, io), () => undefined);
+    f.add('tools/call', callLink(alice, io), () => undefined);
     expect(() => f.route('sampling/createMessage')).toThrow(/did not declare the sampling capability/);
   });
 

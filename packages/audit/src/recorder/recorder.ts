@@ -4,7 +4,7 @@ import { GatewayError, silentLogger } from '@mcpgate/core';
 import type { EventInput, EventRow } from '../chain/event.js';
 import { signCheckpoint, type SigningKey } from '../chain/keys.js';
 import { ChainAppender } from './appender.js';
-import { DEFAULT_PAYLOAD_CAP_BYTES, capSummary } from './payload.js';
+import { DEFAULT_PAYLOAD_CAP_BYTES, capPayload, capSummary } from './payload.js';
 import {
   EVENT_TYPES,
   gatewayRecord,
@@ -261,7 +261,16 @@ export class AuditRecorder {
       method: n.method,
       upstream: n.upstream,
       ts: new Date(),
-      body: { direction: n.direction, summary: capSummary(n.summary) },
+      body: {
+        direction: n.direction,
+        summary: capSummary(n.summary),
+        // Upstream-side messages: what travelled (masked), how it was masked and decided.
+        ...(n.payload !== undefined ? { payload: capPayload(n.payload, this.capBytes) } : {}),
+        ...(n.masking && n.masking.length > 0 ? { masking: n.masking } : {}),
+        ...(n.decision ? { decision: n.decision } : {}),
+        ...(n.refused ? { refused: n.refused } : {}),
+        ...(n.steps && n.steps.length > 0 ? { steps: n.steps } : {}),
+      },
     });
   }
 

@@ -94,8 +94,14 @@ function common(ctx: CallContext, type: string): Omit<EventInput, 'body'> {
  */
 function recordedParams(ctx: CallContext): JsonObject | undefined {
   const masked = ctx.notes.extra.auditArguments;
-  if (masked === undefined || !ctx.params) return ctx.params;
-  return { ...ctx.params, arguments: masked };
+  const answers = ctx.notes.extra.auditInputResponses;
+  if ((masked === undefined && answers === undefined) || !ctx.params) return ctx.params;
+  return {
+    ...ctx.params,
+    ...(masked !== undefined ? { arguments: masked } : {}),
+    // A modern client's answers to an upstream's asks: masked like arguments (the upstream gets them).
+    ...(answers !== undefined ? { inputResponses: answers } : {}),
+  };
 }
 
 function requestBody(ctx: CallContext, capBytes: number): JsonObject {

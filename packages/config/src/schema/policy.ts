@@ -181,6 +181,27 @@ export const policySchema = {
               },
             },
           },
+          limits: {
+            type: 'object',
+            additionalProperties: false,
+            description:
+              'Upstream-started requests (a rule whose `methods` name sampling/createMessage, elicitation/create or roots/list): limits on what the rule allows.',
+            properties: {
+              maxPerCall: {
+                type: 'integer',
+                minimum: 1,
+                description: 'Most such requests one call may cause; the next is refused.',
+              },
+              maxTokens: {
+                type: 'integer',
+                minimum: 1,
+                description: 'sampling/createMessage: most `maxTokens` a request may ask for.',
+              },
+            },
+          },
+          roots: globs(
+            "roots/list: the client's answer is narrowed to roots equal to or inside these URIs (e.g. `file:///srv/project`); the others are dropped.",
+          ),
           grant: {
             type: 'object',
             additionalProperties: false,
@@ -196,6 +217,34 @@ export const policySchema = {
               },
             },
           },
+        },
+      },
+    },
+    upstreamRequests: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description:
+        "What an upstream may ask of the client when no rule naming the method decides: sampling (the client's model), elicitation (the user), roots (the client's folders).",
+      properties: {
+        sampling: {
+          type: 'string',
+          enum: ['allow', 'deny'],
+          default: 'deny',
+          description:
+            "sampling/createMessage: off unless allowed — an upstream using the user's model is a prompt-injection and exfiltration path.",
+        },
+        elicitation: {
+          type: 'string',
+          enum: ['allow', 'deny'],
+          default: 'allow',
+          description: 'elicitation/create: the user sees the question and decides.',
+        },
+        roots: {
+          type: 'string',
+          enum: ['allow', 'deny'],
+          default: 'allow',
+          description: "roots/list: the client's answer is recorded; narrow it with a rule's `roots`.",
         },
       },
     },
@@ -319,7 +368,11 @@ export interface PolicyRule {
     readonly maxDuration: number;
     readonly reviewers: readonly string[];
   };
+  readonly limits?: { readonly maxPerCall?: number; readonly maxTokens?: number };
+  readonly roots?: readonly string[];
 }
+
+export type UpstreamRequestDefault = 'allow' | 'deny';
 
 export interface PolicyRateLimit {
   readonly name: string;
@@ -336,6 +389,11 @@ export interface PolicySection {
   readonly defaultMessage?: string;
   readonly rules: readonly PolicyRule[];
   readonly rateLimits: readonly PolicyRateLimit[];
+  readonly upstreamRequests: {
+    readonly sampling: UpstreamRequestDefault;
+    readonly elicitation: UpstreamRequestDefault;
+    readonly roots: UpstreamRequestDefault;
+  };
   readonly pinning: {
     readonly default: PinningModeName;
     readonly upstreams: Readonly<Record<string, PinningModeName>>;

@@ -4,7 +4,13 @@ import type { ActionName, MatchConfig, RuleConfig } from '../config.js';
 import { compileGlobSet, type GlobSet } from '../match/glob.js';
 import { compileTimeWindow, type TimeWindow } from '../match/time-window.js';
 import { safeRegExpEngine } from '../regex/vm.js';
-import type { ApprovalRequirement, GrantRequirement, SecretScanner } from '../types.js';
+import type {
+  ApprovalRequirement,
+  GrantRequirement,
+  SecretScanner,
+  UpstreamRequestLimits,
+} from '../types.js';
+import { SERVER_REQUEST_METHODS } from '../upstream-requests.js';
 import { compileArgMatcher, type ArgCheck } from './args.js';
 
 /**
@@ -43,6 +49,10 @@ export interface CompiledRule {
   readonly message?: string;
   readonly approval?: ApprovalRequirement;
   readonly grant?: GrantRequirement;
+  /** Upstream-started requests: limits on what the rule lets through. */
+  readonly limits?: UpstreamRequestLimits;
+  /** roots/list: the answer is narrowed to these roots. */
+  readonly roots?: readonly string[];
   readonly target: TargetMatcher;
   readonly identity: IdentityMatcher;
   readonly argumentsSchema?: ValidateFunction;
@@ -216,6 +226,19 @@ export function compileRules(
         fail('grant block on a rule that does not require a grant');
       if (r.action === 'require_grant' && m?.upstreams === undefined)
         fail('require_grant rules must name their upstreams (grants are requested per upstream)', ['match']);
+      const serverRequests = SERVER_REQUEST_METHODS.filter((sr) =>
+        (m?.methods ?? []).some((g) => compileGlobSet([g]).test(sr)),
+      );
+      if ((r.limits || r.roots) && serverRequests.length === 0)
+        fail(
+          '`limits` and `roots` apply to upstream-started requests: name sampling/createMessage, elicitation/create or roots/list in match.methods',
+        );
+      if (r.roots && !serverRequests.includes('roots/list'))
+        fail('`roots` narrows roots/list answers: name roots/list in match.methods');
+      if (r.action === 'require_grant' && serverRequests.length > 0)
+        fail(
+          'require_grant does not apply to upstream-started requests (they have no caller to hold a grant)',
+        );
       const approval: ApprovalRequirement | undefined = r.approval && {
         reviewers: r.approval.reviewers,
         approvals: r.approval.approvals,
@@ -234,6 +257,8 @@ export function compileRules(
         ...(r.message !== undefined ? { message: r.message } : {}),
         ...(approval ? { approval } : {}),
         ...(grant ? { grant } : {}),
+        ...(r.limits ? { limits: r.limits } : {}),
+        ...(r.roots ? { roots: r.roots } : {}),
         target: compileTargetMatcher(m),
         identity: compileIdentityMatcher(m),
         ...(argumentsSchema ? { argumentsSchema } : {}),

@@ -13,6 +13,7 @@ import { confirmWithCaller } from './confirm.js';
 import { catalogKindOf, notFoundError } from './hidden.js';
 import type { ApprovalGate, GrantLookup, PinningGuard, RateLimitGuard } from './hooks.js';
 import { inputFromCall } from './input.js';
+import { authorizeUpstream } from './upstream.js';
 
 export interface PolicyStepDeps {
   /** Injected for tests (grant expiry, time windows). Default: the system clock. */
@@ -95,6 +96,8 @@ export function createPolicyStep(engine: PolicyEngine, deps: PolicyStepDeps = {}
           return checkGrant(ctx, decision, deps.grants, now);
       }
     },
+    onUpstream: (msg) =>
+      authorizeUpstream(engine, { clock, ...(deps.approvals ? { approvals: deps.approvals } : {}) }, msg),
   };
 }
 
