@@ -46,6 +46,11 @@ export function mutableServerBin(): string {
   return join(built, 'servers', 'mutable.js');
 }
 
+/** The test server whose own messages carry planted secrets (stdio, either era). See `servers/planted.ts`. */
+export function plantedServerBin(): string {
+  return join(built, 'servers', 'planted.js');
+}
+
 /** Preload module (`node --import <it>`) that makes any listen() without a host bind 127.0.0.1. */
 export function loopbackPreload(): string {
   return join(built, 'loopback-preload.js');

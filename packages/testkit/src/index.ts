@@ -6,7 +6,9 @@ export {
   modernHttpServerBin,
   modernServerBin,
   mutableServerBin,
+  plantedServerBin,
 } from './bins.js';
+export { PLANTED } from './planted.js';
 export { freePort, startEverythingHttp, startModernHttp } from './http.js';
 export type { RunningHttpServer, StartEverythingHttpOptions, StartModernHttpOptions } from './http.js';
 export { pgSchema } from './pg.js';
