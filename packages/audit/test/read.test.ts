@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChain, type Identity } from '@mcpgate/core';
+import { GatewayError, newUpstreamNotes, runChain, runUpstreamSide, type Identity } from '@mcpgate/core';
 import { generateSigningKey } from '../src/chain/keys.js';
 import { migrate } from '../src/migrate.js';
 import { purgeAudit } from '../src/read/purge.js';
@@ -60,6 +60,30 @@ for (const make of backends('read')) {
       await runChain(steps, callCtx(bobSession, 'tools/list', {}), () =>
         Promise.resolve({ kind: 'result', result: { tools: [{ name: 'x' }] } }),
       );
+      // The upstream side of one of bob's calls: a masked log line and a refused sampling request.
+      const cause = callCtx(bobSession, 'tools/call', { name: 'ledger__post', arguments: {} });
+      await runUpstreamSide(steps, {
+        kind: 'notification',
+        method: 'notifications/message',
+        upstream: 'ledger',
+        cause,
+        sessionId: bobSession.id,
+        params: { level: 'info', data: 'token [REDACTED:github_token]' },
+        notes: {
+          ...newUpstreamNotes(),
+          masking: [{ detector: 'github_token', path: 'params.data', count: 1, strategy: 'redact' }],
+        },
+      });
+      await runUpstreamSide(steps, {
+        kind: 'request',
+        method: 'sampling/createMessage',
+        upstream: 'ledger',
+        cause,
+        sessionId: bobSession.id,
+        params: { messages: [], maxTokens: 10 },
+        notes: newUpstreamNotes({ action: 'deny', reason: 'no rule' }),
+        refused: new GatewayError('policy_denied', 'denied by default'),
+      });
       await rec.sessionEnded(aliceSession.id, 'client closed');
       await rec.flush();
     });
@@ -113,6 +137,12 @@ for (const make of backends('read')) {
       const bobText = renderTimeline(await sessionEvents(store, 's_bob'));
       expect(bobText).toMatch(/masked email at \$\.content\[0\]\.text ×1 \(redact\)/);
       expect(bobText).toMatch(/· tools\/list {2}\{"tools":1\}/);
+      expect(bobText).toMatch(/~ notifications\/message from_upstream .*"level":"info"/);
+      expect(bobText).toMatch(/token \[REDACTED:github_token\]/);
+      expect(bobText).toMatch(/masked github_token at params\.data ×1 \(redact\)/);
+      expect(bobText).toMatch(
+        /⇄ sampling\/createMessage from_upstream .*refused policy_denied: denied by default/,
+      );
     });
 
     it('records who read the audit', async () => {

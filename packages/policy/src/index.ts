@@ -12,6 +12,7 @@ export type {
 export { buildPolicyEngine, policyConfigIssues, policyVersion } from './build.js';
 export type { BuildOptions, BuildResult } from './build.js';
 export { PolicyEngine } from './engine.js';
+export { isUpstreamRequest, SERVER_REQUEST_METHODS } from './upstream-requests.js';
 export type {
   ApprovalRequirement,
   Explanation,

@@ -123,6 +123,17 @@ describe('mcpgate policy test / policy explain (built CLI, child processes)', ()
     expect(r.stdout).toContain('decision: deny by rule "contractors-no-writes" — contractors may only read');
     expect(r.stdout).toContain('visible in lists: no');
     expect(r.stdout).toMatch(/1\. contractors-no-writes\s+deny\s+matched/);
+    expect(r.stdout).toContain(
+      'upstream requests without a rule naming them: sampling deny, elicitation allow, roots allow',
+    );
+    const sampling = await mcpgate(
+      ['policy', 'explain', '--as', 'carl', '--tool', 'fs__read_file', '--method', 'sampling/createMessage'],
+      dir,
+    );
+    expect(sampling.stdout).toContain('decision: deny by the default for upstream requests (deny)');
+    expect(sampling.stdout).toContain(
+      'no rule names sampling/createMessage; policy.upstreamRequests.sampling is deny',
+    );
     const j = await mcpgate(
       ['policy', 'explain', '--as', 'bob', '--upstream', 'fs', '--tool', 'delete_file', '--json'],
       dir,

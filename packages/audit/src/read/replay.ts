@@ -114,11 +114,28 @@ export function renderTimeline(events: readonly EventRow[], opts: RenderOptions 
         lines.push(`${at}  ${c('35', '?')} ${name(e)}  ${c('35', text(body.reason))}`);
         break;
       case 'notification':
-      case 'server.request':
+      case 'server.request': {
+        // Upstream side: what the upstream started (or the client answered), masked, and whether
+        // a step refused it.
+        const refused = body.refused as Obj | undefined;
+        const d = body.decision as Obj | undefined;
         lines.push(
-          `${at}  ${c('2', e.type === 'server.request' ? '⇄' : '~')} ${e.method ?? ''} ${c('2', `${text(body.direction)} ${clip(body.summary, width)}`)}`,
+          `${at}  ${c(refused ? '31' : '2', e.type === 'server.request' ? '⇄' : '~')} ${e.method ?? ''} ${c('2', `${text(body.direction)} ${clip(body.summary, width)}`)}` +
+            (refused
+              ? `  ${c('31', `refused ${text(refused.code)}`)}: ${clip(refused.message, width)}`
+              : '') +
+            (d?.rule ? `  [rule ${text(d.rule)}]` : ''),
         );
+        if (body.payload !== undefined)
+          lines.push(
+            `${' '.repeat(at.length - (opts.color ? 9 : 0))}    ${c('2', clip(body.payload, width))}`,
+          );
+        for (const m of (body.masking as Obj[] | undefined) ?? [])
+          lines.push(
+            `${' '.repeat(at.length - (opts.color ? 9 : 0))}    ${c('33', 'masked')} ${text(m.detector)} at ${text(m.path)} ×${text(m.count)} (${text(m.strategy)})`,
+          );
         break;
+      }
       default:
         lines.push(`${at}  ${e.type}  ${c('2', clip(body, width))}`);
     }

@@ -1,5 +1,11 @@
 import type { AuthMethod, JsonObject } from '@mcpgate/core';
-import { buildPolicyEngine, inputOfCase, type PolicyTestCase, type RuleTrace } from '@mcpgate/policy';
+import {
+  buildPolicyEngine,
+  inputOfCase,
+  isUpstreamRequest,
+  type PolicyTestCase,
+  type RuleTrace,
+} from '@mcpgate/policy';
 import { bool, str, UsageError, type Command } from '../command.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
 
@@ -34,7 +40,9 @@ export const policyExplainCommand: Command = {
     "Evaluates the config's policy for one hypothetical call without running anything. --tool takes",
     "the upstream's own tool name with --upstream, or the namespaced name (`fs__read_file`). Prints",
     'the decision, the deciding rule, whether the target is visible in lists, and every rule tried in',
-    'order with the first condition that did not hold.',
+    'order with the first condition that did not hold, and the defaults for what upstreams may ask of',
+    'the client (sampling, elicitation, roots). With --method sampling/createMessage (or',
+    'elicitation/create, roots/list) and --tool/--upstream it decides such a request of that tool.',
   ].join('\n'),
   options: {
     as: { type: 'string' },
@@ -100,6 +108,7 @@ export const policyExplainCommand: Command = {
       expect: 'n/a',
     };
     const engine = built.engine;
+    const up = engine.config.upstreamRequests;
     const input = inputOfCase(kase);
     const { decision, considered } = engine.explain(input);
     const kind =
@@ -113,11 +122,15 @@ export const policyExplainCommand: Command = {
     const visible = kind ? !engine.isHidden(input.identity, kind, input.target) : true;
     if (bool(ctx.values, 'json')) {
       ctx.stdout.write(
-        `${JSON.stringify({ decision, visible, considered, input: { ...input, now: input.now.toISOString() } }, null, 2)}\n`,
+        `${JSON.stringify({ decision, visible, considered, upstreamRequests: up, input: { ...input, now: input.now.toISOString() } }, null, 2)}\n`,
       );
       return 0;
     }
-    const by = decision.rule ? `rule "${decision.rule}"` : `the default (${engine.config.default})`;
+    const by = decision.rule
+      ? `rule "${decision.rule}"`
+      : isUpstreamRequest(input.method)
+        ? `the default for upstream requests (${decision.action})`
+        : `the default (${engine.config.default})`;
     const lines = [
       `decision: ${decision.action} by ${by}${decision.message ? ` — ${decision.message}` : ''}`,
       `reason: ${decision.reason}`,
@@ -137,6 +150,10 @@ export const policyExplainCommand: Command = {
       ...considered.map(traceLine),
     ];
     if (!decision.rule) lines.push(`  default: ${decision.action}`);
+    // What upstreams may ask of the client when no rule names the method (docs/policy.md).
+    lines.push(
+      `upstream requests without a rule naming them: sampling ${up.sampling}, elicitation ${up.elicitation}, roots ${up.roots}`,
+    );
     ctx.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   },
