@@ -1,4 +1,5 @@
 export { loadConfig } from './load.js';
+export { readSecretFile, SECRET_FILE_MAX_BYTES } from './secret-file.js';
 export { findConfigPath, CONFIG_ENV, DEFAULT_CONFIG_FILE } from './discover.js';
 export type { FindConfigOptions, FindConfigResult } from './discover.js';
 export { configHash } from './hash.js';

@@ -2,6 +2,7 @@ import { readFile as fsReadFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { formatPath } from './path.js';
 import { resolveReferences } from './references.js';
+import { readSecretFile } from './secret-file.js';
 import { checkSchema, type SchemaIssue } from './schema-check.js';
 import { checkResolved, checkSemantics, enabledUpstreams } from './semantic.js';
 import { buildConfig } from './normalize.js';
@@ -50,7 +51,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
   errors.push(...at(checkSchema(data)), ...at(checkSemantics(data)));
   const refs = await resolveReferences(data, {
     env: options.env,
-    readFile,
+    // Secret files are read capped and type-checked; a custom readFile (tests) stands in for both.
+    readFile: options.readSecretFile ?? options.readFile ?? readSecretFile,
     baseDir,
     skip: (p) =>
       (p.length === 1 && String(p[0]).startsWith('x-')) ||

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { SchemaIssue } from './schema-check.js';
+import { SecretFileError } from './secret-file.js';
 import type { PathSegment, ReadFile } from './types.js';
 
 export interface ReferenceContext {
@@ -115,6 +116,10 @@ async function resolveOne(
       // Secret files usually end with a newline the secret itself does not contain.
       return (await pending).replace(/\r?\n$/, '');
     } catch (err) {
+      if (err instanceof SecretFileError) {
+        report.errors.push({ path: at, message: `\${file:${arg}} cannot be resolved: ${err.message}` });
+        return undefined;
+      }
       const code = (err as { code?: unknown } | null)?.code;
       const why = typeof code === 'string' ? code : 'unreadable';
       report.errors.push({

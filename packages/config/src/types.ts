@@ -79,6 +79,11 @@ export interface LoadOptions {
   readonly cwd: string;
   /** Reads the config file and `${file:…}` references as UTF-8; defaults to node:fs. */
   readonly readFile?: ReadFile;
+  /**
+   * Reads `${file:…}` references; defaults to a reader that accepts regular files of at most
+   * 1 MiB (`readFile` when only that is given).
+   */
+  readonly readSecretFile?: ReadFile;
   /** Extra per-section checks; their issues are reported with path and line like all others. */
   readonly checks?: SectionChecks;
 }

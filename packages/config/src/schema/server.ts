@@ -90,6 +90,18 @@ export const serverSchema = {
       'On SIGTERM: how long in-flight requests may take to finish after the listener stops accepting, before they are cut.',
       '10s',
     ),
+    headersTimeout: duration(
+      'Longest time a client may take to send the request line and headers; a slower one gets 408 and its connection is closed.',
+      '20s',
+    ),
+    bodyTimeout: duration(
+      'Longest time a client may take to send a request body once its headers arrived; a slower one gets 408 and its connection is closed. Responses are not limited: event streams and long calls run as long as they need.',
+      '30s',
+    ),
+    keepAliveTimeout: duration(
+      'How long an idle keep-alive connection (no request in progress) stays open. Keep it above the idle timeout of a reverse proxy or load balancer that reuses connections to the gateway (nginx `keepalive_timeout`, 60 s on most cloud load balancers), so the proxy never sends on a connection the gateway is closing.',
+      '65s',
+    ),
   },
 } as const;
 
@@ -107,4 +119,7 @@ export interface ServerSection {
   readonly keepAlive: number;
   readonly resumptionBuffer: number;
   readonly shutdownGrace: number;
+  readonly headersTimeout: number;
+  readonly bodyTimeout: number;
+  readonly keepAliveTimeout: number;
 }

@@ -20,7 +20,15 @@ import {
 } from './guards.js';
 import { createMcpEndpoint } from './mcp-endpoint.js';
 import type { GatewayMetrics } from './metrics.js';
-import { BodyTooLarge, readBody, RPC, sendJson, sendRpcError } from './node-io.js';
+import {
+  BodyTimeout,
+  BodyTooLarge,
+  drainAfterAnswer,
+  readBody,
+  RPC,
+  sendJson,
+  sendRpcError,
+} from './node-io.js';
 import { LegacySessions, type RequestScope } from './sessions.js';
 import { createSseEndpoint } from './sse-endpoint.js';
 
@@ -53,6 +61,12 @@ export interface HttpFaceSettings {
   readonly maxSessions: number;
   readonly keepAlive: number;
   readonly resumptionBuffer: number;
+  /** Time allowed for the request line and headers (default 20 s). */
+  readonly headersTimeout?: number;
+  /** Time allowed for a request body once the headers arrived (default 30 s). */
+  readonly bodyTimeout?: number;
+  /** Idle keep-alive connections are closed after this long (default 65 s). */
+  readonly keepAliveTimeout?: number;
 }
 
 export interface ReadyReport {
@@ -103,6 +117,9 @@ export interface HttpFaceHandle {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Upload left unread when an answer goes out early, read and discarded before closing (16 MiB). */
+export const DRAIN_BYTES = 16 * 1024 * 1024;
+
 const MCP_PATH = '/mcp';
 const SSE_PATH = '/sse';
 const MESSAGES_PATH = '/messages';
@@ -110,6 +127,13 @@ const MESSAGES_PATH = '/messages';
 /** Starts the HTTP face: `/mcp` (both eras), `/sse` + `/messages`, probes, metrics, RFC 9728 metadata. */
 export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHandle> {
   const { settings, logger } = opts;
+  const headersTimeout = settings.headersTimeout ?? 20_000;
+  const bodyTimeout = settings.bodyTimeout ?? 30_000;
+  const keepAliveTimeout = settings.keepAliveTimeout ?? 65_000;
+  // What is left of an upload answered early is read and discarded up to this much (and for at most
+  // server.bodyTimeout): enough for any client that sent a body somewhat over the limit to read the
+  // answer, little enough that nobody can keep a connection busy by streaming into it.
+  const drainBytes = Math.max(DRAIN_BYTES, settings.bodyLimit);
   const log = logger.child({ face: 'http' });
   const sessions = new LegacySessions();
   const exchanges = new InputExchangeRegistry();
@@ -279,18 +303,27 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     let parsed: unknown;
     if (req.method === 'POST') {
       try {
-        body = await readBody(req, settings.bodyLimit);
+        body = await readBody(req, settings.bodyLimit, bodyTimeout);
       } catch (err) {
+        // No `Connection: close` here: the listener drains what is left of the upload (bounded) so
+        // the client reads this answer instead of a reset; a body that ends keeps the connection.
         if (err instanceof BodyTooLarge) {
           return sendRpcError(
             res,
             413,
             RPC.invalidRequest,
             `request body exceeds ${settings.bodyLimit} bytes`,
-            {
-              ...headers,
-              connection: 'close',
-            },
+            headers,
+          );
+        }
+        if (err instanceof BodyTimeout) {
+          log.info({ path, timeoutMs: bodyTimeout }, 'request body too slow; connection closed');
+          return sendRpcError(
+            res,
+            408,
+            RPC.invalidRequest,
+            `request body not received within ${bodyTimeout} ms (server.bodyTimeout)`,
+            { ...headers, connection: 'close' },
           );
         }
         throw err;
@@ -334,6 +367,11 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     // Long-lived GET streams are not "in flight": draining waits for requests that produce results.
     const counted = req.method !== 'GET';
     if (counted) inFlight++;
+    // An answer sent before the body was read (401, 403, 404, 413…): read the rest, bounded.
+    // Not after a 408: that client is the slow one, it is cut at once.
+    res.once('finish', () => {
+      if (res.statusCode !== 408) drainAfterAnswer(req, drainBytes, bodyTimeout);
+    });
     res.once('close', () => {
       if (!counted) return;
       inFlight--;
@@ -349,12 +387,19 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     });
   };
 
+  // Every phase of receiving a request is bounded; sending the response is not (event streams and
+  // long calls are responses). Node's own requestTimeout — headers plus body, checked every second
+  // — backs up the face's precise body timer for bodies read elsewhere (the admin API); it stops
+  // counting once a request is fully received, so streams are unaffected.
+  const timeouts = {
+    headersTimeout,
+    requestTimeout: headersTimeout + bodyTimeout,
+    keepAliveTimeout,
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  };
   const server: Server = settings.tls
-    ? createHttpsServer({ cert: settings.tls.cert, key: settings.tls.key }, listener)
-    : createHttpServer(listener);
-  // SSE streams are long-lived: Node's default request timeout would cut them.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
+    ? createHttpsServer({ cert: settings.tls.cert, key: settings.tls.key, ...timeouts }, listener)
+    : createHttpServer(timeouts, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => {

@@ -9,11 +9,19 @@ export class BodyTooLarge extends Error {
   }
 }
 
+export class BodyTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`request body not received within ${timeoutMs} ms`);
+  }
+}
+
 /**
- * Reads a request body up to `limit` bytes. A declared Content-Length over the limit is refused
- * before reading; a chunked body is cut off as soon as it crosses the limit (never buffered whole).
+ * Reads a request body up to `limit` bytes within `timeoutMs`. A declared Content-Length over the
+ * limit is refused before reading; a chunked body is cut off as soon as it crosses the limit (never
+ * buffered whole); a body still incomplete after `timeoutMs` is refused (a client that never
+ * finishes its body must not hold the connection).
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs?: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge(limit));
   // Plain events rather than `for await`: the async iterator costs a measurable share of a small
@@ -21,11 +29,17 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer =
+      timeoutMs !== undefined && timeoutMs > 0
+        ? setTimeout(() => {
+            cleanup();
+            reject(new BodyTimeout(timeoutMs));
+          }, timeoutMs)
+        : undefined;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        req.resume(); // drain without keeping what is over the limit
         reject(new BodyTooLarge(limit));
         return;
       }
@@ -44,10 +58,51 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       reject(new Error('client closed the connection before the body was read'));
     };
     const cleanup = () => {
+      clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
     };
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
+}
+
+/**
+ * RFC 9112 §9.6: a server that answers before it has read the whole request (413, 401, 403, 404…)
+ * and then closes at once makes the client's kernel reset the connection while it is still
+ * uploading, and many clients (fetch) then report EPIPE or ECONNRESET instead of the answer. So
+ * once such an answer is sent, the rest of the body is read and discarded — at most `maxBytes`
+ * more, for at most `maxMs` — and only a client that exceeds either bound is cut off. A body that
+ * ends within the bounds leaves the connection usable for the next request.
+ */
+export function drainAfterAnswer(req: IncomingMessage, maxBytes: number, maxMs: number): void {
+  if (req.complete || req.destroyed) return;
+  const socket = req.socket;
+  // An answer marked `Connection: close` (by us or because the client asked) makes Node end the
+  // socket and destroy it once the answer is flushed. The FIN still goes out (the client sees the
+  // answer end); the destroy waits until the body is read or a bound is hit (a lingering close).
+  const closing = socket.writableEnded;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the very listener Node registered
+  if (closing) socket.removeListener('finish', socket.destroy);
+  let left = maxBytes;
+  const cut = () => {
+    stop();
+    socket.destroy();
+  };
+  const timer = setTimeout(cut, maxMs);
+  timer.unref();
+  const onData = (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) cut();
+  };
+  const onEnd = () => {
+    stop();
+    if (closing) socket.destroy();
+  };
+  const stop = () => {
+    clearTimeout(timer);
+    req.off('data', onData).off('end', onEnd).off('close', stop);
+  };
+  req.on('data', onData).once('end', onEnd).once('close', stop);
+  req.resume();
 }
 
 export function sendJson(
