@@ -57,3 +57,15 @@ export { sessionEvents, renderTimeline } from './read/replay.js';
 export type { RenderOptions } from './read/replay.js';
 export { purgeAudit } from './read/purge.js';
 export type { PurgeResult } from './read/purge.js';
+export { proveCall, proveConsistency } from './merkle/prove.js';
+export { verifyProof } from './merkle/verify-proof.js';
+export type { ProofReport } from './merkle/verify-proof.js';
+export { PROOF_FORMAT } from './merkle/proof-file.js';
+export type {
+  ConsistencyProofFile,
+  InclusionProofFile,
+  ProofFile,
+  SignedCheckpoint,
+} from './merkle/proof-file.js';
+export { verifyInclusion, verifyConsistency } from './merkle/verify.js';
+export { eventLeaf, leafHash, nodeHash } from './merkle/hash.js';

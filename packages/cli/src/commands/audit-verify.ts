@@ -11,6 +11,7 @@ import {
   WINDOW_OPTIONS,
   withAudit,
 } from './audit-common.js';
+import { verifyProofFile } from './audit-proof-common.js';
 
 function print(ctx: CommandContext, report: VerifyReport, json: boolean): number {
   if (json) {
@@ -39,6 +40,7 @@ export const auditVerifyCommand: Command = {
   help: [
     'Usage: mcpgate audit verify [--since 24h | --from DATE] [--to DATE] [--config FILE] [--key PUBKEY_FILE] [--json]',
     '       mcpgate audit verify --file EXPORT [--key PUBKEY_FILE] [--json]   (offline, no database)',
+    '       mcpgate audit verify --proof PROOF [--key PUBKEY_FILE] [--json]   (offline: see audit prove)',
     '',
     'Exits 0 when every record links to its predecessor, every checkpoint signature verifies and no',
     'signed record is missing; 1 otherwise, naming the first bad record (modified, missing, reordered,',
@@ -49,6 +51,7 @@ export const auditVerifyCommand: Command = {
     ...CONFIG_OPTION,
     ...WINDOW_OPTIONS,
     file: { type: 'string' },
+    proof: { type: 'string' },
     key: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -61,6 +64,8 @@ export const auditVerifyCommand: Command = {
       : undefined;
     const file = str(ctx.values, 'file');
     const json = bool(ctx.values, 'json');
+    const proof = str(ctx.values, 'proof');
+    if (proof) return verifyProofFile(ctx, proof, trustedKeys, json);
     if (file) {
       const bar = progress(ctx, 'verifying');
       const report = await verifyExportFile(file, {
