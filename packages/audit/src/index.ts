@@ -57,3 +57,28 @@ export { sessionEvents, renderTimeline } from './read/replay.js';
 export type { RenderOptions } from './read/replay.js';
 export { purgeAudit } from './read/purge.js';
 export type { PurgeResult } from './read/purge.js';
+export { proveCall, proveConsistency } from './merkle/prove.js';
+export { verifyProof } from './merkle/verify-proof.js';
+export type { ProofReport } from './merkle/verify-proof.js';
+export { PROOF_FORMAT } from './merkle/proof-file.js';
+export type {
+  ConsistencyProofFile,
+  InclusionProofFile,
+  ProofFile,
+  SignedCheckpoint,
+} from './merkle/proof-file.js';
+export { verifyInclusion, verifyConsistency } from './merkle/verify.js';
+export { eventLeaf, leafHash, nodeHash } from './merkle/hash.js';
+export { createWitnessPublisher } from './witness/index.js';
+export type { WitnessConfig } from './witness/index.js';
+export { WitnessPublisher } from './witness/publisher.js';
+export type { WitnessStats } from './witness/publisher.js';
+export { fileWitness } from './witness/file.js';
+export { webhookWitness } from './witness/webhook.js';
+export type { WebhookWitnessOptions } from './witness/webhook.js';
+export { S3Witness } from './witness/s3.js';
+export type { S3WitnessOptions } from './witness/s3.js';
+export type { Witness, WitnessCopy } from './witness/types.js';
+export { readWitness } from './witness/read.js';
+export { checkWitness } from './witness/check.js';
+export type { WitnessReport } from './witness/check.js';

@@ -61,24 +61,23 @@ export function publicKeyFromBase64(b64: string): KeyObject {
   return createPublicKey({ key: Buffer.from(b64, 'base64'), format: 'der', type: 'spki' });
 }
 
-/** What a checkpoint signs. docs/audit.md: canonical JSON of {v, chain, seq, hash, ts, final}. */
+/**
+ * What a checkpoint signs. docs/audit.md: canonical JSON of {v: 1, chain, seq, hash, ts, final},
+ * or — when it carries a Merkle root — {v: 2, chain, seq, hash, root, ts, final}.
+ */
 export interface CheckpointClaim {
   readonly chain_id: string;
   readonly seq: number;
   readonly hash: string;
   readonly ts: Date;
   readonly final: boolean;
+  /** RFC 9162 root of the tree over the chain's records 1..seq (hex); absent in v1 checkpoints. */
+  readonly root_hash?: string | null | undefined;
 }
 
 export function checkpointMessage(c: CheckpointClaim): string {
-  return canonicalJson({
-    v: 1,
-    chain: c.chain_id,
-    seq: c.seq,
-    hash: c.hash,
-    ts: c.ts.toISOString(),
-    final: c.final,
-  });
+  const base = { chain: c.chain_id, seq: c.seq, hash: c.hash, ts: c.ts.toISOString(), final: c.final };
+  return canonicalJson(c.root_hash ? { v: 2, ...base, root: c.root_hash } : { v: 1, ...base });
 }
 
 export function signCheckpoint(c: CheckpointClaim, key: SigningKey): string {

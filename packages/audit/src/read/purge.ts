@@ -16,6 +16,7 @@ interface Cut {
   final: boolean;
   public_key: string;
   signature: string;
+  root_hash: string | null;
 }
 
 /**
@@ -30,7 +31,8 @@ export async function purgeAudit(
   opts: { before: Date; by: string },
 ): Promise<PurgeResult[]> {
   const cuts = await sql.query<Cut>(
-    `SELECT DISTINCT ON (c.chain_id) c.chain_id, c.seq, c.hash, c.ts, c.final, c.public_key, c.signature
+    `SELECT DISTINCT ON (c.chain_id) c.chain_id, c.seq, c.hash, c.ts, c.final, c.public_key, c.signature,
+            c.root_hash
      FROM checkpoints c
      WHERE c.ts < $1 AND c.chain_id <> $2
        AND NOT EXISTS (SELECT 1 FROM audit_purges p WHERE p.chain_id = c.chain_id AND p.through_seq >= c.seq)
@@ -53,8 +55,8 @@ export async function purgeAudit(
       await tx.query(`DELETE FROM checkpoints WHERE chain_id = $1 AND seq <= $2`, [cut.chain_id, seq]);
       await tx.query(
         `INSERT INTO audit_purges (chain_id, through_seq, through_hash, checkpoint_ts, checkpoint_final, public_key,
-           signature, purged_at, purged_by, events_deleted)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9)`,
+           signature, purged_at, purged_by, events_deleted, checkpoint_root_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10)`,
         [
           cut.chain_id,
           seq,
@@ -65,6 +67,7 @@ export async function purgeAudit(
           cut.signature,
           opts.by,
           d.rowCount,
+          cut.root_hash,
         ],
       );
       return d.rowCount;

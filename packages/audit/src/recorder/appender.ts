@@ -1,5 +1,6 @@
 import type { SqlClient } from '@mcpgate/core';
 import { GatewayError } from '@mcpgate/core';
+import { ChainTree } from '../merkle/chain-tree.js';
 import { buildRow, EVENT_COLUMNS, GENESIS_HASH, type EventInput, type EventRow } from '../chain/event.js';
 
 export interface Head {
@@ -49,6 +50,8 @@ export class ChainAppender {
   private flushing: Promise<void> | undefined;
   private head: Head | undefined;
   private committedCount = 0;
+  /** Merkle tree over the committed records, for checkpoint roots. */
+  private readonly tree = new ChainTree();
 
   constructor(
     private readonly sql: SqlClient,
@@ -59,6 +62,11 @@ export class ChainAppender {
   /** Last committed head, if known. */
   committedHead(): Head | undefined {
     return this.head;
+  }
+
+  /** Merkle root over records 1..head (hex), when known; read in the same tick as committedHead. */
+  committedRoot(): string | undefined {
+    return this.head ? this.tree.rootAt(this.head.seq) : undefined;
   }
 
   /**
@@ -146,7 +154,9 @@ export class ChainAppender {
       [this.chainId],
     );
     const row = r.rows[0];
-    return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
+    const head = row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
+    await this.tree.catchUp(this.sql, this.chainId, head.seq);
+    return head;
   }
 
   private async write(inputs: EventInput[]): Promise<EventRow[]> {
@@ -169,6 +179,7 @@ export class ChainAppender {
       await this.sql.query(INSERT_JSON, [JSON.stringify(rows)]);
     }
     this.head = { seq, hash: prev };
+    this.tree.append(rows);
     return rows;
   }
 }

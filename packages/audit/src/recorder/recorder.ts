@@ -39,6 +39,11 @@ export interface RecorderOptions {
    */
   readonly lingerMs?: number;
   readonly version?: string;
+  /**
+   * Called with every checkpoint once it is stored (checkpoint witnessing). Must not throw or
+   * block: publishing outside the database never holds up the data path.
+   */
+  readonly onCheckpoint?: (row: CheckpointRow) => void;
 }
 
 /** A notification or server→client request, recorded compactly: the gateway core's TrafficNote. */
@@ -59,6 +64,8 @@ export interface CheckpointRow {
   readonly final: boolean;
   readonly public_key: string;
   readonly signature: string;
+  /** Merkle root over records 1..seq (hex), signed with the rest; null when it could not be computed. */
+  readonly root_hash: string | null;
 }
 
 export interface AuditStats {
@@ -298,19 +305,37 @@ export class AuditRecorder {
       // Sign a head that covers everything appended so far (lingering records included).
       await this.appender.drain();
       const head = this.appender.committedHead();
+      const root = this.appender.committedRoot() ?? null;
       if (!head || head.seq <= this.lastCheckpointSeq) return undefined;
-      const claim = { chain_id: this.chainId, seq: head.seq, hash: head.hash, ts: new Date(), final };
+      const claim = {
+        chain_id: this.chainId,
+        seq: head.seq,
+        hash: head.hash,
+        ts: new Date(),
+        final,
+        root_hash: root,
+      };
       const row: CheckpointRow = {
         ...claim,
         public_key: this.opts.signingKey.publicKey,
         signature: signCheckpoint(claim, this.opts.signingKey),
       };
       await this.sql.query(
-        `INSERT INTO checkpoints (chain_id, seq, hash, ts, final, public_key, signature)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-        [row.chain_id, row.seq, row.hash, row.ts.toISOString(), row.final, row.public_key, row.signature],
+        `INSERT INTO checkpoints (chain_id, seq, hash, ts, final, public_key, signature, root_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+        [
+          row.chain_id,
+          row.seq,
+          row.hash,
+          row.ts.toISOString(),
+          row.final,
+          row.public_key,
+          row.signature,
+          row.root_hash,
+        ],
       );
       this.lastCheckpointSeq = Math.max(this.lastCheckpointSeq, head.seq);
+      this.opts.onCheckpoint?.(row);
       return row;
     };
     const p = run();

@@ -69,7 +69,7 @@ export async function loadCheckpoints(
 ): Promise<CheckpointRecord[]> {
   if (ranges.length === 0) return [];
   const r = await sql.query<CheckpointRecord>(
-    `SELECT chain_id, seq, hash, ts, final, public_key, signature FROM checkpoints
+    `SELECT chain_id, seq, hash, ts, final, public_key, signature, root_hash FROM checkpoints
      WHERE chain_id = ANY($1::text[]) ORDER BY chain_id, seq`,
     [ranges.map((x) => x.chain_id)],
   );
@@ -79,7 +79,7 @@ export async function loadCheckpoints(
 export async function loadPurges(sql: SqlQueryable): Promise<PurgeRecord[]> {
   const r = await sql.query<PurgeRecord>(
     `SELECT chain_id, through_seq, through_hash, checkpoint_ts, checkpoint_final, public_key, signature, purged_at,
-            purged_by, events_deleted FROM audit_purges ORDER BY chain_id, through_seq`,
+            purged_by, events_deleted, checkpoint_root_hash FROM audit_purges ORDER BY chain_id, through_seq`,
   );
   return r.rows.map((p) => ({
     ...p,

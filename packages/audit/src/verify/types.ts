@@ -8,6 +8,8 @@ export interface CheckpointRecord {
   readonly final: boolean;
   readonly public_key: string;
   readonly signature: string;
+  /** Merkle root over records 1..seq (hex); absent or null in checkpoints made before roots existed. */
+  readonly root_hash?: string | null;
 }
 
 export interface WriterRecord {
@@ -30,6 +32,8 @@ export interface PurgeRecord {
   readonly purged_at: Date;
   readonly purged_by: string;
   readonly events_deleted: number;
+  /** The cut checkpoint's Merkle root, when it had one (part of what its signature covers). */
+  readonly checkpoint_root_hash?: string | null;
 }
 
 /** Which part of one chain is being verified. */
@@ -65,6 +69,8 @@ export interface VerifyReport {
   readonly warnings: readonly string[];
   /** Every public key that signed a verified checkpoint (compare with the keys you trust). */
   readonly publicKeys: readonly string[];
+  /** Signed Merkle roots recomputed from the records and found equal (chains walked from their start). */
+  readonly merkleRoots?: number;
 }
 
 export interface VerifyInput {

@@ -1,5 +1,6 @@
 import { eventHash, GENESIS_HASH, type EventRow } from '../chain/event.js';
 import { verifyCheckpoint } from '../chain/keys.js';
+import { RootCheck } from '../merkle/check.js';
 import type {
   ChainRange,
   CheckpointRecord,
@@ -23,6 +24,8 @@ interface ChainState {
   lastSeq: number | undefined;
   readonly recent: Map<string, number>;
   readonly checkpoints: Map<number, CheckpointRecord>;
+  /** Signed Merkle roots, recomputed when the walk starts at the chain's first record. */
+  readonly roots: RootCheck | undefined;
 }
 
 /** Walks every chain once, in constant memory per chain, and names each bad record and why. */
@@ -40,7 +43,14 @@ export async function verifyEvents(input: VerifyInput): Promise<VerifyReport> {
     chain: string,
     seq: number,
     what: string,
-    claim: { chain_id: string; seq: number; hash: string; ts: Date; final: boolean },
+    claim: {
+      chain_id: string;
+      seq: number;
+      hash: string;
+      ts: Date;
+      final: boolean;
+      root_hash?: string | null | undefined;
+    },
     publicKey: string,
     signature: string,
   ): boolean => {
@@ -89,6 +99,7 @@ export async function verifyEvents(input: VerifyInput): Promise<VerifyReport> {
         hash: purge.through_hash,
         ts: purge.checkpoint_ts,
         final: purge.checkpoint_final,
+        root_hash: purge.checkpoint_root_hash,
       };
       if (
         checkSignature(
@@ -112,6 +123,7 @@ export async function verifyEvents(input: VerifyInput): Promise<VerifyReport> {
       lastSeq: undefined,
       recent: new Map(),
       checkpoints: new Map(),
+      roots: expected === 1 && last === GENESIS_HASH ? new RootCheck() : undefined,
     });
   }
 
@@ -173,6 +185,7 @@ export async function verifyEvents(input: VerifyInput): Promise<VerifyReport> {
     problems,
     warnings,
     publicKeys: [...keys],
+    merkleRoots: [...states.values()].reduce((n, st) => n + (st.roots?.checked ?? 0), 0),
   };
 }
 
@@ -226,6 +239,9 @@ function verifyRow(
       'modified',
       `checkpoint signed hash ${cp.hash.slice(0, 16)}… for seq ${seq}, the record now hashes to ${recomputed.slice(0, 16)}…`,
     );
+  st.roots?.push(seq, recomputed);
+  const rootProblem = cp ? st.roots?.mismatch(seq, cp.root_hash) : undefined;
+  if (rootProblem) add(chain, seq, 'modified', rootProblem);
   st.recent.set(row.hash, seq);
   if (st.recent.size > RECENT) st.recent.delete(st.recent.keys().next().value!);
   st.last = row.hash;

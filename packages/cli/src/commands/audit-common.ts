@@ -1,10 +1,10 @@
 import { hostname, userInfo } from 'node:os';
 import type { Store } from '@mcpgate/audit';
-import { AuditRecorder, openStore } from '@mcpgate/audit';
+import { AuditRecorder, createWitnessPublisher, openStore, type WitnessPublisher } from '@mcpgate/audit';
 import { isGatewayError, type Logger } from '@mcpgate/core';
 import { findConfigPath, formatIssue, loadConfig, parseDuration, type GatewayConfig } from '@mcpgate/config';
 import { str, UsageError, type CommandContext, type OptionSpec } from '../command.js';
-import { resolveSigningKey } from '../runtime/audit.js';
+import { resolveSigningKey, witnessConfig } from '../runtime/audit.js';
 import { VERSION } from '../version.js';
 
 /** `--config` plus the time-window flags every reading command shares. */
@@ -80,10 +80,14 @@ export async function withAudit(
   if (!config) return 1;
   let store: Store | undefined;
   let recorder: AuditRecorder | undefined;
+  let witness: WitnessPublisher | undefined;
   try {
     const signingKey = resolveSigningKey(config, stderrLogger(ctx, cmd));
     store = await openStore(config.store, { baseDir: config.baseDir });
+    // This command's own chain (its audit.read record) is witnessed like a gateway's.
+    witness = createWitnessPublisher(witnessConfig(config), stderrLogger(ctx, cmd));
     recorder = await AuditRecorder.start(store, {
+      ...(witness ? { onCheckpoint: (row) => witness?.publish(row) } : {}),
       replicaId: `cli-${hostname()}`.slice(0, 64).replace(/[^A-Za-z0-9._-]/g, '-'),
       signingKey,
       recover: false,
@@ -98,6 +102,7 @@ export async function withAudit(
     return 1;
   } finally {
     await recorder?.close();
+    await witness?.close();
     await store?.close();
   }
 }

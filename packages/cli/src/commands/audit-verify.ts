@@ -11,6 +11,8 @@ import {
   WINDOW_OPTIONS,
   withAudit,
 } from './audit-common.js';
+import { verifyProofFile } from './audit-proof-common.js';
+import { printWitness, verifyAgainstWitness } from './audit-witness-common.js';
 
 function print(ctx: CommandContext, report: VerifyReport, json: boolean): number {
   if (json) {
@@ -38,17 +40,23 @@ export const auditVerifyCommand: Command = {
   summary: 'recompute the audit hash chains and checkpoint signatures; name the first bad record',
   help: [
     'Usage: mcpgate audit verify [--since 24h | --from DATE] [--to DATE] [--config FILE] [--key PUBKEY_FILE] [--json]',
+    '       mcpgate audit verify --witness FILE|URL|s3://BUCKET/PREFIX [--key PUBKEY_FILE] [--json]',
     '       mcpgate audit verify --file EXPORT [--key PUBKEY_FILE] [--json]   (offline, no database)',
+    '       mcpgate audit verify --proof PROOF [--key PUBKEY_FILE] [--json]   (offline: see audit prove)',
     '',
     'Exits 0 when every record links to its predecessor, every checkpoint signature verifies and no',
     'signed record is missing; 1 otherwise, naming the first bad record (modified, missing, reordered,',
     'truncated, bad_signature). --key restricts accepted signers to the public key(s) in the file',
     '(base64 SPKI, one per line). A progress bar is drawn on stderr when it is a terminal.',
+    '--witness also holds the database against the checkpoints published outside it (audit.witness):',
+    'a database rewritten by its owner, even into a consistent unsigned chain, fails there.',
   ].join('\n'),
   options: {
     ...CONFIG_OPTION,
     ...WINDOW_OPTIONS,
     file: { type: 'string' },
+    proof: { type: 'string' },
+    witness: { type: 'string' },
     key: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -61,6 +69,8 @@ export const auditVerifyCommand: Command = {
       : undefined;
     const file = str(ctx.values, 'file');
     const json = bool(ctx.values, 'json');
+    const proof = str(ctx.values, 'proof');
+    if (proof) return verifyProofFile(ctx, proof, trustedKeys, json);
     if (file) {
       const bar = progress(ctx, 'verifying');
       const report = await verifyExportFile(file, {
@@ -71,11 +81,12 @@ export const auditVerifyCommand: Command = {
       return print(ctx, report, json);
     }
     const window = parseWindow(ctx.values);
-    return withAudit(ctx, 'audit verify', async ({ store, recorder }) => {
+    const witness = str(ctx.values, 'witness');
+    return withAudit(ctx, 'audit verify', async ({ store, recorder, config }) => {
       await recorder.recordRead(
         operator(),
         'verify',
-        givenFilters(ctx.values, ['since', 'from', 'to', 'key']),
+        givenFilters(ctx.values, ['since', 'from', 'to', 'key', 'witness']),
       );
       const bar = progress(ctx, 'verifying', await countEvents(store, window));
       const report = await verifyStore(store, {
@@ -84,7 +95,15 @@ export const auditVerifyCommand: Command = {
         onProgress: (n) => bar.tick(n),
       });
       bar.done();
-      return print(ctx, report, json);
+      if (!witness) return print(ctx, report, json);
+      const w = await verifyAgainstWitness(store, config, witness, trustedKeys);
+      if (json) {
+        ctx.stdout.write(`${JSON.stringify({ ...report, ok: report.ok && w.ok, witness: w }, null, 2)}\n`);
+        return report.ok && w.ok ? 0 : 1;
+      }
+      const code = print(ctx, report, false);
+      printWitness(ctx, witness, w);
+      return code === 0 && w.ok ? 0 : 1;
     });
   },
 };

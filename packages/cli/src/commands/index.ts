@@ -170,6 +170,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./audit-export.js')).auditExportCommand,
   },
   {
+    name: 'audit prove',
+    summary: "Merkle proof of one call's records, or of two checkpoints' consistency (offline)",
+    load: async () => (await import('./audit-prove.js')).auditProveCommand,
+  },
+  {
     name: 'audit purge',
     summary: 'remove whole, checkpointed audit segments older than audit.retention',
     load: async () => (await import('./audit-purge.js')).auditPurgeCommand,

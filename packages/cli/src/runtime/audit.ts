@@ -3,17 +3,22 @@ import type { Logger } from '@mcpgate/core';
 import type { GatewayConfig } from '@mcpgate/config';
 import {
   AuditRecorder,
+  createWitnessPublisher,
   loadOrCreateSigningKey,
   openStore,
   signingKeyFromPem,
   storeDir,
   type SigningKey,
   type Store,
+  type WitnessConfig,
+  type WitnessPublisher,
 } from '@mcpgate/audit';
 
 export interface AuditRuntime {
   readonly store: Store;
   readonly recorder: AuditRecorder;
+  /** Checkpoint witnessing (`audit.witness`), when configured. */
+  readonly witness: WitnessPublisher | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,25 @@ export function resolveSigningKey(config: GatewayConfig, logger: Logger): Signin
   return loaded.key;
 }
 
+/** `audit.witness` (durations in ms) → the audit package's witness options. */
+export function witnessConfig(config: GatewayConfig): WitnessConfig | undefined {
+  const w = config.audit.witness;
+  if (!w) return undefined;
+  return {
+    ...(w.file ? { file: w.file } : {}),
+    ...(w.webhook
+      ? {
+          webhook: {
+            url: w.webhook.url,
+            ...(w.webhook.headers ? { headers: w.webhook.headers } : {}),
+            timeoutMs: w.webhook.timeout,
+          },
+        }
+      : {}),
+    ...(w.s3 ? { s3: { ...w.s3, timeoutMs: w.s3.timeout } } : {}),
+  };
+}
+
 export async function openAudit(
   config: GatewayConfig,
   logger: Logger,
@@ -47,6 +71,7 @@ export async function openAudit(
   const log = logger.child({ component: 'audit' });
   const signingKey = resolveSigningKey(config, log);
   const store = await openStore(config.store, { baseDir: config.baseDir, logger: log });
+  const witness = createWitnessPublisher(witnessConfig(config), log);
   let recorder: AuditRecorder;
   try {
     recorder = await AuditRecorder.start(store, {
@@ -55,17 +80,22 @@ export async function openAudit(
       checkpointIntervalMs: config.audit.checkpointInterval,
       payloadCapBytes: config.audit.payloadCapBytes,
       ...(config.audit.replicaId ? { replicaId: config.audit.replicaId } : {}),
+      ...(witness ? { onCheckpoint: (row) => witness.publish(row) } : {}),
       version,
     });
   } catch (err) {
+    await witness?.close(0);
     await store.close();
     throw err;
   }
   return {
     store,
     recorder,
+    witness,
     close: async () => {
       await recorder.close();
+      // The final checkpoint was just made: give the witnesses a bounded chance to take it.
+      await witness?.close();
       await store.close();
     },
   };

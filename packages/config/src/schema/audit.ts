@@ -1,5 +1,64 @@
 import { duration, filePath } from './common.js';
 
+const headers = {
+  type: 'object',
+  description:
+    'Extra request headers (e.g. `Authorization: Bearer ${env:TOKEN}`); values may be secret references.',
+  additionalProperties: { type: 'string' },
+} as const;
+
+/** `audit.witness`: where checkpoints are published outside the database as they are made. */
+const witnessSchema = {
+  type: 'object',
+  description:
+    'Publish every signed checkpoint outside the database as it is made, so that a rewrite of the whole database is detectable (`mcpgate audit verify --witness`). Any combination; a witness that fails is logged and counted (`mcpgate_audit_witness_failures_total`) and retried, and never blocks calls.',
+  additionalProperties: false,
+  properties: {
+    file: filePath(
+      'Append-only JSON Lines file that receives one line per checkpoint (synced to disk). Keep it where the database owner cannot rewrite it.',
+    ),
+    webhook: {
+      type: 'object',
+      description: 'POST each checkpoint as JSON to this URL; any 2xx answer counts as stored.',
+      additionalProperties: false,
+      required: ['url'],
+      properties: {
+        url: { type: 'string', pattern: '^https?://', description: 'Receiver URL (http or https).' },
+        headers,
+        timeout: duration('How long to wait for the receiver.', '5s'),
+      },
+    },
+    s3: {
+      type: 'object',
+      description:
+        'Store each checkpoint as an object `<prefix><chain>/<seq>.json` in an S3-compatible bucket (enable object lock / versioning there to make it tamper-proof).',
+      additionalProperties: false,
+      required: ['endpoint', 'region', 'bucket', 'accessKeyId', 'secretAccessKey'],
+      properties: {
+        endpoint: {
+          type: 'string',
+          pattern: '^https?://',
+          description: 'Service endpoint, e.g. `https://s3.eu-west-1.amazonaws.com`; path-style requests.',
+        },
+        region: { type: 'string', minLength: 1, description: 'Signing region, e.g. `eu-west-1`.' },
+        bucket: { type: 'string', minLength: 1, description: 'Bucket name.' },
+        prefix: {
+          type: 'string',
+          default: 'mcpgate/checkpoints/',
+          description: 'Key prefix. Default `mcpgate/checkpoints/`.',
+        },
+        accessKeyId: { type: 'string', minLength: 1, description: 'Access key id (a secret reference).' },
+        secretAccessKey: {
+          type: 'string',
+          minLength: 1,
+          description: 'Secret access key, given as a reference: `${env:WITNESS_S3_SECRET}`.',
+        },
+        timeout: duration('How long to wait for the bucket.', '10s'),
+      },
+    },
+  },
+} as const;
+
 /** `audit`: the tamper-evident record. Owned by the audit concern; keys are added there. */
 export const auditSchema = {
   type: 'object',
@@ -33,8 +92,27 @@ export const auditSchema = {
       description:
         'Name of this gateway replica in the audit trail (its hash chain is `<replicaId>:<epoch>`). Default: the host name. Give each replica a stable, distinct name.',
     },
+    witness: witnessSchema,
   },
 } as const;
+
+export interface WitnessSection {
+  readonly file?: string;
+  readonly webhook?: {
+    readonly url: string;
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly timeout: number;
+  };
+  readonly s3?: {
+    readonly endpoint: string;
+    readonly region: string;
+    readonly bucket: string;
+    readonly prefix: string;
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly timeout: number;
+  };
+}
 
 /** As loaded: durations in milliseconds, `signingKeyFile` absolute, references resolved. */
 export interface AuditSection {
@@ -44,4 +122,5 @@ export interface AuditSection {
   readonly signingKeyFile?: string;
   readonly checkpointInterval: number;
   readonly replicaId?: string;
+  readonly witness?: WitnessSection;
 }
