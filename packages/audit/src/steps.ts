@@ -1,5 +1,5 @@
 import type { CallContext, Interceptor, Outcome, TrafficNote, UpstreamMessage } from '@mcpgate/core';
-import { CONTINUE, GatewayError, reject } from '@mcpgate/core';
+import { CONTINUE, GatewayError, isGatewayError, reject } from '@mcpgate/core';
 import type { AuditRecorder } from './recorder/recorder.js';
 
 export interface AuditStepOptions {
@@ -41,6 +41,11 @@ export function createAuditSteps(
         ctx.notes.recorded = true;
         return CONTINUE;
       } catch (err) {
+        // Only a store outage is "audit unavailable" (and only it may fail open): a record that
+        // cannot be built refuses the call with its own reason.
+        if (isGatewayError(err) && err.code !== 'audit_unavailable') {
+          return reject(new GatewayError(err.code, `${err.message} — call not executed`, { cause: err }));
+        }
         if (opts.failMode?.(ctx.target.upstream) === 'open') {
           ctx.notes.extra.auditFailOpen = err instanceof Error ? err.message : String(err);
           return CONTINUE;
@@ -70,8 +75,9 @@ export function createAuditSteps(
     name: 'audit',
     failMode: 'closed',
     async onResponse(ctx: CallContext, outcome: Outcome) {
-      // The record methods never reject: a store failure defers the record and logs it.
-      const done = record(ctx, outcome);
+      // The record methods never reject (a store failure defers the record, a record that cannot
+      // be built is replaced by its stand-in); the catch is a last guard, recording the defect.
+      const done = record(ctx, outcome).catch((err: unknown) => recorder.recordDefect('audit-record', err));
       if (awaitResponse) await done;
       return CONTINUE;
     },

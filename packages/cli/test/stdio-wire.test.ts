@@ -79,8 +79,9 @@ describe('stdio wire handling', () => {
       params: { name: 'probe__seen_id', arguments: { blob: 'x'.repeat(100_000) } },
     });
     gw.send(huge);
+    // Answered with its id (read while the line was discarded), so the client is not left waiting.
     expect(await gw.next()).toMatchObject({
-      id: null,
+      id: 14,
       error: { code: -32600, message: expect.stringMatching(/4096-byte limit/) },
     });
     gw.send(JSON.stringify({ jsonrpc: '2.0', id: 15, method: 'tools/list' }));

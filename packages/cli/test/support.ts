@@ -71,8 +71,11 @@ export interface RawGateway {
 }
 
 /** Spawns `mcpgate stdio` with raw pipes, for wire-level tests (malformed frames, ids). */
-export function rawGateway(configPath: string): RawGateway {
-  const child = spawn(process.execPath, [CLI, 'stdio', '--config', configPath], { stdio: 'pipe' });
+export function rawGateway(configPath: string, env?: Record<string, string>): RawGateway {
+  const child = spawn(process.execPath, [CLI, 'stdio', '--config', configPath], {
+    stdio: 'pipe',
+    ...(env && { env: { ...process.env, ...env } }),
+  });
   const queue: Record<string, unknown>[] = [];
   const waiters: Array<(m: Record<string, unknown>) => void> = [];
   const stderr: string[] = [];

@@ -50,7 +50,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function toSpec(name: string, up: UpstreamSection, maxMessageBytes: number): UpstreamSpec {
+function toSpec(name: string, up: UpstreamSection, limits: GatewayConfig['limits']): UpstreamSpec {
   const stdio = up.command !== undefined;
   return {
     name,
@@ -71,7 +71,8 @@ function toSpec(name: string, up: UpstreamSection, maxMessageBytes: number): Ups
       initialDelayMs: up.restart.initialDelay,
       maxDelayMs: up.restart.maxDelay,
     },
-    maxMessageBytes,
+    maxMessageBytes: limits.maxMessageBytes,
+    maxJsonDepth: limits.maxJsonDepth,
   };
 }
 
@@ -82,7 +83,7 @@ export function buildConfig(data: Obj, baseDir: string): GatewayConfig {
   const limits = section<GatewayConfig['limits']>('limits');
   const naming = section<{ separator: string; prefix: 'auto' | 'none' }>('naming');
   const upstreams = enabledUpstreams(data).map(([name, up]) =>
-    toSpec(name, up as unknown as UpstreamSection, limits.maxMessageBytes),
+    toSpec(name, up as unknown as UpstreamSection, limits),
   );
   return deepFreeze<GatewayConfig>({
     baseDir,

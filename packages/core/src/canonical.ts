@@ -5,12 +5,65 @@ import { createHash } from 'node:crypto';
  * no insignificant whitespace, `undefined` members dropped, non-finite numbers rejected.
  * Audit hashes and approval bindings are computed over this encoding, so it must never change
  * shape silently: tests pin its output.
+ *
+ * The encoder is iterative (an explicit work stack, not recursion): it runs over client and
+ * upstream data, and a recursive walk would turn one deeply nested argument into a stack overflow.
+ * Depth limits are enforced where messages enter the gateway; this only makes sure no depth can
+ * crash the encoder itself. A cycle (impossible in JSON, possible in a caller's object) is refused.
  */
 export function canonicalJson(value: unknown): string {
-  return encode(value);
+  const out: string[] = [];
+  /** Work items, popped last-in first-out: text to emit, a value to encode, or the end of a container. */
+  const work: Work[] = [{ value }];
+  const open = new Set<object>();
+  for (let item = work.pop(); item !== undefined; item = work.pop()) {
+    if ('text' in item) {
+      out.push(item.text);
+      continue;
+    }
+    if ('leave' in item) {
+      open.delete(item.leave);
+      continue;
+    }
+    const v = item.value;
+    const scalar = encodeScalar(v);
+    if (scalar !== undefined) {
+      out.push(scalar);
+      continue;
+    }
+    const obj = v as object;
+    if (open.has(obj)) throw new TypeError('canonicalJson: cyclic structure');
+    open.add(obj);
+    work.push({ leave: obj });
+    if (Array.isArray(obj)) {
+      work.push({ text: ']' });
+      for (let i = obj.length - 1; i >= 0; i--) {
+        const el: unknown = obj[i];
+        work.push({ value: el === undefined ? null : el });
+        if (i > 0) work.push({ text: ',' });
+      }
+      work.push({ text: '[' });
+      continue;
+    }
+    const rec = obj as Record<string, unknown>;
+    const keys = Object.keys(rec)
+      .filter((k) => rec[k] !== undefined)
+      .sort();
+    work.push({ text: '}' });
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i]!;
+      work.push({ value: rec[k] });
+      work.push({ text: `${i > 0 ? ',' : ''}${JSON.stringify(k)}:` });
+    }
+    work.push({ text: '{' });
+  }
+  return out.join('');
 }
 
-function encode(value: unknown): string {
+type Work = { readonly text: string } | { readonly value: unknown } | { readonly leave: object };
+
+/** The encoding of a non-container value; undefined for arrays and plain objects. */
+function encodeScalar(value: unknown): string | undefined {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -22,17 +75,9 @@ function encode(value: unknown): string {
       return value ? 'true' : 'false';
     case 'bigint':
       return value.toString();
-    case 'object': {
-      if (Array.isArray(value)) {
-        return `[${value.map((v: unknown) => (v === undefined ? 'null' : encode(v))).join(',')}]`;
-      }
+    case 'object':
       if (value instanceof Date) return JSON.stringify(value.toISOString());
-      const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined)
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${encode(obj[k])}`).join(',')}}`;
-    }
+      return undefined;
     default:
       throw new TypeError(`canonicalJson: cannot encode ${typeof value}`);
   }

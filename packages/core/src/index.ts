@@ -57,3 +57,10 @@ export type { SqlClient, SqlQueryable, SqlResult } from './sql.js';
 export type { ChainSteps, GatewayOptions, SessionPeer, TrafficNote, VisibilityFilter } from './gateway.js';
 export { adminRoute, HttpProblem, readJsonBody, sendJson, sendProblem } from './admin-http.js';
 export type { AdminHandler } from './admin-http.js';
+export {
+  DEFAULT_MAX_JSON_DEPTH,
+  JsonFrameScanner,
+  jsonDepth,
+  scanJsonFrame,
+  tooDeepMessage,
+} from './json-limits.js';

@@ -109,4 +109,6 @@ export interface UpstreamSpec {
     readonly maxDelayMs: number;
   };
   readonly maxMessageBytes: number;
+  /** Deepest JSON nesting accepted from the upstream (`limits.maxJsonDepth`; default 128). */
+  readonly maxJsonDepth?: number;
 }

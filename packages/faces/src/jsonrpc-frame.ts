@@ -1,4 +1,5 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { DEFAULT_MAX_JSON_DEPTH, scanJsonFrame, tooDeepMessage, type JsonFrameScanner } from '@mcpgate/core';
 
 export type Frame =
   | { readonly kind: 'message'; readonly message: JSONRPCMessage }
@@ -15,9 +16,24 @@ function isId(v: unknown): v is string | number {
 
 /**
  * Classifies one wire frame. The spec's error codes: -32700 for text that is not JSON, -32600 for
- * JSON that is not a valid JSON-RPC 2.0 message (batches included: MCP removed batching).
+ * JSON that is not a valid JSON-RPC 2.0 message (batches included: MCP removed batching), and
+ * -32600 for a frame nested deeper than `maxDepth` — checked on the text, before it is parsed, so
+ * nothing ever walks an over-deep value. `scan` is the frame's scan when the caller already made
+ * it while the frame arrived.
  */
-export function classifyFrame(text: string): Frame {
+export function classifyFrame(
+  text: string,
+  maxDepth = DEFAULT_MAX_JSON_DEPTH,
+  scan: JsonFrameScanner = scanJsonFrame(text),
+): Frame {
+  if (scan.maxDepth > maxDepth) {
+    return {
+      kind: 'invalid',
+      id: scan.id,
+      code: -32600,
+      message: `Invalid Request: ${tooDeepMessage(maxDepth, scan.maxDepth, true)}`,
+    };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -26,6 +26,8 @@ export interface StdioFaceOptions {
   readonly name: string;
   readonly version: string;
   readonly maxMessageBytes: number;
+  /** `limits.maxJsonDepth` (default 128). */
+  readonly maxJsonDepth?: number;
   readonly stdin?: Readable;
   readonly stdout?: Writable;
   /**
@@ -109,6 +111,7 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
     stdin,
     stdout,
     maxMessageBytes: opts.maxMessageBytes,
+    ...(opts.maxJsonDepth === undefined ? {} : { maxJsonDepth: opts.maxJsonDepth }),
     onRejectedFrame: (reason, code) => log.warn({ code, reason }, 'rejected a malformed or oversized frame'),
   });
 

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
+import { DEFAULT_MAX_JSON_DEPTH, JsonFrameScanner } from '@mcpgate/core';
 import { classifyFrame } from './jsonrpc-frame.js';
 
 export interface StdioFaceTransportOptions {
@@ -7,6 +8,8 @@ export interface StdioFaceTransportOptions {
   readonly stdout: Writable;
   /** Largest accepted message in bytes; larger lines are refused and discarded without buffering them. */
   readonly maxMessageBytes: number;
+  /** Deepest nesting accepted in one message (`limits.maxJsonDepth`). */
+  readonly maxJsonDepth?: number;
   /** Told about every refused frame (for logs and the audit's compact record). */
   readonly onRejectedFrame?: (reason: string, code: number) => void;
   /** Called once when the connection ends (stdin closed or close()), after the SDK's own onclose. */
@@ -35,6 +38,8 @@ export class StdioFaceTransport implements Transport {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private discarding = false;
+  /** Scans the line being read as it arrives: its depth, and its id for answering a refusal. */
+  private readonly scan = new JsonFrameScanner();
   private closed = false;
   private corked = false;
   /** Ids of client requests not answered yet. */
@@ -68,16 +73,14 @@ export class StdioFaceTransport implements Transport {
   };
 
   private append(part: Buffer): void {
-    if (this.discarding || part.length === 0) return;
+    if (part.length === 0) return;
+    // A discarded line is still scanned (constant memory), so its refusal can carry its id.
+    this.scan.feed(part);
+    if (this.discarding) return;
     if (this.buffered + part.length > this.opts.maxMessageBytes) {
       this.chunks = [];
       this.buffered = 0;
       this.discarding = true;
-      this.reject(
-        null,
-        -32600,
-        `message exceeds the ${this.opts.maxMessageBytes}-byte limit and was discarded`,
-      );
       return;
     }
     this.chunks.push(part);
@@ -85,15 +88,27 @@ export class StdioFaceTransport implements Transport {
   }
 
   private endLine(): void {
+    const scan = this.scan.finish();
     if (this.discarding) {
+      // Answered once the whole line has gone by: only then is its id known wherever it sits.
       this.discarding = false;
+      this.reject(
+        scan.id,
+        -32600,
+        `message exceeds the ${this.opts.maxMessageBytes}-byte limit and was discarded`,
+      );
+      scan.reset();
       return;
     }
-    if (this.buffered === 0) return;
+    if (this.buffered === 0) {
+      scan.reset();
+      return;
+    }
     const line = Buffer.concat(this.chunks, this.buffered).toString('utf8');
     this.chunks = [];
     this.buffered = 0;
-    const frame = classifyFrame(line);
+    const frame = classifyFrame(line, this.opts.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH, scan);
+    scan.reset();
     if (frame.kind === 'message') {
       this.track(frame.message);
       this.onmessage?.(frame.message);
@@ -145,7 +160,13 @@ export class StdioFaceTransport implements Transport {
   private write(message: unknown): Promise<void> {
     if (this.closed) return Promise.resolve();
     const out = this.opts.stdout;
-    const data = JSON.stringify(message) + '\n';
+    let data: string;
+    try {
+      data = JSON.stringify(message) + '\n';
+    } catch (err) {
+      // Unreachable for depth-checked data; if it ever happens, this message is lost, not the process.
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     // Coalesce responses written in this tick into one writev: under concurrency this turns N
     // syscalls into one, which is most of the face's cost. Notifications (progress above all) are
     // flushed at once instead: SDK clients drop a progress notification that arrives in the same

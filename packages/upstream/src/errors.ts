@@ -1,5 +1,6 @@
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import { GatewayError, isGatewayError, type Logger } from '@mcpgate/core';
+import { TOO_DEEP_MARKER } from './inbound-limits.js';
 import { MessageTooLargeError, TOO_LARGE_MARKER } from './size-limit.js';
 
 /** Why a connection stopped serving, so the errors of the calls it drops say precisely what happened. */
@@ -72,6 +73,15 @@ export function mapRequestError(
       'message_too_large',
       `upstream "${upstream}" sent a message larger than ${limit} bytes while handling ${method}`,
       { data: { ...data, limitBytes: limit }, cause: err },
+    );
+  }
+  if (err instanceof ProtocolError && hasNumber(err.data, TOO_DEEP_MARKER)) {
+    const limit = (err.data as Record<string, number>)[TOO_DEEP_MARKER];
+    return new GatewayError(
+      'upstream_error',
+      `upstream "${upstream}" answered ${method} with a message nested more than ${limit} levels deep ` +
+        '(limits.maxJsonDepth); it was refused',
+      { data: { ...data, maxJsonDepth: limit }, cause: err },
     );
   }
   if (err instanceof ProtocolError) {
@@ -180,5 +190,11 @@ function isTooLargeMarker(data: unknown): boolean {
     typeof data === 'object' &&
     data !== null &&
     typeof (data as Record<string, unknown>)[TOO_LARGE_MARKER] === 'number'
+  );
+}
+
+function hasNumber(data: unknown, key: string): boolean {
+  return (
+    typeof data === 'object' && data !== null && typeof (data as Record<string, unknown>)[key] === 'number'
   );
 }

@@ -4,10 +4,11 @@ import {
   type Transport,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { GatewayError, type Logger, type UpstreamSpec } from '@mcpgate/core';
+import { DEFAULT_MAX_JSON_DEPTH, GatewayError, type Logger, type UpstreamSpec } from '@mcpgate/core';
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { descendants, endProcesses } from './process-tree.js';
+import { BoundedLineReader, guardInboundDepth } from './inbound-limits.js';
 import { limitedFetch } from './size-limit.js';
 
 /** Longest stderr line kept (the rest is cut) — a child printing without newlines must not grow memory. */
@@ -43,9 +44,8 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
       env: { ...spec.env },
       ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
       stderr: 'pipe',
-      // The SDK closes the transport when one message exceeds this (no unbounded buffering).
-      maxBufferSize: spec.maxMessageBytes,
     });
+    transport.bound(spec, logger, onDropped);
     let last: string | undefined;
     const stderr = transport.stderr as Readable | null;
     if (stderr) {
@@ -82,6 +82,7 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
     spec.transport === 'sse'
       ? new SSEClientTransport(url, options)
       : new StreamableHTTPClientTransport(url, options);
+  guardInboundDepth(transport, spec.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH, logger);
   return {
     transport,
     pid: () => undefined,
@@ -100,6 +101,28 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
  * (SIGTERM, then SIGKILL), which also lets the launcher exit.
  */
 class TreeEndingStdioTransport extends StdioClientTransport {
+  /**
+   * Puts our read buffer in place of the SDK's (see BoundedLineReader): an oversized or over-deep
+   * line fails only the message it was, instead of closing the connection.
+   */
+  bound(spec: UpstreamSpec, logger: Logger, onDropped: () => void): void {
+    const reader = new BoundedLineReader(spec.maxMessageBytes, spec.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH, {
+      answerRequest: (id, message) => {
+        logger.error({ upstream: spec.name, reason: message }, 'refused an upstream request');
+        this.send({
+          jsonrpc: '2.0',
+          id,
+          error: { code: -32600, message: `Invalid Request: ${message}` },
+        }).catch(() => undefined);
+      },
+      dropped: (message, why) => {
+        logger.error({ upstream: spec.name, reason: message }, 'dropped an upstream message');
+        if (why === 'size') onDropped();
+      },
+    });
+    (this as unknown as { _readBuffer: BoundedLineReader })._readBuffer = reader;
+  }
+
   override async close(): Promise<void> {
     const pid = this.pid;
     const below = pid === null ? [] : descendants(pid);

@@ -123,14 +123,16 @@ describe('catalog of a legacy upstream (mutable test server)', () => {
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).code).toBe('message_too_large');
     expect((err as GatewayError).message).toContain('upstream "tiny" sent a message larger than 2048 bytes');
-    // The connection is replaced by the supervisor.
-    await waitFor(
-      () =>
-        pool.status().find((st) => st.name === 'tiny')?.restarts === 1 &&
-        pool.status().find((st) => st.name === 'tiny')?.state === 'ready',
-      10_000,
-      'restart after oversize',
+    // Only that call failed (#11): the same connection serves the next call, with no restart.
+    const again = await pool.connection('tiny', s);
+    expect(again).toBe(conn);
+    const after = await conn.request(
+      'tools/call',
+      { name: 'echo', arguments: { message: 'still here' } },
+      { signal: signal() },
     );
+    expect(after.content).toEqual([{ type: 'text', text: 'Echo: still here' }]);
+    expect(pool.status().find((st) => st.name === 'tiny')).toMatchObject({ restarts: 0, state: 'ready' });
   });
 
   it('spawns the child exactly as configured: cwd, and an environment of safe defaults plus env', async () => {

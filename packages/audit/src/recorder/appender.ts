@@ -41,7 +41,8 @@ function insertValuesSql(n: number): string {
  * takes everything queued (up to maxBatch) and commits it as one INSERT, so N concurrent calls
  * cost about one commit. One batch in flight at a time keeps the chain gap-free: a batch that
  * fails is rejected as a whole and the head is re-read from the database before the next one
- * (a commit whose acknowledgement was lost may in fact have landed).
+ * (a commit whose acknowledgement was lost may in fact have landed). A record that cannot be
+ * built (encoded, hashed) is refused alone, with an `internal` error naming why; its batch-mates are chained without it and committed.
  */
 export class ChainAppender {
   private queue: Pending[] = [];
@@ -125,10 +126,10 @@ export class ChainAppender {
       const batch = this.queue.splice(0, this.maxBatch);
       this.writing = batch;
       try {
-        const rows = await this.write(batch.map((p) => p.input));
+        const written = await this.write(batch);
         this.writing = undefined;
-        this.committedCount += rows.length;
-        batch.forEach((p, i) => p.resolve(rows[i]!));
+        this.committedCount += written.length;
+        for (const [p, row] of written) p.resolve(row);
       } catch (err) {
         this.writing = undefined;
         this.head = undefined;
@@ -159,17 +160,28 @@ export class ChainAppender {
     return head;
   }
 
-  private async write(inputs: EventInput[]): Promise<EventRow[]> {
+  /** Commits the batch's buildable records; a record that cannot be built is rejected alone. */
+  private async write(batch: Pending[]): Promise<Array<[Pending, EventRow]>> {
     const head = this.head ?? (await this.loadHead());
     const now = new Date();
     const rows: EventRow[] = [];
+    const written: Array<[Pending, EventRow]> = [];
     let prev = head.hash;
     let seq = head.seq;
-    for (const input of inputs) {
-      const row = buildRow(this.chainId, ++seq, prev, input, now);
+    for (const p of batch) {
+      let row: EventRow;
+      try {
+        row = buildRow(this.chainId, seq + 1, prev, p.input, now);
+      } catch (err) {
+        p.reject(recordBuildError(p.input.type, err));
+        continue;
+      }
+      seq++;
       rows.push(row);
+      written.push([p, row]);
       prev = row.hash;
     }
+    if (rows.length === 0) return written;
     if (rows.length <= MAX_VALUES_ROWS) {
       const params: unknown[] = [];
       for (const r of rows)
@@ -180,6 +192,18 @@ export class ChainAppender {
     }
     this.head = { seq, hash: prev };
     this.tree.append(rows);
-    return rows;
+    return written;
   }
+}
+
+/**
+ * A record that cannot be encoded is a defect in what was recorded, not a store outage: the
+ * error says so, so the call it belongs to is refused for the real reason.
+ */
+export function recordBuildError(type: string, err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const why = err instanceof Error ? err.message : String(err);
+  return new GatewayError('internal', `the ${type} audit record could not be built (${why})`, {
+    cause: err,
+  });
 }

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type { CallContext, Logger, Outcome, SessionInfo, SqlClient, TrafficNote } from '@mcpgate/core';
-import { GatewayError, silentLogger } from '@mcpgate/core';
+import { GatewayError, isGatewayError, silentLogger } from '@mcpgate/core';
 import type { EventInput, EventRow } from '../chain/event.js';
 import { signCheckpoint, type SigningKey } from '../chain/keys.js';
-import { ChainAppender } from './appender.js';
+import { ChainAppender, recordBuildError } from './appender.js';
 import { DEFAULT_PAYLOAD_CAP_BYTES, capPayload, capSummary } from './payload.js';
 import {
   EVENT_TYPES,
@@ -12,6 +12,8 @@ import {
   requestRecord,
   responseRecord,
   sessionRecord,
+  unrecordable,
+  unrecordableCall,
 } from './records.js';
 import { recoveryEvents } from './recovery.js';
 import { registerWriter } from './writer.js';
@@ -172,8 +174,35 @@ export class AuditRecorder {
         this.log.error({ err: String(err), type: input.type }, 'audit record lost: recorder closed');
         return;
       }
+      if (isGatewayError(err) && err.code !== 'audit_unavailable') {
+        // The record itself cannot be built: retrying it would fail forever. Its stand-in keeps
+        // the event on the chain with the reason; the payload is what could not be kept.
+        this.log.error({ err: err.message, type: input.type }, 'audit record could not be built');
+        if (input.body.unrecordable === undefined) await this.tryAppend(unrecordable(input, err.message));
+        return;
+      }
       this.defer(input, err);
     }
+  }
+
+  /**
+   * Builds a record and appends it without ever rejecting: a record that cannot be built (a
+   * defect, not a store outage) is logged and replaced by its stand-in carrying the reason.
+   */
+  private appendBuilt(build: () => EventInput, fallback: (why: string) => EventInput): Promise<void> {
+    let input: EventInput;
+    try {
+      input = build();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      this.log.error({ err: why }, 'audit record could not be built');
+      try {
+        input = fallback(why);
+      } catch {
+        return Promise.resolve();
+      }
+    }
+    return this.appendOrDefer(input);
   }
 
   private defer(input: EventInput, err: unknown): void {
@@ -223,31 +252,75 @@ export class AuditRecorder {
 
   // ---- the data path ------------------------------------------------------------------------
 
-  /** Write-ahead: resolves only once the request record is committed. */
+  /**
+   * Write-ahead: resolves only once the request record is committed. Rejects with
+   * `audit_unavailable` when the store is down, or with `internal` naming the cause when the
+   * record cannot be built — either way the call must not be forwarded.
+   */
   async recordRequest(ctx: CallContext): Promise<EventRow> {
-    return this.append(requestRecord(ctx, this.capBytes));
+    let input: EventInput;
+    try {
+      input = requestRecord(ctx, this.capBytes);
+    } catch (err) {
+      throw recordBuildError(EVENT_TYPES.callRequest, err);
+    }
+    return this.append(input);
   }
+
+  // The methods below never reject: the outer audit step does not wait for them (see steps.ts).
 
   /** Fail-open upstreams only: the request record written after the fact. */
   async recordLateRequest(ctx: CallContext): Promise<void> {
-    await this.appendOrDefer(requestRecord(ctx, this.capBytes));
+    await this.appendBuilt(
+      () => requestRecord(ctx, this.capBytes),
+      (why) => unrecordableCall(ctx, EVENT_TYPES.callRequest, why),
+    );
   }
 
   async recordResponse(ctx: CallContext, outcome: Outcome): Promise<void> {
-    await this.appendOrDefer(responseRecord(ctx, outcome, this.capBytes));
+    await this.appendBuilt(
+      () => responseRecord(ctx, outcome, this.capBytes),
+      (why) => unrecordableCall(ctx, EVENT_TYPES.callResponse, why, outcome),
+    );
   }
 
   async recordRefusal(ctx: CallContext, outcome: Outcome): Promise<void> {
-    await this.appendOrDefer(refusalRecord(ctx, outcome, this.capBytes));
+    await this.appendBuilt(
+      () => refusalRecord(ctx, outcome, this.capBytes),
+      (why) => unrecordableCall(ctx, EVENT_TYPES.callRefused, why, outcome),
+    );
   }
 
   async recordGatewayAnswer(ctx: CallContext, outcome: Outcome): Promise<void> {
-    await this.appendOrDefer(gatewayRecord(ctx, outcome));
+    await this.appendBuilt(
+      () => gatewayRecord(ctx, outcome),
+      (why) => unrecordableCall(ctx, EVENT_TYPES.callGateway, why, outcome),
+    );
+  }
+
+  /**
+   * Something the gateway did not expect (an unhandled rejection or exception caught by the
+   * process guard): recorded as `gateway.defect` so it shows in the audit trail, not only in logs.
+   */
+  recordDefect(kind: string, err: unknown): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : undefined;
+    return this.appendBuilt(
+      () => ({
+        type: EVENT_TYPES.gatewayDefect,
+        ts: new Date(),
+        body: { kind, error: message.slice(0, 2000), stack: stack?.slice(0, 4000), pid: process.pid },
+      }),
+      () => ({ type: EVENT_TYPES.gatewayDefect, ts: new Date(), body: { kind } }),
+    );
   }
 
   /** A downstream session began (identity as known at that point). Resolves once durable or deferred. */
   async sessionStarted(info: SessionInfo): Promise<void> {
-    await this.appendOrDefer(sessionRecord(info));
+    await this.appendBuilt(
+      () => sessionRecord(info),
+      (why) => ({ type: EVENT_TYPES.sessionStarted, sessionId: info.id, body: { unrecordable: why } }),
+    );
   }
 
   async sessionEnded(sessionId: string, reason?: string): Promise<void> {

@@ -18,6 +18,7 @@ export const EVENT_TYPES = {
   serverRequest: 'server.request',
   auditRead: 'audit.read',
   auditPurge: 'audit.purge',
+  gatewayDefect: 'gateway.defect',
 } as const;
 
 export const OUTCOME_UNKNOWN_REASON = 'outcome unknown (gateway stopped)';
@@ -213,4 +214,24 @@ export function gatewayRecord(ctx: CallContext, outcome: Outcome): EventInput {
       totalMs: Date.now() - ctx.receivedAt.getTime(),
     },
   };
+}
+
+/**
+ * Stand-in for a call record that could not be built (its payload cannot be encoded): the call's
+ * identifying columns and the reason, so the trail still shows the call and why its payload is
+ * missing. Only strings go in, so it always encodes.
+ */
+export function unrecordableCall(ctx: CallContext, type: string, why: string, outcome?: Outcome): EventInput {
+  return {
+    ...common(ctx, type),
+    decision: ctx.notes.decision?.action,
+    ...(outcome && { outcome: outcomeLabel(outcome) }),
+    body: { unrecordable: why },
+  };
+}
+
+/** Stand-in for an already-built event whose encoding failed: its columns, and the reason. */
+export function unrecordable(input: EventInput, why: string): EventInput {
+  const { body: _dropped, ...columns } = input;
+  return { ...columns, body: { unrecordable: why } };
 }

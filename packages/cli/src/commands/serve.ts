@@ -25,6 +25,7 @@ import { onShutdownSignal } from '../runtime/signals.js';
 import { watchConfig } from '../runtime/reload.js';
 import { whileAlive } from '../runtime/keep-alive.js';
 import { createGrantsAdminHandler } from '@mcpgate/policy';
+import { guardProcess } from '../runtime/defect-guard.js';
 import { VERSION } from '../version.js';
 
 export const serveCommand: Command = {
@@ -85,6 +86,7 @@ export const serveCommand: Command = {
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));
     }
+    const unguard = guardProcess(logger, (kind, err) => runtime.recordDefect(kind, err));
     addAuditMetrics(metrics, () => runtime.auditStats());
     let auth: Authenticator;
     try {
@@ -108,6 +110,7 @@ export const serveCommand: Command = {
           host,
           port,
           maxMessageBytes: config.limits.maxMessageBytes,
+          maxJsonDepth: config.limits.maxJsonDepth,
           ...(tls && { tls }),
         },
         auth: withLocalGroups(auth, config),
@@ -145,6 +148,7 @@ export const serveCommand: Command = {
       await auth.close();
       await runtime.close();
     });
+    unguard();
     logger.info({}, 'stopped');
     logger.flush();
     return 0;

@@ -6,6 +6,7 @@ import { composeRuntime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
 import { watchConfig } from '../runtime/reload.js';
 import { whileAlive } from '../runtime/keep-alive.js';
+import { guardProcess } from '../runtime/defect-guard.js';
 import { VERSION } from '../version.js';
 import { localIdentity } from '@mcpgate/auth';
 import type { GatewayConfig } from '@mcpgate/config';
@@ -50,12 +51,14 @@ export const stdioCommand: Command = {
       logger.flush();
       return 1;
     }
+    const unguard = guardProcess(logger, (kind, err) => runtime.recordDefect(kind, err));
     const face = serveGatewayStdio({
       gateway: runtime.gateway,
       logger,
       name: 'mcpgate',
       version: VERSION,
       maxMessageBytes: loaded.config.limits.maxMessageBytes,
+      maxJsonDepth: loaded.config.limits.maxJsonDepth,
       hooks: runtime.hooks,
       identity: stdioIdentity(loaded.config),
     });
@@ -75,6 +78,7 @@ export const stdioCommand: Command = {
       await face.close();
       await runtime.close();
     });
+    unguard();
     logger.info({}, 'stopped');
     logger.flush();
     return 0;

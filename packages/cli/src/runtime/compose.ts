@@ -21,6 +21,8 @@ export interface Runtime {
   readonly approvals: ApprovalsRuntime;
   /** How far the durable audit record is behind (for `/metrics`). */
   auditStats(): AuditStats;
+  /** Records a `gateway.defect` event (the process guard's unexpected errors). Never rejects. */
+  recordDefect(kind: string, err: unknown): Promise<void>;
   /**
    * Applies a new config's policy and masking without dropping sessions. An invalid policy is
    * rejected with its errors and the running one stays. Upstream and store changes need a restart.
@@ -133,6 +135,7 @@ export async function composeRuntime(
       logger,
       store: audit.store,
       auditStats: () => audit.recorder.stats(),
+      recordDefect: (kind, err) => audit.recorder.recordDefect(kind, err),
       policy,
       approvals,
       hooks: {

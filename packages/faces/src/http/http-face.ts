@@ -18,6 +18,7 @@ import {
   originAllowed,
   sourceIp,
 } from './guards.js';
+import { refuseTooDeep } from './depth-guard.js';
 import { createMcpEndpoint } from './mcp-endpoint.js';
 import type { GatewayMetrics } from './metrics.js';
 import {
@@ -57,6 +58,8 @@ export interface HttpFaceSettings {
   readonly allowedHosts: readonly string[];
   readonly bodyLimit: number;
   readonly maxMessageBytes: number;
+  /** `limits.maxJsonDepth` (default 128). */
+  readonly maxJsonDepth?: number;
   readonly sessionIdleTimeout: number;
   readonly maxSessions: number;
   readonly keepAlive: number;
@@ -328,6 +331,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         }
         throw err;
       }
+      if (refuseTooDeep(res, body, settings.maxJsonDepth, headers)) return;
       try {
         parsed = JSON.parse(body);
       } catch {
