@@ -102,6 +102,15 @@ limits:
     });
   });
 
+  it('answers a request the protocol schema refuses, instead of leaving it unanswered (found by the fuzz suite)', async () => {
+    gw.send('{"jsonrpc":"2.0","id":"meta-1","method":"ping","params":{"_meta":{"progressToken":{"a":1}}}}');
+    const [refused] = await answers(['meta-1']);
+    expect(refused).toMatchObject({
+      id: 'meta-1',
+      error: { code: -32600, message: expect.stringMatching(/"params\._meta\.progressToken"/) },
+    });
+  });
+
   it('fails only the call whose upstream result is oversized; the shared connection and its other calls carry on', async () => {
     const slow = call('h__slow', { ms: 1500 });
     await new Promise((r) => setTimeout(r, 200));

@@ -1,4 +1,4 @@
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { isJSONRPCRequest, parseJSONRPCMessage, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { DEFAULT_MAX_JSON_DEPTH, scanJsonFrame, tooDeepMessage, type JsonFrameScanner } from '@mcpgate/core';
 
 export type Frame =
@@ -85,6 +85,11 @@ export function classifyFrame(
     ) {
       return { kind: 'invalid', id, code: -32600, message: 'Invalid Request: "params" must be an object' };
     }
+    // The SDK drops a request its schema refuses (say, an object as `_meta.progressToken`) without
+    // answering: the client would wait forever. Refuse it here, with its id and the reason.
+    if (id !== null && !isJSONRPCRequest(msg)) {
+      return { kind: 'invalid', id, code: -32600, message: `Invalid Request: ${schemaProblem(msg)}` };
+    }
     return { kind: 'message', message: msg as unknown as JSONRPCMessage };
   }
   if (isId(msg.id) && ('result' in msg || 'error' in msg)) {
@@ -96,4 +101,35 @@ export function classifyFrame(
     code: -32600,
     message: 'Invalid Request: neither a request, a notification nor a response',
   };
+}
+
+interface SchemaIssue {
+  readonly path?: readonly unknown[];
+  readonly message?: string;
+  readonly errors?: ReadonlyArray<readonly SchemaIssue[]>;
+}
+
+/**
+ * What the protocol's schema finds wrong with a message, as `"where": what`. The schema is a union
+ * (request | notification | response), so the most specific issue — the one deepest in the
+ * message — is the one that names the real problem.
+ */
+function schemaProblem(msg: unknown): string {
+  try {
+    parseJSONRPCMessage(msg);
+    return 'not a valid JSON-RPC request';
+  } catch (err) {
+    let best: SchemaIssue | undefined;
+    const visit = (issues: readonly SchemaIssue[] | undefined, prefix: readonly unknown[]): void => {
+      for (const issue of issues ?? []) {
+        const path = [...prefix, ...(issue.path ?? [])];
+        if (issue.errors) for (const branch of issue.errors) visit(branch, path);
+        else if (!best || path.length > (best.path?.length ?? 0)) best = { ...issue, path };
+      }
+    };
+    visit((err as { issues?: SchemaIssue[] }).issues, []);
+    if (!best) return 'not a valid JSON-RPC request';
+    const where = (best.path ?? []).map(String).join('.');
+    return `${where === '' ? 'message' : `"${where}"`}: ${best.message ?? 'invalid'}`;
+  }
 }
