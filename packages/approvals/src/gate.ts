@@ -4,9 +4,7 @@ import {
   GatewayError,
   reject,
   type CallContext,
-  type Interceptor,
   type JsonObject,
-  type Outcome,
   type RequestVerdict,
 } from '@mcpgate/core';
 import type { ApprovalService } from './service.js';
@@ -81,7 +79,7 @@ export class ApprovalGate {
         requirement: decision.approval,
       }));
     ctx.notes.approvalId = pending.id;
-    if (decision.approval.mode === 'defer') return reject(deferredError(pending, this.service.deferWindowMs));
+    if (decision.approval.mode === 'defer') return deferred(ctx, pending, this.service.deferWindowMs);
     return this.wait(ctx, pending);
   }
 
@@ -195,23 +193,17 @@ function deferredError(a: ApprovalRecord, windowMs: number): GatewayError {
 }
 
 /**
- * Turns a deferred approval's refusal of a `tools/call` into a tool error result, so the model
- * reads the approval id and the retry instructions instead of a protocol error. Place it in the
- * inner chain right before `authorize` (it only has a response side).
+ * A deferred hold answers at once. A `tools/call` is answered with a tool error result, so the
+ * model reads the approval id and the retry instructions instead of a protocol error; other
+ * methods are refused with the same text (`approval_required`).
  */
-export function createDeferredResultStep(): Interceptor {
-  return {
-    name: 'approval-deferred',
-    onResponse(ctx: CallContext, outcome: Outcome) {
-      if (outcome.kind !== 'error' || ctx.method !== 'tools/call') return CONTINUE;
-      const e = outcome.error;
-      if (e.code !== 'approval_required' || e.data?.deferred !== true) return CONTINUE;
-      const result: JsonObject = {
-        isError: true,
-        content: [{ type: 'text', text: e.message }],
-        _meta: { 'mcpgate/approval': { ...e.data } },
-      };
-      return { kind: 'mutate', outcome: { kind: 'result', result } };
-    },
+function deferred(ctx: CallContext, a: ApprovalRecord, windowMs: number): RequestVerdict {
+  const e = deferredError(a, windowMs);
+  if (ctx.method !== 'tools/call') return reject(e);
+  const result: JsonObject = {
+    isError: true,
+    content: [{ type: 'text', text: e.message }],
+    _meta: { 'mcpgate/approval': { ...e.data } },
   };
+  return { kind: 'answer', outcome: { kind: 'result', result } };
 }

@@ -6,7 +6,7 @@ export {
   isReviewerOf,
 } from './service.js';
 export type { ApprovalServiceOptions, DecideOptions, RequestInput, Reviewer } from './service.js';
-export { ApprovalGate, bindingOf, boundArguments, createDeferredResultStep } from './gate.js';
+export { ApprovalGate, bindingOf, boundArguments } from './gate.js';
 export type { ApprovalGateOptions } from './gate.js';
 export { waitForDecision } from './wait.js';
 export type { WaitOptions, WaitResult } from './wait.js';

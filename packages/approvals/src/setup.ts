@@ -1,8 +1,7 @@
-import type { Interceptor, Logger, SqlClient } from '@mcpgate/core';
+import type { Logger, SqlClient } from '@mcpgate/core';
 import { createApprovalsAdminHandler, type AdminHandler } from './admin/handler.js';
 import type { ApprovalAuditLog } from './events.js';
 import { ApprovalGate } from './gate.js';
-import { createDeferredResultStep } from './gate.js';
 import type { NoticeKind } from './notifier.js';
 import { ApprovalService } from './service.js';
 import { WebhookNotifier } from './webhooks/notifier.js';
@@ -31,10 +30,8 @@ export interface ApprovalsConfig {
 
 export interface ApprovalsRuntime {
   readonly service: ApprovalService;
-  /** Pass as `approvals` in @mcpgate/policy's `createPolicyStep(engine, { approvals: gate })`. */
+  /** Pass as `approvals` in @mcpgate/policy's `createAuthorizeSteps(engine, { approvals: gate })`. */
   readonly gate: ApprovalGate;
-  /** Inner chain, right before `authorize`: turns a deferred refusal into a tool error result. */
-  readonly deferredStep: Interceptor;
   /** Mount on the HTTP face after authentication. */
   readonly adminHandler: AdminHandler;
   close(): Promise<void>;
@@ -84,7 +81,6 @@ export async function startApprovals(
   return {
     service,
     gate: new ApprovalGate(service, { progressIntervalMs: config.progressInterval }),
-    deferredStep: createDeferredResultStep(),
     adminHandler: createApprovalsAdminHandler(service),
     close: () => service.close(),
   };

@@ -10,10 +10,9 @@ import {
   type ProgressUpdate,
 } from '@mcpgate/core';
 import { createAuditSteps } from '@mcpgate/audit';
-import { buildPolicyEngine, createPolicyStep } from '@mcpgate/policy';
+import { buildPolicyEngine, createAuthorizeSteps } from '@mcpgate/policy';
 import { everythingBin } from '@mcpgate/testkit';
 import { createUpstreamPool } from '@mcpgate/upstream';
-import { createDeferredResultStep } from '../src/gate.js';
 import { eventually, person, pgliteStores, replica, type Replica, type Stores } from './helpers.js';
 
 const POLICY = {
@@ -47,7 +46,7 @@ function io(progress: ProgressUpdate[]): CallIO {
 
 /**
  * The wiring the CLI's composition root will do, over a real upstream (server-everything) and the
- * real audit steps: outer audit ▸ route ▸ approval-deferred ▸ authorize(+gate) ▸ audit-ahead.
+ * real audit steps: outer audit ▸ route ▸ the authorize steps (approval through the gate) ▸ audit-ahead.
  */
 describe('approvals in a real gateway chain', () => {
   let stores: Stores;
@@ -87,11 +86,7 @@ describe('approvals in a real gateway chain', () => {
       pool,
       steps: {
         outer: [audit.outer],
-        inner: [
-          createDeferredResultStep(),
-          createPolicyStep(built.engine, { approvals: r.gate }),
-          audit.inner,
-        ],
+        inner: [...createAuthorizeSteps(built.engine, { approvals: r.gate }), audit.inner],
       },
       naming: DEFAULT_NAMING,
       logger: silentLogger,

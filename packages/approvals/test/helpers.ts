@@ -18,9 +18,9 @@ import {
   openPostgres,
   type Store,
 } from '@mcpgate/audit';
-import { buildPolicyEngine, createPolicyStep } from '@mcpgate/policy';
+import { buildPolicyEngine, createAuthorizeSteps } from '@mcpgate/policy';
 import { pgSchema, type PgDatabase } from '@mcpgate/testkit';
-import { ApprovalGate, createDeferredResultStep } from '../src/gate.js';
+import { ApprovalGate } from '../src/gate.js';
 import { ApprovalService, type ApprovalServiceOptions } from '../src/service.js';
 import type { ApprovalNotifier } from '../src/notifier.js';
 
@@ -141,7 +141,7 @@ export const RULES = {
 export function chainOf(gate: ApprovalGate, rules: unknown = RULES): Interceptor[] {
   const built = buildPolicyEngine(rules);
   if (!built.ok) throw new Error(built.errors.join('\n'));
-  return [createDeferredResultStep(), createPolicyStep(built.engine, { approvals: gate })];
+  return createAuthorizeSteps(built.engine, { approvals: gate });
 }
 
 /** A tool call as the router leaves it: routed to `upstream`/`tool`, with a progress channel. */

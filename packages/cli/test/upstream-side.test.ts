@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
+import { CHAIN_ORDER } from '@mcpgate/core';
 import { PLANTED, pgSchema, plantedServerBin, type PgDatabase } from '@mcpgate/testkit';
 import { CLI, connectGateway, textOf, writeConfig, type Connected } from './support.js';
 import { newClient, startServe, type ServeProcess } from './http-support.js';
@@ -291,6 +292,25 @@ policy: { default: allow }
     expect(approved).toBe(0);
     const res = await call;
     expect(textOf(res)).toContain('sampled: summary mentions [REDACTED:aws_access_key_id]');
+  });
+});
+
+describe('the audit record of a call', () => {
+  it('lists every step it passed, each with its own timing', async () => {
+    const rows = await auditRows();
+    const request = rows.find((r) => r.type === 'call.request' && r.body.includes('lp__progress_card'));
+    const response = rows.find(
+      (r) => r.type === 'call.response' && r.correlation_id === request?.correlation_id,
+    );
+    expect(response).toBeDefined();
+    const steps = (
+      JSON.parse(response!.body) as { steps: Array<{ step: string; phase: string; micros: number }> }
+    ).steps;
+    const names = new Set(steps.map((s) => s.step));
+    // audit records before its own timing ends; metrics exists on the HTTP face only.
+    for (const p of CHAIN_ORDER.filter((p) => p.name !== 'audit' && p.name !== 'metrics'))
+      expect(names.has(p.name), p.name).toBe(true);
+    expect(steps.every((s) => Number.isInteger(s.micros) && s.micros >= 0)).toBe(true);
   });
 });
 

@@ -39,7 +39,7 @@ export interface MaskingEvent {
 export interface StepTiming {
   readonly step: string;
   readonly phase: 'request' | 'response' | 'upstream';
-  readonly verdict: 'continue' | 'mutate' | 'reject' | 'error-open';
+  readonly verdict: 'continue' | 'mutate' | 'reject' | 'answer' | 'error-open';
   readonly micros: number;
 }
 

@@ -5,7 +5,13 @@ import type { UpstreamMessage, UpstreamVerdict } from './upstream-side.js';
 export type RequestVerdict =
   | { readonly kind: 'continue' }
   | { readonly kind: 'mutate'; readonly params: JsonObject | undefined }
-  | { readonly kind: 'reject'; readonly error: GatewayError };
+  | { readonly kind: 'reject'; readonly error: GatewayError }
+  /**
+   * The step answers the call itself (nothing is forwarded): later steps do not run, this step and
+   * the earlier ones see the outcome on the way back — e.g. an approval hold answered with a tool
+   * result that carries the approval id.
+   */
+  | { readonly kind: 'answer'; readonly outcome: Outcome };
 
 export type ResponseVerdict =
   | { readonly kind: 'continue' }
@@ -84,6 +90,11 @@ export async function runChain(
     record(ctx.notes.steps, step.name, 'request', verdict.kind, t0);
     if (verdict.kind === 'reject') {
       outcome = { kind: 'error', error: withCorrelation(verdict.error, ctx.correlationId) };
+      break;
+    }
+    if (verdict.kind === 'answer') {
+      outcome = verdict.outcome;
+      entered++;
       break;
     }
     if (verdict.kind === 'mutate') ctx.params = verdict.params;

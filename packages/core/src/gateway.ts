@@ -9,6 +9,7 @@ import type { NamingOptions } from './naming.js';
 import type { SessionInfo } from './session.js';
 import type { UpstreamEvent, UpstreamPool } from './upstream.js';
 import { LIST_METHODS, resolveTarget, upstreamParams } from './router.js';
+import { MCP_METHODS } from './methods.js';
 import { callLink, relayInputRequired, relayInputResponses, relayProgress, type CallRelay } from './relay.js';
 import { newUpstreamNotes, runUpstreamSide, type UpstreamMessage } from './upstream-side.js';
 
@@ -66,10 +67,11 @@ export interface GatewayOptions {
   readonly visibility?: VisibilityFilter;
 }
 
+/** The notification that tells clients a catalog kind changed (templates share resources'). */
 const LIST_CHANGED: Readonly<Record<CatalogKind, string | undefined>> = {
-  tools: 'notifications/tools/list_changed',
-  prompts: 'notifications/prompts/list_changed',
-  resources: 'notifications/resources/list_changed',
+  ...(Object.fromEntries(
+    MCP_METHODS.filter((m) => m.listChanged).map((m) => [m.listChanged!, m.method]),
+  ) as Record<'tools' | 'prompts' | 'resources', string>),
   resourceTemplates: 'notifications/resources/list_changed',
 };
 

@@ -20,6 +20,10 @@ export type {
   TargetKind,
 } from './call.js';
 export { CONTINUE, reject, runChain } from './chain.js';
+export { arrangeChain, CHAIN_ORDER, sidesOf } from './chain-order.js';
+export { MCP_METHODS, mcpMethod, methodsWhere, RELAYED_METHODS } from './methods.js';
+export type { McpMethod, MethodEra } from './methods.js';
+export type { ChainPosition, ChainSide } from './chain-order.js';
 export { createLogStep } from './log-step.js';
 export type { ChainObserver, Forward, Interceptor, RequestVerdict, ResponseVerdict } from './chain.js';
 export { DEFAULT_NAMING, exposeName, isValidToolName } from './naming.js';

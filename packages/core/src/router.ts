@@ -1,17 +1,15 @@
 import type { CallContext, CallTarget, JsonObject } from './call.js';
 import type { Catalog, CatalogKind } from './catalog.js';
 import { GatewayError } from './errors.js';
+import { MCP_METHODS, mcpMethod } from './methods.js';
 
 /**
  * The router: namespaced names and resource URIs → upstream target, and back to the upstream's
  * own names before forwarding. Lists are answered by the gateway from its merged catalog.
  */
-export const LIST_METHODS: Readonly<Record<string, { kind: CatalogKind; key: string }>> = {
-  'tools/list': { kind: 'tools', key: 'tools' },
-  'prompts/list': { kind: 'prompts', key: 'prompts' },
-  'resources/list': { kind: 'resources', key: 'resources' },
-  'resources/templates/list': { kind: 'resourceTemplates', key: 'resourceTemplates' },
-};
+export const LIST_METHODS: Readonly<Record<string, { kind: CatalogKind; key: string }>> = Object.fromEntries(
+  MCP_METHODS.filter((m) => m.list && !m.refused).map((m) => [m.method, m.list!]),
+);
 
 /** Resolves a namespaced request to its upstream target; unknown names are refused here. */
 export function resolveTarget(
@@ -72,7 +70,7 @@ export function resolveTarget(
       );
     }
     default:
-      if (method in LIST_METHODS || method === 'logging/setLevel') return { kind: 'gateway' };
+      if (mcpMethod(method)?.answeredBy === 'gateway') return { kind: 'gateway' };
       throw new GatewayError('method_not_found', `method "${method}" is not supported by the gateway`, {
         correlationId,
       });
@@ -83,8 +81,7 @@ export function resolveTarget(
 export function upstreamParams(ctx: CallContext): JsonObject | undefined {
   const { params, target, method } = ctx;
   if (!params) return params;
-  if ((method === 'tools/call' || method === 'prompts/get') && target.name)
-    return { ...params, name: target.name };
+  if (mcpMethod(method)?.arguments && target.name) return { ...params, name: target.name };
   if (method === 'completion/complete' && target.name) {
     return { ...params, ref: { ...(params.ref as JsonObject), name: target.name } };
   }

@@ -1,6 +1,7 @@
 import type { CallContext, Decision, JsonObject, MaskingEvent, StepTiming } from './call.js';
 import type { Interceptor } from './chain.js';
 import { GatewayError } from './errors.js';
+import { MCP_METHODS } from './methods.js';
 
 /**
  * What an upstream starts, as the chain's third side sees it:
@@ -54,11 +55,8 @@ export function newUpstreamNotes(decision?: Decision): UpstreamNotes {
 }
 
 /** Server→client requests an upstream may send (legacy) or embed (modern), and the capability each needs. */
-export const SERVER_REQUESTS: Readonly<Record<string, 'sampling' | 'elicitation' | 'roots'>> = {
-  'sampling/createMessage': 'sampling',
-  'elicitation/create': 'elicitation',
-  'roots/list': 'roots',
-};
+export const SERVER_REQUESTS: Readonly<Record<string, 'sampling' | 'elicitation' | 'roots'>> =
+  Object.fromEntries(MCP_METHODS.filter((m) => m.capability).map((m) => [m.method, m.capability!]));
 
 /**
  * Runs one upstream-started message through the chain's upstream side. It travels like a

@@ -20,6 +20,24 @@ function tracer(name: string, trace: string[], extra: Partial<Interceptor> = {})
 }
 
 describe('runChain', () => {
+  it('a step can answer the call: nothing is forwarded, the earlier steps see the answer on the way back', async () => {
+    const trace: string[] = [];
+    const answering = tracer('answer', trace, {
+      onRequest: () => {
+        trace.push('answer>');
+        return { kind: 'answer', outcome: ok({ held: true }) };
+      },
+    });
+    const ctx = testContext();
+    const out = await runChain([tracer('a', trace), answering, tracer('b', trace)], ctx, () => {
+      trace.push('forward');
+      return Promise.resolve(ok({}));
+    });
+    expect(out).toEqual(ok({ held: true }));
+    expect(trace).toEqual(['a>', 'answer>', '<answer', '<a']);
+    expect(ctx.notes.steps.find((s) => s.step === 'answer')?.verdict).toBe('answer');
+  });
+
   it('runs request side in order, response side in reverse, around forward', async () => {
     const trace: string[] = [];
     const out = await runChain([tracer('a', trace), tracer('b', trace)], testContext(), () => {

@@ -1,6 +1,8 @@
 import { ProtocolError, Server, type ServerContext } from '@modelcontextprotocol/server';
 import {
   GatewayError,
+  methodsWhere,
+  RELAYED_METHODS,
   type CallIO,
   type ClientInfo,
   type GatewaySession,
@@ -10,23 +12,11 @@ import {
 } from '@mcpgate/core';
 import { InputExchange, InputExchangeRegistry } from './input-exchange.js';
 
-/** Methods a client may send that the gateway relays; everything else is -32601. */
-const RELAYED = [
-  'tools/list',
-  'tools/call',
-  'prompts/list',
-  'prompts/get',
-  'resources/list',
-  'resources/templates/list',
-  'resources/read',
-  'resources/subscribe',
-  'resources/unsubscribe',
-  'completion/complete',
-  'logging/setLevel',
-] as const;
+/** Methods a client may send that the gateway relays (core's method table); everything else is -32601. */
+const RELAYED = RELAYED_METHODS;
 
 /** Methods whose modern-era result may be `input_required` (multi-round-trip). */
-const MULTI_ROUND = new Set(['tools/call', 'prompts/get', 'resources/read']);
+const MULTI_ROUND = new Set(methodsWhere((m) => m.multiRound === true));
 
 export const GATEWAY_CAPABILITIES = {
   tools: { listChanged: true },
@@ -64,16 +54,17 @@ export function createSessionServer(opts: SessionServerOptions): Server {
     },
   );
   for (const method of RELAYED) {
-    server.setRequestHandler(method, async (request, ctx) => {
+    // The SDK types each method's result; the gateway relays results as they are.
+    server.setRequestHandler(method as 'tools/list', async (request, ctx): Promise<never> => {
       const described = describeClient(server, ctx);
       const session = opts.session(server, described);
       applyClient(session.info, described);
       const params = forwardableParams(request.params, ctx);
       try {
         if (isModern(ctx) && MULTI_ROUND.has(method)) {
-          return await handleModernMultiRound(opts.exchanges, session, method, params, ctx);
+          return (await handleModernMultiRound(opts.exchanges, session, method, params, ctx)) as never;
         }
-        return await session.handle(method, params, callIO(server, ctx), ctx.mcpReq.signal);
+        return (await session.handle(method, params, callIO(server, ctx), ctx.mcpReq.signal)) as never;
       } catch (err) {
         throw toProtocolError(err);
       }

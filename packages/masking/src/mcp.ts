@@ -1,9 +1,9 @@
-import type { JsonObject, MaskingEvent } from '@mcpgate/core';
+import { methodsWhere, type JsonObject, type MaskingEvent } from '@mcpgate/core';
 import { maskString, maskValue } from './mask-value.js';
 import type { CompiledProfile } from './profile.js';
 
-/** Methods whose results carry upstream data to mask. Everything else passes untouched. */
-export const MASKED_METHODS: readonly string[] = ['tools/call', 'resources/read', 'prompts/get'];
+/** Methods whose results carry upstream data to mask (core's method table). Everything else passes untouched. */
+export const MASKED_METHODS: readonly string[] = methodsWhere((m) => m.maskedResult === true);
 
 type Obj = Record<string, unknown>;
 

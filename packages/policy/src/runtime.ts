@@ -5,7 +5,7 @@ import type { PolicyEngine } from './engine.js';
 import { pinningModeOf, type ToolPinning } from './pinning/guard.js';
 import type { RateCounter } from './ratelimit/counters.js';
 import { RateLimiter } from './ratelimit/limiter.js';
-import { createPolicyStep } from './step/authorize.js';
+import { createAuthorizeSteps } from './step/authorize.js';
 import type { ApprovalGate, GrantLookup } from './step/hooks.js';
 import { combineVisibility, createPolicyVisibility } from './visibility.js';
 
@@ -65,10 +65,10 @@ export class PolicyRuntime {
     return { ok: true, version: this.engine.version, changed };
   }
 
-  /** The `authorize` step bound to the current engine (build a new one after each reload). */
-  step(): Interceptor {
+  /** The authorize steps bound to the current engine (build new ones after each reload). */
+  steps(): Interceptor[] {
     const s = this.services;
-    return createPolicyStep(this.engine, {
+    return createAuthorizeSteps(this.engine, {
       ...(s.approvals ? { approvals: s.approvals } : {}),
       ...(s.grants ? { grants: s.grants } : {}),
       ...(s.pinning ? { pinning: s.pinning } : {}),

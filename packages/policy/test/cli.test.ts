@@ -131,6 +131,11 @@ describe('mcpgate policy test / policy explain (built CLI, child processes)', ()
       dir,
     );
     expect(sampling.stdout).toContain('decision: deny by the default for upstream requests (deny)');
+    const steps = await mcpgate(['policy', 'explain', '--steps'], dir);
+    expect(steps.code, steps.stderr).toBe(0);
+    expect(steps.stdout).toMatch(/ {4}6 {2}policy +inner +request, upstream +closed/);
+    expect(steps.stdout).toMatch(/ {3}10 {2}approval +inner +request +closed/);
+    expect(steps.stdout).not.toContain('approval-deferred');
     expect(sampling.stdout).toContain(
       'no rule names sampling/createMessage; policy.upstreamRequests.sampling is deny',
     );

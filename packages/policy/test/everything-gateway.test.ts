@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway, JsonObject } from '@mcpgate/core';
 import { everythingBin } from '@mcpgate/testkit';
-import { createPolicyStep } from '../src/step/authorize.js';
+import { createAuthorizeSteps } from '../src/step/authorize.js';
 import { createPolicyVisibility } from '../src/visibility.js';
 import { clientIO, failure, mutableSpec, peer, sessionFor, startGateway } from './gateway-helpers.js';
 import { engineOf, identity } from './helpers.js';
@@ -29,7 +29,7 @@ describe('hidden prompts and resources through a real gateway (server-everything
       ],
     });
     const spec = { ...mutableSpec('ev'), args: [everythingBin(), 'stdio'] };
-    gw = (await startGateway([spec], [createPolicyStep(engine)], createPolicyVisibility(engine))).gateway;
+    gw = (await startGateway([spec], createAuthorizeSteps(engine), createPolicyVisibility(engine))).gateway;
     const a = gw.openSession(admin, peer);
     prompts = (
       (await a.handle('prompts/list', undefined, clientIO(undefined), signal())).prompts as JsonObject[]

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '@mcpgate/core';
 import { filesystemBin } from '@mcpgate/testkit';
-import { createPolicyStep } from '../src/step/authorize.js';
+import { createAuthorizeSteps } from '../src/step/authorize.js';
 import { createPolicyVisibility } from '../src/visibility.js';
 import { clientIO, failure, mutableSpec, peer, sessionFor, startGateway } from './gateway-helpers.js';
 import { engineOf, identity } from './helpers.js';
@@ -49,7 +49,7 @@ describe('path rules through a real gateway and server-filesystem', () => {
     writeFileSync(join(root, 'secret', 'key.txt'), 'TOP SECRET');
     writeFileSync(join(root, 'allowed2', 'x.txt'), 'sibling');
     const spec = { ...mutableSpec('fs'), args: [filesystemBin(), root] };
-    gw = (await startGateway([spec], [createPolicyStep(engine)], createPolicyVisibility(engine))).gateway;
+    gw = (await startGateway([spec], createAuthorizeSteps(engine), createPolicyVisibility(engine))).gateway;
   });
   afterAll(async () => {
     await gw?.close();
@@ -124,7 +124,7 @@ describe('path rules through a real gateway and server-filesystem', () => {
 
   it('control: without the rule the upstream would have served the secret', async () => {
     const open = engineOf({ default: 'allow' });
-    gw.setSteps({ outer: [], inner: [createPolicyStep(open)] }, createPolicyVisibility(open));
+    gw.setSteps({ outer: [], inner: createAuthorizeSteps(open) }, createPolicyVisibility(open));
     expect(JSON.stringify(await read(`${allowed}/../secret/key.txt`))).toContain('TOP SECRET');
   });
 });

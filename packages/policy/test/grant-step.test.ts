@@ -3,7 +3,7 @@ import type { Gateway } from '@mcpgate/core';
 import { MemoryAuditSink } from '../src/audit-sink.js';
 import { MemoryGrantStore } from '../src/grants/memory-store.js';
 import { GrantService } from '../src/grants/service.js';
-import { createPolicyStep } from '../src/step/authorize.js';
+import { createAuthorizeSteps } from '../src/step/authorize.js';
 import { createPolicyVisibility } from '../src/visibility.js';
 import { clientIO, failure, mutableSpec, peer, sessionFor, startGateway } from './gateway-helpers.js';
 import { engineOf, identity } from './helpers.js';
@@ -36,7 +36,7 @@ describe('a grant that expires mid-session', () => {
     gw = (
       await startGateway(
         [mutableSpec('m')],
-        [createPolicyStep(engine, { grants, clock })],
+        createAuthorizeSteps(engine, { grants, clock }),
         createPolicyVisibility(engine),
       )
     ).gateway;

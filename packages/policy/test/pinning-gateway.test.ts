@@ -3,7 +3,7 @@ import type { Gateway } from '@mcpgate/core';
 import { MemoryAuditSink } from '../src/audit-sink.js';
 import { ToolPinning, pinningModeOf } from '../src/pinning/guard.js';
 import { MemoryPinStore } from '../src/pinning/memory-store.js';
-import { createPolicyStep } from '../src/step/authorize.js';
+import { createAuthorizeSteps } from '../src/step/authorize.js';
 import { combineVisibility, createPolicyVisibility } from '../src/visibility.js';
 import { clientIO, failure, mutableSpec, peer, sessionFor, startGateway } from './gateway-helpers.js';
 import { engineOf, identity } from './helpers.js';
@@ -26,7 +26,7 @@ describe('pinning through a real gateway: an upstream changes a tool description
     gw = (
       await startGateway(
         [mutableSpec('m')],
-        [createPolicyStep(engine, { pinning: pins })],
+        createAuthorizeSteps(engine, { pinning: pins }),
         combineVisibility(createPolicyVisibility(engine), pins),
       )
     ).gateway;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTINUE, newNotes, type CallContext, type CallTarget } from '@mcpgate/core';
 import { MemoryRateCounter, SqlRateCounter, type RateCounter } from '../src/ratelimit/counters.js';
 import { RateLimiter } from '../src/ratelimit/limiter.js';
-import { createPolicyStep } from '../src/step/authorize.js';
+import { createAuthorizeSteps } from '../src/step/authorize.js';
 import { clientIO, sessionFor } from './gateway-helpers.js';
 import { engineOf, identity } from './helpers.js';
 import { pgliteStore, postgresStore } from './stores.js';
@@ -72,11 +72,12 @@ describe('rate limits (in-memory counters)', () => {
     expect(results).toEqual([true, true, true, false]);
   });
 
-  it('the authorize step refuses with rate_limited and data.retryAfterMs', async () => {
-    const step = createPolicyStep(engine, {
+  it('the rate-limit step refuses with rate_limited and data.retryAfterMs', async () => {
+    const steps = createAuthorizeSteps(engine, {
       rateLimits: new RateLimiter(engine, new MemoryRateCounter()),
       clock: () => new Date(T0),
     });
+    const step = steps.find((s) => s.name === 'rate-limit')!;
     const ctx = (): CallContext => ({
       correlationId: 'c',
       session: sessionFor('s', alice),

@@ -49,7 +49,7 @@ describe('hot reload', () => {
       const created = PolicyRuntime.create(allowEcho, { rateCounter: new MemoryRateCounter() });
       if (!created.ok) throw new Error(created.errors.join('\n'));
       rt = created.runtime;
-      const started = await startGateway([mutableSpec('m')], [rt.step()], rt.visibility());
+      const started = await startGateway([mutableSpec('m')], rt.steps(), rt.visibility());
       gw = started.gateway;
       decisions = started.decisions;
       capture = started.capture;
@@ -74,7 +74,7 @@ describe('hot reload', () => {
       const first = Array.from({ length: 20 }, (_, i) => call(i));
       const r = rt.reload(denyEcho);
       expect(r.ok).toBe(true);
-      gw.setSteps({ outer: [capture], inner: [rt.step()] }, rt.visibility());
+      gw.setSteps({ outer: [capture], inner: rt.steps() }, rt.visibility());
       const second = Array.from({ length: 20 }, (_, i) => call(100 + i));
       const outcomes = await Promise.all([...first, ...second]);
       // Calls started before the swap ran on v1 and succeeded; those after were refused by v2.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog, CONTINUE, GatewayError, resolveTarget, type Gateway, type Decision } from '@mcpgate/core';
-import { createPolicyStep } from '../src/step/authorize.js';
+import { createAuthorizeSteps } from '../src/step/authorize.js';
 import type { ApprovalGate } from '../src/step/hooks.js';
 import { notFoundError } from '../src/step/hidden.js';
 import { createPolicyVisibility } from '../src/visibility.js';
@@ -63,13 +63,13 @@ describe('authorize step through a real gateway', () => {
   beforeAll(async () => {
     const started = await startGateway(
       [mutableSpec('m')],
-      [createPolicyStep(engine, { approvals: gate })],
+      createAuthorizeSteps(engine, { approvals: gate }),
       createPolicyVisibility(engine),
     );
     gw = started.gateway;
     decisions = started.decisions;
     gwNoGate = (
-      await startGateway([mutableSpec('m')], [createPolicyStep(engine)], createPolicyVisibility(engine))
+      await startGateway([mutableSpec('m')], createAuthorizeSteps(engine), createPolicyVisibility(engine))
     ).gateway;
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newUpstreamNotes, type CallContext, type UpstreamMessage } from '@mcpgate/core';
 import { buildPolicyEngine } from '../src/build.js';
-import { createPolicyStep } from '../src/step/authorize.js';
+import { createAuthorizeSteps } from '../src/step/authorize.js';
 import { engineOf, identity } from './helpers.js';
 
 const policy = {
@@ -51,7 +51,7 @@ function ask(
   return { kind, method, upstream: 'docs', cause: c, sessionId: 's_1', params, notes: newUpstreamNotes() };
 }
 
-const step = createPolicyStep(engineOf(policy));
+const step = createAuthorizeSteps(engineOf(policy)).find((s) => s.name === 'policy')!;
 const decide = async (m: UpstreamMessage) => step.onUpstream!(m);
 
 describe('policy over requests upstreams start', () => {

@@ -1,5 +1,11 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { SERVER_REQUESTS, type JsonObject, type Logger, type ProgressUpdate } from '@mcpgate/core';
+import {
+  MCP_METHODS,
+  SERVER_REQUESTS,
+  type JsonObject,
+  type Logger,
+  type ProgressUpdate,
+} from '@mcpgate/core';
 import type { ConnectionHooks } from './connection.js';
 import { toWireError } from './errors.js';
 import { soleCall, type InFlight } from './inflight.js';
@@ -13,11 +19,9 @@ export interface HandlerContext {
   readonly progressListeners: ReadonlyMap<string, (update: ProgressUpdate) => void>;
 }
 
-const LIST_CHANGED: Readonly<Record<string, 'tools' | 'prompts' | 'resources'>> = {
-  'notifications/tools/list_changed': 'tools',
-  'notifications/prompts/list_changed': 'prompts',
-  'notifications/resources/list_changed': 'resources',
-};
+const LIST_CHANGED: Readonly<Record<string, 'tools' | 'prompts' | 'resources'>> = Object.fromEntries(
+  MCP_METHODS.filter((m) => m.listChanged).map((m) => [m.method, m.listChanged!]),
+);
 
 /**
  * What an upstream may send us besides responses: change notifications, progress, resource

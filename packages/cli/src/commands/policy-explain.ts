@@ -1,4 +1,4 @@
-import type { AuthMethod, JsonObject } from '@mcpgate/core';
+import { CHAIN_ORDER, type AuthMethod, type JsonObject } from '@mcpgate/core';
 import {
   buildPolicyEngine,
   inputOfCase,
@@ -24,6 +24,37 @@ function parseArgsJson(text: string | undefined): JsonObject | undefined {
   return v as JsonObject;
 }
 
+/** The chain's declared order, one step per line (wrapped reasons indented under it). */
+function stepsText(): string {
+  const lines = ['order  step          part    sides                      fail', ''];
+  CHAIN_ORDER.forEach((p, i) => {
+    const only = p.only ? ` (${p.only})` : '';
+    lines.push(
+      `${String(i + 1).padStart(5)}  ${p.name.padEnd(12)}  ${p.part.padEnd(6)}  ${p.sides.join(', ').padEnd(25)}  ${p.failMode}`,
+    );
+    for (const l of wrap(`${p.why}${only}`, 70)) lines.push(`       ${l}`);
+  });
+  lines.push(
+    '',
+    'The request side runs top to bottom; the response side and the upstream side (what an',
+    "upstream starts, and the client's answers to it) run bottom to top.",
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
 function traceLine(t: RuleTrace): string {
   const verdict = t.matched ? 'matched' : `no: ${t.failed ?? ''}`;
   return `  ${String(t.index + 1).padStart(3)}. ${t.rule.padEnd(32)} ${t.action.padEnd(16)} ${verdict}`;
@@ -36,6 +67,7 @@ export const policyExplainCommand: Command = {
     'Usage: mcpgate policy explain --as SUBJECT [--groups A,B] [--auth-method oidc] [--key-name NAME]',
     '         (--tool NAME | --prompt NAME | --resource URI) [--upstream NAME] [--method M]',
     '         [--args JSON] [--at ISO-TIME] [--config FILE] [--json]',
+    '       mcpgate policy explain --steps [--json]',
     '',
     "Evaluates the config's policy for one hypothetical call without running anything. --tool takes",
     "the upstream's own tool name with --upstream, or the namespaced name (`fs__read_file`). Prints",
@@ -43,6 +75,9 @@ export const policyExplainCommand: Command = {
     'order with the first condition that did not hold, and the defaults for what upstreams may ask of',
     'the client (sampling, elicitation, roots). With --method sampling/createMessage (or',
     'elicitation/create, roots/list) and --tool/--upstream it decides such a request of that tool.',
+    '',
+    '--steps prints the chain: every step in order, the sides it acts on, its fail mode and why it',
+    'sits there.',
   ].join('\n'),
   options: {
     as: { type: 'string' },
@@ -58,8 +93,13 @@ export const policyExplainCommand: Command = {
     at: { type: 'string' },
     config: { type: 'string', short: 'c' },
     json: { type: 'boolean' },
+    steps: { type: 'boolean' },
   },
   async run(ctx) {
+    if (bool(ctx.values, 'steps')) {
+      ctx.stdout.write(bool(ctx.values, 'json') ? `${JSON.stringify(CHAIN_ORDER, null, 2)}\n` : stepsText());
+      return 0;
+    }
     const subject = str(ctx.values, 'as');
     if (!subject) throw new UsageError('--as SUBJECT is required');
     const authMethod = str(ctx.values, 'auth-method') ?? 'oidc';

@@ -1,4 +1,11 @@
-import { createLogStep, Gateway, type ChainSteps, type Interceptor, type Logger } from '@mcpgate/core';
+import {
+  arrangeChain,
+  createLogStep,
+  Gateway,
+  type ChainSteps,
+  type Interceptor,
+  type Logger,
+} from '@mcpgate/core';
 import type { GatewayConfig } from '@mcpgate/config';
 import type { SessionHooks } from '@mcpgate/faces';
 import { createUpstreamPool } from '@mcpgate/upstream';
@@ -33,23 +40,14 @@ export interface Runtime {
 }
 
 export interface ComposeOptions {
-  /** Put first in `outer` so they see and time everything (the HTTP face's metrics step). */
+  /** More outer steps (the HTTP face's metrics step); CHAIN_ORDER places them. */
   readonly outerFirst?: readonly Interceptor[];
 }
 
 /**
- * The composition root: the one place that decides the chain's order. Order and why
- * (docs/architecture.md has the long form):
- *   outer: audit (records every outcome, refusals included — outermost, so the record is exactly
- *          what the client receives) ▸ metrics (HTTP face) ▸ log (times everything, metadata only)
- *   route  (core: resolves namespaced names; unknown names are refused here, after being audited)
- *   inner: approval-deferred ▸ authorize ▸ mask-args ▸ mask ▸ audit-ahead
- *     - authorize needs the routed target; it holds calls for approval through the approvals gate,
- *       and approval-deferred (before it) turns a `defer` hold into a tool error result;
- *     - mask-args leaves a masked *audit copy* of the arguments (the upstream gets them intact);
- *     - mask masks the response on its way back, before the outer audit records it;
- *     - audit-ahead is last: the durable request record is written only for calls that will
- *       really be forwarded, and right before they are.
+ * The composition root: builds the runtime and hands every chain step to `arrangeChain`, which
+ * places them by core's CHAIN_ORDER — the one declaration of the order and why (printed by
+ * `mcpgate policy explain --steps`, shown in docs/architecture.md).
  */
 export async function composeRuntime(
   config: GatewayConfig,
@@ -87,22 +85,19 @@ export async function composeRuntime(
     });
 
     let masker = new Masker(config.masking);
-    // audit is outermost: on the way back it runs last, so the record is exactly what the client gets.
-    const outer: Interceptor[] = [
+    const fixed: Interceptor[] = [
       auditSteps.outer,
       ...(options.outerFirst ?? []),
       createLogStep(logger.child({ component: 'chain' })),
+      auditSteps.inner,
     ];
-    const chain = (): ChainSteps => ({
-      outer,
-      inner: [
-        approvals.deferredStep,
-        policy.step(),
+    const chain = (): ChainSteps =>
+      arrangeChain([
+        ...fixed,
+        ...policy.steps(),
         createArgumentMaskingStep(masker),
         createMaskingStep(masker, { logger: logger.child({ component: 'masking' }) }),
-        auditSteps.inner,
-      ],
-    });
+      ]);
 
     await policy.pinning.start();
     const gateway = new Gateway({

@@ -16,7 +16,7 @@ export interface PolicyParts {
   readonly runtime: PolicyRuntime;
   readonly grants: GrantService;
   readonly pinning: ToolPinning;
-  step(): Interceptor;
+  steps(): Interceptor[];
   visibility(): VisibilityFilter;
 }
 
@@ -63,7 +63,7 @@ export function createPolicy(
     runtime: created.runtime,
     grants,
     pinning,
-    step: () => current().step(),
+    steps: () => current().steps(),
     visibility: () => current().visibility(),
   };
 }

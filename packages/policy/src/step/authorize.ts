@@ -27,78 +27,114 @@ export interface PolicyStepDeps {
 }
 
 /**
- * The `authorize` step (inner chain, after routing): decides the call, stores the decision in
- * `ctx.notes.decision` for the audit record, and acts on it. Order inside the step:
- * pinning (a blocked definition is hidden) → policy decision (a deny on something the caller
- * may never call answers like a missing name) → rate limits (only for calls that could run) →
- * confirm / approval / grant. Fail-closed: anything thrown refuses the call.
+ * The names of the authorize steps, in their order (core's CHAIN_ORDER places them in the chain):
+ * pinning (a blocked definition is hidden) → policy (the decision; a deny of something the caller
+ * may never call answers like a missing name) → rate-limit (only calls that could run count) →
+ * confirm, grant, approval (each acts only on its own decision).
  */
-export function createPolicyStep(engine: PolicyEngine, deps: PolicyStepDeps = {}): Interceptor {
+export const AUTHORIZE_STEPS = ['pinning', 'policy', 'rate-limit', 'confirm', 'grant', 'approval'] as const;
+
+/** What a later step acts on: the policy step's decision for this call. */
+function decisionOf(ctx: CallContext): PolicyDecision | undefined {
+  return ctx.notes.decision as PolicyDecision | undefined;
+}
+
+/**
+ * The authorize steps, each with its own name, timing and (fail-closed) fail mode: anything thrown
+ * refuses the call. The `policy` step also decides what upstreams start (its upstream-side hook).
+ */
+export function createAuthorizeSteps(engine: PolicyEngine, deps: PolicyStepDeps = {}): Interceptor[] {
   const clock = deps.clock ?? (() => new Date());
-  return {
-    name: 'authorize',
+  const pinning: Interceptor = {
+    name: 'pinning',
     failMode: 'closed',
-    async onRequest(ctx: CallContext): Promise<RequestVerdict> {
-      const now = clock();
-      const { target } = ctx;
-      const kind = catalogKindOf(target);
+    onRequest(ctx) {
+      const kind = catalogKindOf(ctx.target);
+      if (!kind || !deps.pinning?.blocks(ctx.target)) return CONTINUE;
+      ctx.notes.decision = {
+        action: 'deny',
+        rule: 'pinning',
+        reason: 'tool definition changed or new and not yet approved (pinning: block)',
+        policyVersion: engine.version,
+      };
+      return reject(notFoundError(ctx.target)!);
+    },
+  };
 
-      if (kind && deps.pinning?.blocks(target)) {
-        ctx.notes.decision = {
-          action: 'deny',
-          rule: 'pinning',
-          reason: 'tool definition changed or new and not yet approved (pinning: block)',
-          policyVersion: engine.version,
-        };
-        return reject(notFoundError(target)!);
-      }
-
-      const decision = engine.evaluate(inputFromCall(ctx, now));
+  const policy: Interceptor = {
+    name: 'policy',
+    failMode: 'closed',
+    onRequest(ctx) {
+      const decision = engine.evaluate(inputFromCall(ctx, clock()));
       ctx.notes.decision = decision;
-
-      if (decision.action === 'deny') {
-        if (kind && engine.isHidden(ctx.session.identity, kind, target))
-          return reject(notFoundError(target)!);
-        return reject(denied(decision));
-      }
-
-      if (deps.rateLimits) {
-        const rate = await deps.rateLimits.check(ctx.session.identity, ctx.method, target, now);
-        if (!rate.ok) {
-          return reject(
-            new GatewayError('rate_limited', rate.message, {
-              data: { limit: rate.limit, retryAfterMs: rate.retryAfterMs },
-            }),
-          );
-        }
-      }
-
-      switch (decision.action) {
-        case 'allow':
-          return CONTINUE;
-        case 'confirm':
-          await confirmWithCaller(ctx, decision);
-          return CONTINUE;
-        case 'require_approval': {
-          const approval = decision.approval;
-          if (!deps.approvals || !approval) {
-            return reject(
-              new GatewayError(
-                'approval_required',
-                `policy rule "${decision.rule ?? 'default'}" requires a human approval for this call, and approvals are not enabled on this gateway, so it was refused`,
-                { data: { rule: decision.rule } },
-              ),
-            );
-          }
-          return deps.approvals.hold(ctx, { ...decision, approval });
-        }
-        case 'require_grant':
-          return checkGrant(ctx, decision, deps.grants, now);
-      }
+      if (decision.action !== 'deny') return CONTINUE;
+      const kind = catalogKindOf(ctx.target);
+      if (kind && engine.isHidden(ctx.session.identity, kind, ctx.target))
+        return reject(notFoundError(ctx.target)!);
+      return reject(denied(decision));
     },
     onUpstream: (msg) =>
       authorizeUpstream(engine, { clock, ...(deps.approvals ? { approvals: deps.approvals } : {}) }, msg),
   };
+
+  const rateLimit: Interceptor = {
+    name: 'rate-limit',
+    failMode: 'closed',
+    async onRequest(ctx) {
+      if (!deps.rateLimits) return CONTINUE;
+      const rate = await deps.rateLimits.check(ctx.session.identity, ctx.method, ctx.target, clock());
+      if (rate.ok) return CONTINUE;
+      return reject(
+        new GatewayError('rate_limited', rate.message, {
+          data: { limit: rate.limit, retryAfterMs: rate.retryAfterMs },
+        }),
+      );
+    },
+  };
+
+  const confirm: Interceptor = {
+    name: 'confirm',
+    failMode: 'closed',
+    async onRequest(ctx) {
+      const decision = decisionOf(ctx);
+      if (decision?.action !== 'confirm') return CONTINUE;
+      await confirmWithCaller(ctx, decision);
+      return CONTINUE;
+    },
+  };
+
+  const grant: Interceptor = {
+    name: 'grant',
+    failMode: 'closed',
+    onRequest(ctx) {
+      const decision = decisionOf(ctx);
+      if (decision?.action !== 'require_grant') return CONTINUE;
+      return checkGrant(ctx, decision, deps.grants, clock());
+    },
+  };
+
+  const approval: Interceptor = {
+    name: 'approval',
+    failMode: 'closed',
+    onRequest(ctx) {
+      const decision = decisionOf(ctx);
+      if (decision?.action !== 'require_approval') return CONTINUE;
+      const requirement = decision.approval;
+      if (!deps.approvals || !requirement) {
+        return reject(
+          new GatewayError(
+            'approval_required',
+            `policy rule "${decision.rule ?? 'default'}" requires a human approval for this call, and approvals are not enabled on this gateway, so it was refused`,
+            { data: { rule: decision.rule } },
+          ),
+        );
+      }
+      // The gate holds the call (wait), or answers it at once with the approval id (defer).
+      return deps.approvals.hold(ctx, { ...decision, approval: requirement });
+    },
+  };
+
+  return [pinning, policy, rateLimit, confirm, grant, approval];
 }
 
 function denied(decision: PolicyDecision): GatewayError {

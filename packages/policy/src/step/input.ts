@@ -1,11 +1,9 @@
-import type { CallContext, JsonObject } from '@mcpgate/core';
+import { mcpMethod, type CallContext, type JsonObject } from '@mcpgate/core';
 import type { PolicyInput } from '../types.js';
-
-const WITH_ARGUMENTS = new Set(['tools/call', 'prompts/get']);
 
 /** The policy input for a routed call. */
 export function inputFromCall(ctx: CallContext, now: Date): PolicyInput {
-  const raw = WITH_ARGUMENTS.has(ctx.method) ? ctx.params?.arguments : undefined;
+  const raw = mcpMethod(ctx.method)?.arguments ? ctx.params?.arguments : undefined;
   const args =
     raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as JsonObject) : undefined;
   return {
