@@ -30,5 +30,7 @@ export { BoundedEventStore } from './http/event-store.js';
 export { SseServerTransport } from './http/sse-transport.js';
 export type { SseTransportOptions } from './http/sse-transport.js';
 export { sourceIp } from './http/guards.js';
+export { SECURITY_EVENT_LIMITS, SECURITY_EVENT_TYPES, SecurityEvents } from './http/security-events.js';
+export type { SecurityEvent, SecurityEventLimits, SecurityEventType } from './http/security-events.js';
 export { startStdioHttpBridge } from './http/stdio-bridge.js';
 export type { StdioHttpBridgeHandle, StdioHttpBridgeOptions } from './http/stdio-bridge.js';

@@ -18,6 +18,8 @@ export const EVENT_TYPES = {
   serverRequest: 'server.request',
   auditRead: 'audit.read',
   auditPurge: 'audit.purge',
+  securityAuthFailed: 'security.auth_failed',
+  securitySessionHijack: 'security.session_hijack',
 } as const;
 
 export const OUTCOME_UNKNOWN_REASON = 'outcome unknown (gateway stopped)';

@@ -30,6 +30,7 @@ import {
   sendRpcError,
 } from './node-io.js';
 import { LegacySessions, type RequestScope } from './sessions.js';
+import { SecurityEvents } from './security-events.js';
 import { createSseEndpoint } from './sse-endpoint.js';
 
 /** The result of checking one request's credential (the shape `@mcpgate/auth`'s Authenticator returns). */
@@ -137,7 +138,10 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
   const log = logger.child({ face: 'http' });
   const sessions = new LegacySessions();
   const exchanges = new InputExchangeRegistry();
+  const onSecurityEvent = opts.hooks?.onSecurityEvent?.bind(opts.hooks);
+  const security = new SecurityEvents(log, onSecurityEvent);
   const common = {
+    security,
     gateway: opts.gateway,
     logger: log,
     name: opts.name,
@@ -277,6 +281,8 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       if (auth.wwwAuthenticate) h['www-authenticate'] = auth.wwwAuthenticate;
       if (auth.status === 503) h['retry-after'] = '5';
       log.info({ path, status: auth.status, reason: auth.description }, 'request refused by authentication');
+      // 503 is the gateway's own trouble (IdP or key store unreachable), not the caller's failure.
+      if (auth.status !== 503) security.authFailed(req, sourceIp(req, settings.trustProxy), path, auth);
       return sendJson(res, auth.status, { error: auth.error, error_description: auth.description }, h);
     }
     if (admin) {
@@ -358,7 +364,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       return sendJson(res, 405, { error: 'method_not_allowed' }, { ...headers, allow: 'POST' });
     }
 
-    if (path === MESSAGES_PATH) return sse.post(res, url, scope, parsed, headers);
+    if (path === MESSAGES_PATH) return sse.post(req, res, url, scope, parsed, headers);
 
     await mcp.handle({ req, res, url, scope, body, parsed, headers });
   }
@@ -442,6 +448,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         }
         await sessions.closeAll('shutdown');
         await mcp.close();
+        security.close();
         server.closeAllConnections();
         await stopped;
       })()),
