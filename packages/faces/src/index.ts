@@ -30,6 +30,8 @@ export { BoundedEventStore } from './http/event-store.js';
 export { SseServerTransport } from './http/sse-transport.js';
 export type { SseTransportOptions } from './http/sse-transport.js';
 export { sourceIp } from './http/guards.js';
+export { HTTP_ROUTES } from './http/routes.js';
+export type { HttpRoute } from './http/routes.js';
 export { SECURITY_EVENT_LIMITS, SECURITY_EVENT_TYPES, SecurityEvents } from './http/security-events.js';
 export type { SecurityEvent, SecurityEventLimits, SecurityEventType } from './http/security-events.js';
 export { startStdioHttpBridge } from './http/stdio-bridge.js';

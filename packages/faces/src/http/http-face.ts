@@ -19,6 +19,7 @@ import {
   sourceIp,
 } from './guards.js';
 import { createMcpEndpoint } from './mcp-endpoint.js';
+import { ADMIN_PREFIX, MCP_PATH, MESSAGES_PATH, PROBE_PATHS, SSE_PATH } from './routes.js';
 import type { GatewayMetrics } from './metrics.js';
 import {
   BodyTimeout,
@@ -118,12 +119,10 @@ export interface HttpFaceHandle {
   close(graceMs?: number): Promise<void>;
 }
 
+const PROBES: ReadonlySet<string> = new Set(PROBE_PATHS);
+
 /** Upload left unread when an answer goes out early, read and discarded before closing (16 MiB). */
 export const DRAIN_BYTES = 16 * 1024 * 1024;
-
-const MCP_PATH = '/mcp';
-const SSE_PATH = '/sse';
-const MESSAGES_PATH = '/messages';
 
 /** Starts the HTTP face: `/mcp` (both eras), `/sse` + `/messages`, probes, metrics, RFC 9728 metadata. */
 export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHandle> {
@@ -207,7 +206,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       const r = route(path);
       res.once('finish', () => opts.metrics?.httpRequests.inc({ route: r, status: String(res.statusCode) }));
     }
-    const probe = path === '/healthz' || path === '/readyz' || path === '/metrics';
+    const probe = PROBES.has(path);
 
     // DNS rebinding: a browser tricked into calling us under an attacker's name sends that Host.
     if (hosts && !probe && !hosts.has(hostName(req.headers.host ?? ''))) {
@@ -262,7 +261,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         'cache-control': 'max-age=300',
       });
     }
-    const admin = path.startsWith('/admin/');
+    const admin = path.startsWith(ADMIN_PREFIX);
     if (path !== MCP_PATH && path !== SSE_PATH && path !== MESSAGES_PATH && !admin) {
       return sendJson(res, 404, { error: 'not_found' }, headers);
     }
