@@ -222,6 +222,23 @@ auth:
     expect(reads.at(-1)!.subject).toBe(`local:${me}`);
   });
 
+  it('records a modern-era stdio session that never calls anything', async () => {
+    const before = (await rows('session.started')).length;
+    const client = await connectGateway(configPath, { env, era: 'modern' });
+    await client.close();
+    const s = await waitFor(async () => {
+      const started = (await rows('session.started')).slice(before);
+      const one = started.find((x) => (x.body as { face?: string }).face === 'stdio');
+      if (!one) return undefined;
+      return (await rows('session.ended')).some((x) => x.session_id === one.session_id) ? one : undefined;
+    });
+    expect(s.body).toMatchObject({
+      era: 'modern',
+      protocolVersion: '2026-07-28',
+      client: { name: 'e2e-modern' },
+    });
+  });
+
   it('docs name the local identity local:<user> everywhere (os:<user> only as the older form)', () => {
     const docs = join(REPO, 'docs');
     for (const f of readdirSync(docs).filter((n) => n.endsWith('.md'))) {
