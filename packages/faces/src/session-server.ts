@@ -198,6 +198,35 @@ export function describeClient(server: Server, ctx: ServerContext): ClientDescri
   };
 }
 
+/**
+ * The client as one message shows it, without a server instance: `initialize` params (legacy) or
+ * the modern `_meta` envelope. Undefined for anything else (a ping, a notification).
+ */
+export function describeMessage(message: unknown): ClientDescription | undefined {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
+  const m = message as { method?: unknown; params?: Record<string, unknown> };
+  const params = typeof m.params === 'object' && m.params !== null ? m.params : undefined;
+  if (m.method === 'initialize') {
+    const info = params?.clientInfo as { name?: unknown; version?: unknown } | undefined;
+    const version = params?.protocolVersion;
+    return {
+      era: 'legacy',
+      ...(info && { client: { name: String(info.name), version: String(info.version) } }),
+      ...(typeof version === 'string' && { protocolVersion: version }),
+    };
+  }
+  const env = params?._meta as Record<string, unknown> | undefined;
+  const version = env?.['io.modelcontextprotocol/protocolVersion'];
+  if (typeof version !== 'string') return undefined;
+  const info = env?.['io.modelcontextprotocol/clientInfo'] as
+    { name?: unknown; version?: unknown } | undefined;
+  return {
+    era: 'modern',
+    protocolVersion: version,
+    ...(info && { client: { name: String(info.name), version: String(info.version) } }),
+  };
+}
+
 /** Records the client's description on a session's info (the first client name wins). */
 export function applyClient(info: SessionInfo, d: ClientDescription): void {
   if (!info.client && d.client) info.client = d.client;

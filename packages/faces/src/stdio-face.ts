@@ -10,14 +10,17 @@ import {
   type Logger,
   type SessionInfo,
 } from '@mcpgate/core';
+import type { SecurityEvent } from './http/security-events.js';
 import { InputExchangeRegistry } from './input-exchange.js';
 import { listenedResources } from './listen.js';
-import { applyClient, createSessionServer } from './session-server.js';
+import { applyClient, createSessionServer, describeMessage } from './session-server.js';
 import { StdioFaceTransport } from './stdio-transport.js';
 
 export interface SessionHooks {
   onSessionOpen?(info: SessionInfo): void | Promise<void>;
   onSessionClose?(info: SessionInfo): void | Promise<void>;
+  /** HTTP face: an authentication failure or hijack attempt, already aggregated and rate-limited. */
+  onSecurityEvent?(event: SecurityEvent): void | Promise<void>;
 }
 
 export interface StdioFaceOptions {
@@ -83,15 +86,24 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
     startedAt: new Date(),
   };
 
+  // The session record starts with the client's first message (its `initialize`, or a modern
+  // request), not at its first call: a client that connects and leaves is on the record too.
+  let started = false;
+  const start = (): void => {
+    if (started || closing) return;
+    started = true;
+    void Promise.resolve(opts.hooks?.onSessionOpen?.(info)).catch((err: unknown) =>
+      log.error({ err: String(err) }, 'session-open hook failed'),
+    );
+    log.info({ session: info.id, subject: identity.subject }, 'stdio session opened');
+  };
+
   const ensureSession = (server: Server): GatewaySession => {
     if (session) return session;
     session = opts.gateway.openSession(info, {
       notify: (method, params) => server.notification({ method, params: params ?? {} }),
     });
-    void Promise.resolve(opts.hooks?.onSessionOpen?.(info)).catch((err: unknown) =>
-      log.error({ err: String(err) }, 'session-open hook failed'),
-    );
-    log.info({ session: info.id, subject: identity.subject }, 'stdio session opened');
+    start();
     return session;
   };
 
@@ -100,6 +112,11 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
   const listens = new AbortController();
   const transport = new StdioFaceTransport({
     onInbound: (message) => {
+      if (!started) {
+        const described = describeMessage(message);
+        if (described) applyClient(info, described);
+        start();
+      }
       const uris = listenedResources(message);
       if (!uris) return;
       // After the SDK has taken the message (and pinned its server instance for this connection).
@@ -118,8 +135,8 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
   const teardown = (): Promise<void> => {
     closing ??= (async () => {
       listens.abort();
-      if (session) {
-        await session.close();
+      await session?.close();
+      if (started) {
         await Promise.resolve(opts.hooks?.onSessionClose?.(info)).catch((err: unknown) =>
           log.error({ err: String(err) }, 'session-close hook failed'),
         );

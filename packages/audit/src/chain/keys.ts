@@ -47,7 +47,7 @@ export function loadOrCreateSigningKey(file: string): { key: SigningKey; file: s
   if (existsSync(path))
     return { key: signingKeyFromPem(readFileSync(path, 'utf8')), file: path, created: false };
   const { key, pem } = generateSigningKey();
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, pem, { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
   return { key, file: path, created: true };

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { CallContext, Logger, Outcome, SessionInfo, SqlClient, TrafficNote } from '@mcpgate/core';
 import { GatewayError, isGatewayError, silentLogger } from '@mcpgate/core';
+import type { JsonObject } from '@mcpgate/core';
 import type { EventInput, EventRow } from '../chain/event.js';
 import { signCheckpoint, type SigningKey } from '../chain/keys.js';
 import { ChainAppender, recordBuildError } from './appender.js';
@@ -329,6 +330,23 @@ export class AuditRecorder {
       sessionId,
       ts: new Date(),
       body: { reason },
+    });
+  }
+
+  /**
+   * A security event (`security.auth_failed`, `security.session_hijack`), already aggregated by
+   * the face that saw it. Never blocks a request; kept for retry while the store is down.
+   */
+  async recordSecurity(e: {
+    readonly type: typeof EVENT_TYPES.securityAuthFailed | typeof EVENT_TYPES.securitySessionHijack;
+    readonly subject?: string;
+    readonly body: JsonObject;
+  }): Promise<void> {
+    await this.appendOrDefer({
+      type: e.type,
+      ...(e.subject !== undefined && { subject: e.subject }),
+      ts: new Date(),
+      body: e.body,
     });
   }
 

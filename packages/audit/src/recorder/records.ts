@@ -19,6 +19,8 @@ export const EVENT_TYPES = {
   auditRead: 'audit.read',
   auditPurge: 'audit.purge',
   gatewayDefect: 'gateway.defect',
+  securityAuthFailed: 'security.auth_failed',
+  securitySessionHijack: 'security.session_hijack',
 } as const;
 
 export const OUTCOME_UNKNOWN_REASON = 'outcome unknown (gateway stopped)';

@@ -47,7 +47,10 @@ export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}
         ...(config.schema !== undefined ? { schema: config.schema } : {}),
         ...(opts.logger ? { logger: opts.logger } : {}),
       })
-    : await openPglite({ dir: storeDir(config, opts.baseDir) });
+    : await openPglite({
+        dir: storeDir(config, opts.baseDir),
+        ...(opts.logger ? { logger: opts.logger } : {}),
+      });
   if (opts.skipSchema) return store;
   try {
     if (config.url && config.migrate === 'check')

@@ -1,16 +1,22 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { SqlResult } from '@mcpgate/core';
+import type { Logger, SqlResult } from '@mcpgate/core';
 import { GatewayError } from '@mcpgate/core';
 import { LocalBus } from './bus.js';
 import { Mutex } from './mutex.js';
+import { makeOwnerOnly } from './owner-only.js';
 import type { ScriptQueryable, Store } from './types.js';
 
 export interface PgliteOptions {
   /** Data directory; created if missing. Omit for an in-memory database (tests). */
   readonly dir?: string;
+  /** Where a store found open to other users is reported. */
+  readonly logger?: Logger;
 }
+
+/** How often a running embedded store's new files are made owner-only again (see owner-only.ts). */
+const OWNER_ONLY_SWEEP_MS = 60_000;
 
 const LOCK_FILE = 'mcpgate.pid';
 
@@ -39,7 +45,7 @@ function lockDir(dir: string): () => void {
   } catch (err) {
     if (err instanceof GatewayError) throw err;
   }
-  writeFileSync(file, `${process.pid}\n`);
+  writeFileSync(file, `${process.pid}\n`, { mode: 0o600 });
   return () => {
     try {
       if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file);
@@ -47,6 +53,31 @@ function lockDir(dir: string): () => void {
       /* already gone */
     }
   };
+}
+
+/**
+ * An existing store open to other users could have been read (arguments, identities) or written
+ * by any local account: say so, with the path, and fix it (or say how when we cannot).
+ */
+async function warnIfOpen(dir: string, logger: Logger | undefined): Promise<void> {
+  const report = await makeOwnerOnly(dir);
+  if ((report.dirMode & 0o077) === 0 && report.openEntries === 0 && report.failed.length === 0) return;
+  const found = {
+    dir,
+    mode: `0${report.dirMode.toString(8)}`,
+    openEntries: report.openEntries,
+  };
+  if (report.failed.length > 0) {
+    logger?.error(
+      { ...found, failed: report.failed.slice(0, 5) },
+      `the embedded store ${dir} is open to other users and could not be made owner-only; run: chmod -R go-rwx ${dir}`,
+    );
+    return;
+  }
+  logger?.warn(
+    found,
+    `the embedded store ${dir} was open to other users (directory mode ${found.mode}, ${report.openEntries} entries readable or writable by others): now owner-only (0700 directories, 0600 files); other local accounts may have read or changed it before`,
+  );
 }
 
 function wrapTx(tx: Transaction): ScriptQueryable {
@@ -65,9 +96,13 @@ function wrapTx(tx: Transaction): ScriptQueryable {
 export async function openPglite(opts: PgliteOptions = {}): Promise<Store> {
   let unlock = (): void => undefined;
   let dir: string | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   if (opts.dir !== undefined) {
     dir = resolve(opts.dir);
-    mkdirSync(dir, { recursive: true });
+    const existed = existsSync(join(dir, 'PG_VERSION'));
+    // 0700 whatever the umask: mkdir applies the umask to the mode, the sweep below sets it.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (existed) await warnIfOpen(dir, opts.logger);
     unlock = lockDir(dir);
   }
   let db: PGlite;
@@ -76,6 +111,21 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Store> {
   } catch (err) {
     unlock();
     throw err;
+  }
+  if (dir !== undefined) {
+    const tree = dir;
+    const sweep = () =>
+      makeOwnerOnly(tree).catch((err: unknown) =>
+        opts.logger?.warn({ err: String(err), dir: tree }, 'could not make the embedded store owner-only'),
+      );
+    await sweep();
+    sweeper = setInterval(() => void sweep(), OWNER_ONLY_SWEEP_MS);
+    sweeper.unref();
+    const stopSweeping = unlock;
+    unlock = () => {
+      clearInterval(sweeper);
+      stopSweeping();
+    };
   }
   const mutex = new Mutex();
   const bus = new LocalBus();
@@ -108,6 +158,7 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Store> {
     },
     async close() {
       await mutex.run(() => db.close());
+      if (dir !== undefined) await makeOwnerOnly(dir).catch(() => undefined);
       unlock();
     },
   };

@@ -29,7 +29,7 @@ export const MODE_HELP = [
   'Remote mode (--url URL, the gateway URL you logged in to with `mcpgate login URL`): talks to the',
   "gateway's admin API as you, with your own token (or $MCPGATE_TOKEN, e.g. an API key).",
   'Local-operator mode (no --url): works directly on the store of the config (--config FILE); you',
-  'act as the OS user (os:<user>) with the groups policy.localGroups gives that user, or --as-groups',
+  'act as the OS user (local:<user>) with the groups policy.localGroups gives that user, or --as-groups',
   'G1,G2. Anyone who can run this against the store can decide: use it where the operator already',
   'controls the database (a laptop, the gateway host).',
 ];

@@ -58,7 +58,7 @@ export function operator(): { subject: string; host: string; pid: number } {
   } catch {
     /* no passwd entry (containers) */
   }
-  return { subject: `os:${user}`, host: hostname(), pid: process.pid };
+  return { subject: `local:${user}`, host: hostname(), pid: process.pid };
 }
 
 export interface AuditSession {

@@ -40,7 +40,8 @@ export const auditExportCommand: Command = {
         out,
       });
       const bar = progress(ctx, 'exporting', await countEvents(store, window));
-      const file = createWriteStream(out, { flags: 'wx' });
+      // An export holds the audit trail itself (arguments, identities): owner-only like the store.
+      const file = createWriteStream(out, { flags: 'wx', mode: 0o600 });
       try {
         const summary = await exportAudit(store, {
           ...window,

@@ -22,7 +22,7 @@ export const sealKeygenCommand: Command = {
     const out = str(ctx.values, 'out');
     if (!out) throw new UsageError('--out DIR is required');
     const dir = resolve(ctx.cwd, out);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const pair = generateSealKeyPair();
     const pub = join(dir, PUBLIC_FILE);
     const priv = join(dir, PRIVATE_FILE);

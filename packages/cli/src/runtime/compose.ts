@@ -136,6 +136,7 @@ export async function composeRuntime(
       hooks: {
         onSessionOpen: (info) => audit.recorder.sessionStarted(info),
         onSessionClose: (info) => audit.recorder.sessionEnded(info.id),
+        onSecurityEvent: (e) => audit.recorder.recordSecurity(e),
       },
       reload(next) {
         const r = policy.runtime.reload(next.policy);

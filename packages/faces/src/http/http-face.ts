@@ -20,6 +20,7 @@ import {
 } from './guards.js';
 import { refuseTooDeep } from './depth-guard.js';
 import { createMcpEndpoint } from './mcp-endpoint.js';
+import { ADMIN_PREFIX, MCP_PATH, MESSAGES_PATH, PROBE_PATHS, SSE_PATH } from './routes.js';
 import type { GatewayMetrics } from './metrics.js';
 import {
   BodyTimeout,
@@ -31,6 +32,7 @@ import {
   sendRpcError,
 } from './node-io.js';
 import { LegacySessions, type RequestScope } from './sessions.js';
+import { SecurityEvents } from './security-events.js';
 import { createSseEndpoint } from './sse-endpoint.js';
 
 /** The result of checking one request's credential (the shape `@mcpgate/auth`'s Authenticator returns). */
@@ -120,12 +122,10 @@ export interface HttpFaceHandle {
   close(graceMs?: number): Promise<void>;
 }
 
+const PROBES: ReadonlySet<string> = new Set(PROBE_PATHS);
+
 /** Upload left unread when an answer goes out early, read and discarded before closing (16 MiB). */
 export const DRAIN_BYTES = 16 * 1024 * 1024;
-
-const MCP_PATH = '/mcp';
-const SSE_PATH = '/sse';
-const MESSAGES_PATH = '/messages';
 
 /** Starts the HTTP face: `/mcp` (both eras), `/sse` + `/messages`, probes, metrics, RFC 9728 metadata. */
 export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHandle> {
@@ -140,7 +140,10 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
   const log = logger.child({ face: 'http' });
   const sessions = new LegacySessions();
   const exchanges = new InputExchangeRegistry();
+  const onSecurityEvent = opts.hooks?.onSecurityEvent?.bind(opts.hooks);
+  const security = new SecurityEvents(log, onSecurityEvent);
   const common = {
+    security,
     gateway: opts.gateway,
     logger: log,
     name: opts.name,
@@ -206,7 +209,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       const r = route(path);
       res.once('finish', () => opts.metrics?.httpRequests.inc({ route: r, status: String(res.statusCode) }));
     }
-    const probe = path === '/healthz' || path === '/readyz' || path === '/metrics';
+    const probe = PROBES.has(path);
 
     // DNS rebinding: a browser tricked into calling us under an attacker's name sends that Host.
     if (hosts && !probe && !hosts.has(hostName(req.headers.host ?? ''))) {
@@ -261,7 +264,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         'cache-control': 'max-age=300',
       });
     }
-    const admin = path.startsWith('/admin/');
+    const admin = path.startsWith(ADMIN_PREFIX);
     if (path !== MCP_PATH && path !== SSE_PATH && path !== MESSAGES_PATH && !admin) {
       return sendJson(res, 404, { error: 'not_found' }, headers);
     }
@@ -280,6 +283,8 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       if (auth.wwwAuthenticate) h['www-authenticate'] = auth.wwwAuthenticate;
       if (auth.status === 503) h['retry-after'] = '5';
       log.info({ path, status: auth.status, reason: auth.description }, 'request refused by authentication');
+      // 503 is the gateway's own trouble (IdP or key store unreachable), not the caller's failure.
+      if (auth.status !== 503) security.authFailed(req, sourceIp(req, settings.trustProxy), path, auth);
       return sendJson(res, auth.status, { error: auth.error, error_description: auth.description }, h);
     }
     if (admin) {
@@ -362,7 +367,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       return sendJson(res, 405, { error: 'method_not_allowed' }, { ...headers, allow: 'POST' });
     }
 
-    if (path === MESSAGES_PATH) return sse.post(res, url, scope, parsed, headers);
+    if (path === MESSAGES_PATH) return sse.post(req, res, url, scope, parsed, headers);
 
     await mcp.handle({ req, res, url, scope, body, parsed, headers });
   }
@@ -446,6 +451,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         }
         await sessions.closeAll('shutdown');
         await mcp.close();
+        security.close();
         server.closeAllConnections();
         await stopped;
       })()),

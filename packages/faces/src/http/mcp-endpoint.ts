@@ -8,7 +8,7 @@ import {
   type McpRequestContext,
 } from '@modelcontextprotocol/server';
 import type { InputExchangeRegistry } from '../input-exchange.js';
-import { applyClient, createSessionServer } from '../session-server.js';
+import { applyClient, createSessionServer, describeMessage } from '../session-server.js';
 import { isListenRequest, listenedResources } from '../listen.js';
 import { BoundedEventStore } from './event-store.js';
 import { pumpResponse, sendRpcError, toWebRequest } from './node-io.js';
@@ -149,6 +149,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       // The handshake was refused (bad version, malformed): nothing to keep.
       void entry.close('initialize refused');
     } else {
+      // The session exists from now on (its id is issued): recorded even if it never makes a call.
+      const described = describeMessage(r.parsed);
+      if (described) applyClient(lazy.info, described);
+      lazy.start();
       opts.logger.info(
         { session: lazy.info.id, subject: r.scope.identity.subject, sourceIp: r.scope.sourceIp },
         'legacy session opened',
@@ -163,6 +167,18 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         const s = opts.sessions.lookup(sid, r.scope.ownerKey, 'streamable');
         const transport = s ? legacyTransports.get(sid) : undefined;
         if (!s || !transport) {
+          // Indistinguishable from an unknown id for the caller; on the record as what it is.
+          const target = opts.sessions.foreign(sid, r.scope.ownerKey, 'streamable');
+          if (target) {
+            opts.security?.sessionHijack(
+              r.req,
+              r.scope.sourceIp,
+              r.url.pathname,
+              r.scope.identity,
+              target.info,
+              'streamable-http',
+            );
+          }
           sendRpcError(r.res, 404, -32001, 'Session not found', r.headers);
           return;
         }

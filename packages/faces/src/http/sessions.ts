@@ -10,6 +10,7 @@ import {
 import type { McpHttpHandler, Server, ServerEvent } from '@modelcontextprotocol/server';
 import type { SessionHooks } from '../stdio-face.js';
 import { applyClient, type ClientDescription } from '../session-server.js';
+import type { SecurityEvents } from './security-events.js';
 
 type Notify = (method: string, params?: JsonObject) => Promise<void>;
 
@@ -26,6 +27,8 @@ export interface SessionOpener {
   readonly gateway: Gateway;
   readonly logger: Logger;
   readonly hooks?: SessionHooks;
+  /** Where hijack attempts (a session id presented by another identity) are reported. */
+  readonly security?: SecurityEvents;
 }
 
 /** A fresh SessionInfo for a downstream session opened by `scope` on `face`. */
@@ -47,16 +50,29 @@ export function newSessionInfo(
 
 /**
  * A gateway session opened lazily (at the first relayed request, so `server/discover` probes and
- * rejected handshakes open nothing) and closed exactly once, with the session hooks around it.
+ * rejected handshakes open nothing) and closed exactly once. Its record (the session hooks) is
+ * separate: `start()` records it when the session begins on the wire — a legacy session when its
+ * id is issued, even if it never makes a call — and `get()` at the latest; `close()` records the
+ * end of every session whose start was recorded.
  */
 export class LazyGatewaySession {
   private session: GatewaySession | undefined;
+  private started = false;
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly opener: SessionOpener,
     readonly info: SessionInfo,
   ) {}
+
+  /** Records the session's start (once). */
+  start(): void {
+    if (this.started || this.closing) return;
+    this.started = true;
+    void Promise.resolve(this.opener.hooks?.onSessionOpen?.(this.info)).catch((err: unknown) =>
+      this.opener.logger.error({ err: String(err), session: this.info.id }, 'session-open hook failed'),
+    );
+  }
 
   /**
    * `server` is where session-level notifications go, or `notify` when a session spans many
@@ -70,9 +86,7 @@ export class LazyGatewaySession {
           ? server
           : (method, params) => server.notification({ method, params: params ?? {} }),
     });
-    void Promise.resolve(this.opener.hooks?.onSessionOpen?.(this.info)).catch((err: unknown) =>
-      this.opener.logger.error({ err: String(err), session: this.info.id }, 'session-open hook failed'),
-    );
+    this.start();
     return this.session;
   }
 
@@ -82,9 +96,8 @@ export class LazyGatewaySession {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const s = this.session;
-      if (!s) return;
-      await s.close();
+      await this.session?.close();
+      if (!this.started) return;
       await Promise.resolve(this.opener.hooks?.onSessionClose?.(this.info)).catch((err: unknown) =>
         this.opener.logger.error({ err: String(err), session: this.info.id }, 'session-close hook failed'),
       );
@@ -137,6 +150,12 @@ export class LegacySessions {
     const s = this.byId.get(wireId);
     if (!s || s.ownerKey !== ownerKey || s.kind !== kind) return undefined;
     return s;
+  }
+
+  /** The session `wireId` names when it exists but belongs to someone else (a hijack attempt). */
+  foreign(wireId: string, ownerKey: string, kind: LegacySession['kind']): LegacySession | undefined {
+    const s = this.byId.get(wireId);
+    return s && s.kind === kind && s.ownerKey !== ownerKey ? s : undefined;
   }
 
   delete(wireId: string): void {

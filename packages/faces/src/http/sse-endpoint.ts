@@ -87,6 +87,9 @@ export function createSseEndpoint(opts: SseEndpointOptions) {
       opts.sessions.add(entry);
       release();
       await server.connect(transport);
+      // The session exists from the stream's first event (its id): recorded even without a call.
+      // The client names itself only later, in `initialize`, so this record has no client name.
+      lazy.start();
       opts.logger.info(
         { session: lazy.info.id, subject: scope.identity.subject, sourceIp: scope.sourceIp },
         'sse session opened',
@@ -94,6 +97,7 @@ export function createSseEndpoint(opts: SseEndpointOptions) {
     },
 
     post(
+      req: IncomingMessage,
       res: ServerResponse,
       url: URL,
       scope: RequestScope,
@@ -104,6 +108,9 @@ export function createSseEndpoint(opts: SseEndpointOptions) {
       const s = opts.sessions.lookup(wireId, scope.ownerKey, 'sse');
       const transport = s ? transports.get(wireId) : undefined;
       if (!s || !transport) {
+        const target = opts.sessions.foreign(wireId, scope.ownerKey, 'sse');
+        if (target)
+          opts.security?.sessionHijack(req, scope.sourceIp, url.pathname, scope.identity, target.info, 'sse');
         sendRpcError(res, 404, -32001, 'Session not found', headers);
         return;
       }
