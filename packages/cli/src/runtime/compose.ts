@@ -7,6 +7,7 @@ import { startApprovals, type ApprovalsRuntime } from '@mcpgate/approvals';
 import { createArgumentMaskingStep, createMaskingStep, Masker } from '@mcpgate/masking';
 import { VERSION } from '../version.js';
 import { openAudit } from './audit.js';
+import type { AuditOutletStats } from './audit-outlet-metrics.js';
 import { createPolicy, logPolicyError, type PolicyParts } from './policy.js';
 
 export interface Runtime {
@@ -21,6 +22,8 @@ export interface Runtime {
   readonly approvals: ApprovalsRuntime;
   /** How far the durable audit record is behind (for `/metrics`). */
   auditStats(): AuditStats;
+  /** Checkpoint witnesses and SIEM sinks (for `/metrics`). */
+  auditOutlets(): AuditOutletStats;
   /**
    * Applies a new config's policy and masking without dropping sessions. An invalid policy is
    * rejected with its errors and the running one stays. Upstream and store changes need a restart.
@@ -133,6 +136,7 @@ export async function composeRuntime(
       logger,
       store: audit.store,
       auditStats: () => audit.recorder.stats(),
+      auditOutlets: () => ({ witness: audit.witness?.stats() ?? [], sinks: audit.sinks?.stats() ?? [] }),
       policy,
       approvals,
       hooks: {
