@@ -106,5 +106,26 @@ for (const make of backends('sinks')) {
       await bRunner.close();
       expect([...got].sort()).toEqual(await allIds(store));
     });
+
+    it('a batch whose cursor commit is lost is delivered again — the documented duplicate — and nothing is skipped', async () => {
+      const got: string[] = [];
+      let first: string[] | undefined;
+      const sink = (loseLease: boolean): Sink => ({
+        name: 'dup',
+        send: async (records) => {
+          got.push(...records.map((r) => r.id));
+          if (loseLease && !first) {
+            first = records.map((r) => r.id);
+            // Right after the sink accepted the batch, this process loses its lease (it stalled
+            // past it and another replica took over): its cursor commit must not land.
+            await store.query(`UPDATE audit_sink_leases SET owner = 'replica-2' WHERE sink = 'dup'`);
+          }
+        },
+      });
+      await new SinkRunner(store, [sink(true)], { owner: 'replica-1', batchSize: 10 }).close();
+      await new SinkRunner(store, [sink(false)], { owner: 'replica-2', batchSize: 10 }).close();
+      expect(first).toHaveLength(10);
+      expect([...got].sort()).toEqual([...(await allIds(store)), ...first!].sort());
+    });
   });
 }

@@ -129,9 +129,8 @@ export class SinkRunner {
   async close(timeoutMs = 5000): Promise<void> {
     this.stopped = true;
     for (const l of this.lanes) l.wake?.();
-    await Promise.all(this.loops);
     const deadline = Date.now() + timeoutMs;
-    for (const l of this.lanes) {
+    const finish = async (l: Lane): Promise<void> => {
       try {
         while (Date.now() < deadline && (await this.step(l)) > 0);
       } catch (err) {
@@ -140,6 +139,17 @@ export class SinkRunner {
           'audit sink: final delivery failed; the next start resumes from the cursor',
         );
       }
+    };
+    // A hung destination must not hold shutdown past the deadline: what is not delivered by then
+    // is delivered by the next start, from the cursor (a delivery still in flight when the lease is
+    // given up cannot commit its cursor, so it is delivered again: the documented duplicate).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.loops).then(() => Promise.all(this.lanes.map(finish))),
+      new Promise<void>((r) => (timer = setTimeout(r, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    for (const l of this.lanes) {
       await releaseLease(this.sql, l.sink.name, this.opts.owner).catch(() => undefined);
       await l.sink.close?.().catch(() => undefined);
     }
