@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../src/chain/keys.js';
 import { checkSchema, migrate } from '../src/migrate.js';
 import { AuditRecorder } from '../src/recorder/recorder.js';
+import { SinkRunner } from '../src/sinks/runner.js';
 import { openPostgres } from '../src/store/pg.js';
 import { admin, PG_URL, pgSchema, type PgSchema } from './helpers.js';
 
@@ -60,6 +61,15 @@ describe('least-privilege gateway role (docs/audit.md GRANTs, Postgres)', () => 
       await rec.close();
       const r = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM checkpoints WHERE final`);
       expect(r.rows[0]!.n).toBe(1);
+      // SIEM streaming: lease, cursor and delivery under the gateway role.
+      const delivered: string[] = [];
+      const runner = new SinkRunner(
+        store,
+        [{ name: 'siem', send: (recs) => (delivered.push(...recs.map((x) => x.id)), Promise.resolve()) }],
+        { owner: rec.chainId },
+      );
+      await runner.close();
+      expect(delivered.length).toBeGreaterThan(1);
       await expect(store.query(`UPDATE events SET body = '{}'`)).rejects.toThrow(/permission denied/);
       await expect(store.query(`DELETE FROM events`)).rejects.toThrow(/permission denied/);
       await expect(store.query(`ALTER TABLE events DISABLE TRIGGER USER`)).rejects.toThrow(/must be owner/);

@@ -9,6 +9,8 @@ import pg from 'pg';
 import S3rver from 's3rver';
 import { eventHash, generateSigningKey, signCheckpoint, type EventRow } from '@mcpgate/audit';
 import { pgSchema, type PgDatabase } from '@mcpgate/testkit';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { newClient, startServe, type ServeProcess } from './http-support.js';
 import { CLI, connectGateway, waitFor, writeConfig } from './support.js';
 
 function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -211,34 +213,41 @@ audit:
     expect(seq2).toBeGreaterThan(1);
   }, 120_000);
 
-  it('a failing witness is logged but never blocks calls', async () => {
+  it('a failing witness is logged and metered, and never blocks calls (mcpgate serve)', async () => {
     const other = mkdtempSync(join(tmpdir(), 'mcpgate-witness-down-'));
     const otherDb = await pgSchema({ prefix: 'mcpgate_witness_down' });
+    let gw: ServeProcess | undefined;
     try {
-      // Nothing listens on port 9 of the loopback: every POST fails.
+      // Nothing listens on port 9 of the loopback: every POST fails. Checkpoints every 200 ms.
       writeConfig(
         `
 policy: { default: allow }
 upstreams: {}
 store:
   url: ${JSON.stringify(otherDb.url)}
+server: { port: 0 }
 audit:
   signingKeyFile: audit-signing.key
+  checkpointInterval: 200ms
   witness:
     webhook: { url: "http://127.0.0.1:9/down", timeout: 1s }
 `,
         other,
       );
-      const gw = await connectGateway(join(other, 'mcpgate.yaml'));
-      const tools = await gw.client.listTools();
-      expect(tools.tools).toEqual([]);
-      await gw.close();
-      await waitFor(
-        () => gw.stderr.find((l) => l.includes('audit checkpoint witness failed')),
-        15_000,
-        'the witness failure in the log',
-      );
+      gw = await startServe(join(other, 'mcpgate.yaml'));
+      const failures = async (): Promise<number | undefined> => {
+        const text = await (await fetch(`${gw!.url}/metrics`)).text();
+        const m = /^mcpgate_audit_witness_failures_total\{witness="webhook"\} (\d+)$/m.exec(text);
+        return m && Number(m[1]) > 0 ? Number(m[1]) : undefined;
+      };
+      await waitFor(failures, 20_000, 'a witness failure on /metrics');
+      const client = newClient('legacy');
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`)));
+      expect((await client.listTools()).tools).toEqual([]);
+      await client.close();
+      expect(gw.stderr.some((l) => l.includes('audit checkpoint witness failed'))).toBe(true);
     } finally {
+      await gw?.stop();
       await otherDb.drop();
       rmSync(other, { recursive: true, force: true });
     }

@@ -21,6 +21,7 @@ import type { Command } from '../command.js';
 import { createLogger } from '../runtime/logger.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
 import { composeRuntime, type Runtime } from '../runtime/compose.js';
+import { addAuditOutletMetrics } from '../runtime/audit-outlet-metrics.js';
 import { onShutdownSignal } from '../runtime/signals.js';
 import { watchConfig } from '../runtime/reload.js';
 import { whileAlive } from '../runtime/keep-alive.js';
@@ -88,6 +89,7 @@ export const serveCommand: Command = {
     }
     const unguard = guardProcess(logger, (kind, err) => runtime.recordDefect(kind, err));
     addAuditMetrics(metrics, () => runtime.auditStats());
+    addAuditOutletMetrics(metrics, () => runtime.auditOutlets());
     let auth: Authenticator;
     try {
       auth = await createAuthenticator(config.auth, {

@@ -5,10 +5,13 @@ import {
   AuditRecorder,
   createWitnessPublisher,
   loadOrCreateSigningKey,
+  startSinks,
   openStore,
   signingKeyFromPem,
   storeDir,
   type SigningKey,
+  type SinkConfig,
+  type SinkRunner,
   type Store,
   type WitnessConfig,
   type WitnessPublisher,
@@ -19,6 +22,8 @@ export interface AuditRuntime {
   readonly recorder: AuditRecorder;
   /** Checkpoint witnessing (`audit.witness`), when configured. */
   readonly witness: WitnessPublisher | undefined;
+  /** SIEM streaming (`audit.sinks`), when configured. */
+  readonly sinks: SinkRunner | undefined;
   close(): Promise<void>;
 }
 
@@ -63,6 +68,22 @@ export function witnessConfig(config: GatewayConfig): WitnessConfig | undefined 
   };
 }
 
+/** `audit.sinks` (durations in ms) → the audit package's sink options. */
+export function sinkConfigs(config: GatewayConfig): Record<string, SinkConfig> {
+  const out: Record<string, SinkConfig> = {};
+  for (const [name, s] of Object.entries(config.audit.sinks ?? {}))
+    out[name] =
+      s.type === 'jsonl'
+        ? { type: 'jsonl', path: s.path ?? '', maxBytes: s.maxBytes, maxFiles: s.maxFiles }
+        : {
+            type: s.type,
+            url: s.url ?? '',
+            ...(s.headers ? { headers: s.headers } : {}),
+            timeoutMs: s.timeout,
+          };
+  return out;
+}
+
 export async function openAudit(
   config: GatewayConfig,
   logger: Logger,
@@ -88,14 +109,21 @@ export async function openAudit(
     await store.close();
     throw err;
   }
+  const sinks = startSinks(store, sinkConfigs(config), {
+    owner: recorder.chainId,
+    logger: log,
+  });
   return {
     store,
     recorder,
     witness,
+    sinks,
     close: async () => {
       await recorder.close();
       // The final checkpoint was just made: give the witnesses a bounded chance to take it.
       await witness?.close();
+      // And the sinks the last records (writer.stopped); what they miss, the next start delivers.
+      await sinks?.close();
       await store.close();
     },
   };

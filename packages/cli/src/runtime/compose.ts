@@ -14,6 +14,7 @@ import { startApprovals, type ApprovalsRuntime } from '@mcpgate/approvals';
 import { createArgumentMaskingStep, createMaskingStep, Masker } from '@mcpgate/masking';
 import { VERSION } from '../version.js';
 import { openAudit } from './audit.js';
+import type { AuditOutletStats } from './audit-outlet-metrics.js';
 import { createPolicy, logPolicyError, type PolicyParts } from './policy.js';
 
 export interface Runtime {
@@ -30,6 +31,8 @@ export interface Runtime {
   auditStats(): AuditStats;
   /** Records a `gateway.defect` event (the process guard's unexpected errors). Never rejects. */
   recordDefect(kind: string, err: unknown): Promise<void>;
+  /** Checkpoint witnesses and SIEM sinks (for `/metrics`). */
+  auditOutlets(): AuditOutletStats;
   /**
    * Applies a new config's policy and masking without dropping sessions. An invalid policy is
    * rejected with its errors and the running one stays. Upstream and store changes need a restart.
@@ -131,6 +134,7 @@ export async function composeRuntime(
       store: audit.store,
       auditStats: () => audit.recorder.stats(),
       recordDefect: (kind, err) => audit.recorder.recordDefect(kind, err),
+      auditOutlets: () => ({ witness: audit.witness?.stats() ?? [], sinks: audit.sinks?.stats() ?? [] }),
       policy,
       approvals,
       hooks: {

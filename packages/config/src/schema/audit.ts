@@ -7,6 +7,53 @@ const headers = {
   additionalProperties: { type: 'string' },
 } as const;
 
+/** `audit.sinks`: continuous, at-least-once streaming of every record to a SIEM. */
+const sinksSchema = {
+  type: 'object',
+  description:
+    'Stream every audit record, as it is written, to a SIEM: a JSON Lines file with rotation, an HTTP endpoint, or an OpenTelemetry collector (OTLP logs). Each sink has a durable cursor in the database: delivery resumes where it stopped across restarts, at least once (docs/audit.md). Keyed by sink name.',
+  propertyNames: { pattern: '^[a-z0-9-]{1,64}$' },
+  additionalProperties: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type'],
+    properties: {
+      type: {
+        enum: ['jsonl', 'http', 'otlp'],
+        description:
+          "`jsonl`: append to `path`; `http`: POST batches as JSON Lines to `url`; `otlp`: POST OTLP/HTTP JSON logs to `url` (a collector's `/v1/logs`).",
+      },
+      path: filePath('`jsonl` only: the live file; rotated files are renamed `<path>.<UTC time>`.'),
+      maxBytes: {
+        type: 'integer',
+        minimum: 1024,
+        default: 104857600,
+        description:
+          '`jsonl` only: rotate before the file would grow past this size (bytes). Default 100 MiB.',
+      },
+      maxFiles: {
+        type: 'integer',
+        minimum: 1,
+        default: 10,
+        description: '`jsonl` only: rotated files to keep; older ones are deleted. Default 10.',
+      },
+      url: { type: 'string', pattern: '^https?://', description: '`http` and `otlp`: where to POST.' },
+      headers,
+      timeout: duration('`http` and `otlp`: how long to wait for an answer.', '10s'),
+    },
+    allOf: [
+      {
+        if: { properties: { type: { const: 'jsonl' } } },
+        then: { properties: { path: true }, required: ['path'] },
+      },
+      {
+        if: { properties: { type: { enum: ['http', 'otlp'] } } },
+        then: { properties: { url: true }, required: ['url'] },
+      },
+    ],
+  },
+} as const;
+
 /** `audit.witness`: where checkpoints are published outside the database as they are made. */
 const witnessSchema = {
   type: 'object',
@@ -93,8 +140,19 @@ export const auditSchema = {
         'Name of this gateway replica in the audit trail (its hash chain is `<replicaId>:<epoch>`). Default: the host name. Give each replica a stable, distinct name.',
     },
     witness: witnessSchema,
+    sinks: sinksSchema,
   },
 } as const;
+
+export interface SinkSection {
+  readonly type: 'jsonl' | 'http' | 'otlp';
+  readonly path?: string;
+  readonly maxBytes: number;
+  readonly maxFiles: number;
+  readonly url?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly timeout: number;
+}
 
 export interface WitnessSection {
   readonly file?: string;
@@ -123,4 +181,5 @@ export interface AuditSection {
   readonly checkpointInterval: number;
   readonly replicaId?: string;
   readonly witness?: WitnessSection;
+  readonly sinks?: Readonly<Record<string, SinkSection>>;
 }
