@@ -31,4 +31,4 @@ export { SseServerTransport } from './http/sse-transport.js';
 export type { SseTransportOptions } from './http/sse-transport.js';
 export { sourceIp } from './http/guards.js';
 export { startStdioHttpBridge } from './http/stdio-bridge.js';
-export type { StdioHttpBridgeHandle, StdioHttpBridgeOptions } from './http/stdio-bridge.js';
+export type { ScopeChallenge, StdioHttpBridgeHandle, StdioHttpBridgeOptions } from './http/stdio-bridge.js';
