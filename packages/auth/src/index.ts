@@ -67,3 +67,5 @@ export {
 export type { ClientChoice, ClientCredentials, TokenEndpointAuthMethod } from './client/register.js';
 export { defaultTokenStorePath, TokenStore } from './client/token-store.js';
 export type { StoredTokens } from './client/token-store.js';
+export { createServiceTokenSource } from './upstream/service-token.js';
+export type { ServiceTokenSource } from './upstream/service-token.js';

@@ -39,6 +39,7 @@ export type {
   UpstreamEvent,
   UpstreamPool,
   UpstreamRequestOptions,
+  UpstreamOAuthSpec,
   UpstreamSpec,
   UpstreamState,
   UpstreamStatus,

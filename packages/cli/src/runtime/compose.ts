@@ -8,6 +8,7 @@ import { createArgumentMaskingStep, createMaskingStep, Masker } from '@mcpgate/m
 import { VERSION } from '../version.js';
 import { openAudit } from './audit.js';
 import { createPolicy, logPolicyError, type PolicyParts } from './policy.js';
+import { withUpstreamOAuth } from './upstream-oauth.js';
 
 export interface Runtime {
   readonly gateway: Gateway;
@@ -69,7 +70,7 @@ export async function composeRuntime(
     cleanups.push(() => approvals.close());
 
     const pool = createUpstreamPool({
-      specs: config.upstreams,
+      specs: withUpstreamOAuth(config.upstreams),
       logger: logger.child({ component: 'upstream' }),
       clientInfo: { name: 'mcpgate', version: VERSION },
     });
