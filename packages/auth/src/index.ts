@@ -68,4 +68,4 @@ export type { ClientChoice, ClientCredentials, TokenEndpointAuthMethod } from '.
 export { defaultTokenStorePath, TokenStore } from './client/token-store.js';
 export type { StoredTokens } from './client/token-store.js';
 export { createServiceTokenSource } from './upstream/service-token.js';
-export type { ServiceTokenSource } from './upstream/service-token.js';
+export type { ServiceTokenEvent, ServiceTokenSource } from './upstream/service-token.js';

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
+import pg from 'pg';
+import { pgSchema, type PgDatabase } from '@mcpgate/testkit';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,6 +12,7 @@ import {
 } from '@mcpgate/auth';
 import { CLIENTS, startIdp, type TestIdp } from '../../auth/test/fixtures/provider.js';
 import { startRecordingUpstream, type RecordingUpstream } from './http-support.js';
+import { writeAuditKey } from './oidc-support.js';
 import { connectGateway, textOf, writeConfig } from './support.js';
 
 /**
@@ -20,8 +23,10 @@ describe('the gateway as OAuth client of an upstream (client credentials)', () =
   let idp: TestIdp;
   let upstream: RecordingUpstream;
   let verifier: Authenticator;
+  let db: PgDatabase;
 
   beforeAll(async () => {
+    db = await pgSchema('upstream_oauth');
     idp = await startIdp();
     upstream = await startRecordingUpstream();
     idp.jwtResources.add(upstream.url);
@@ -35,6 +40,7 @@ describe('the gateway as OAuth client of an upstream (client credentials)', () =
     await verifier?.close();
     await upstream?.close();
     await idp?.close();
+    await db?.drop();
   });
 
   it('sends its own token for that upstream on every request, and never logs it', async () => {
@@ -43,7 +49,8 @@ describe('the gateway as OAuth client of an upstream (client credentials)', () =
       [
         'policy: { default: allow }',
         'logging: { level: debug }',
-        `store: { dir: ${JSON.stringify(join(dir, 'data'))} }`,
+        `store: { url: ${JSON.stringify(db.url)} }`,
+        'audit: { signingKeyFile: audit-signing.pem }',
         'upstreams:',
         '  rec:',
         `    url: ${JSON.stringify(upstream.url)}`,
@@ -57,6 +64,7 @@ describe('the gateway as OAuth client of an upstream (client credentials)', () =
       ].join('\n'),
       dir,
     );
+    writeAuditKey(config);
     const gw = await connectGateway(config, { env: { SERVICE_SECRET: CLIENTS.service.secret } });
     try {
       const result = await gw.client.callTool({ name: 'rec__echo', arguments: { text: 'hi' } });
@@ -77,6 +85,24 @@ describe('the gateway as OAuth client of an upstream (client credentials)', () =
       expect(gw.stderr.join('\n')).not.toContain(token);
     }
     expect(gw.stderr.join('\n')).not.toContain(CLIENTS.service.secret);
+
+    // The audit holds the connect, and nowhere the token or the secret.
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      const oauth = await sql.query<{ type: string; upstream: string; subject: string; outcome: string }>(
+        "SELECT type, upstream, subject, outcome FROM events WHERE type LIKE 'oauth.%'",
+      );
+      expect(oauth.rows).toEqual([
+        { type: 'oauth.connected', upstream: 'rec', subject: `client:${CLIENTS.service.id}`, outcome: 'ok' },
+      ]);
+      const all = await sql.query<{ row: string }>('SELECT row_to_json(e)::text AS row FROM events e');
+      const text = all.rows.map((r) => r.row).join('\n');
+      for (const token of tokens) expect(text).not.toContain(token);
+      expect(text).not.toContain(CLIENTS.service.secret);
+    } finally {
+      await sql.end();
+    }
   });
 
   it('replaces the token before it expires, and explains a refused client without its secret', async () => {
@@ -90,20 +116,32 @@ describe('the gateway as OAuth client of an upstream (client credentials)', () =
       scopes: ['mcp:tools'],
       resource: upstream.url,
     };
-    const source = createServiceTokenSource('rec', spec, { now: () => clock });
+    const events: string[] = [];
+    const source = createServiceTokenSource('rec', spec, {
+      now: () => clock,
+      onEvent: (e) => events.push(e.kind),
+    });
     const first = (await source.headers()).authorization;
     expect((await source.headers()).authorization).toBe(first);
     // The fixture's tokens live 300 s; 250 s later the source must already use a new one.
     clock += 250_000;
     const second = (await source.headers()).authorization;
     expect(second).not.toBe(first);
+    expect(events).toEqual(['connected', 'refreshed']);
 
-    const wrong = createServiceTokenSource('rec', { ...spec, clientSecret: 'not-the-secret' });
+    const failures: unknown[] = [];
+    const wrong = createServiceTokenSource(
+      'rec',
+      { ...spec, clientSecret: 'not-the-secret' },
+      { onEvent: (e) => failures.push(e) },
+    );
     const err = await wrong.headers().then(
       () => undefined,
       (e: unknown) => e as Error,
     );
     expect(err?.message).toMatch(/cannot obtain an access token for upstream "rec" from .*invalid_client/);
     expect(err?.message).not.toContain('not-the-secret');
+    expect(failures).toEqual([expect.objectContaining({ kind: 'refresh_failed', error: 'invalid_client' })]);
+    expect(JSON.stringify(failures)).not.toContain('not-the-secret');
   });
 });

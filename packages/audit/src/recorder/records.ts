@@ -18,6 +18,10 @@ export const EVENT_TYPES = {
   serverRequest: 'server.request',
   auditRead: 'audit.read',
   auditPurge: 'audit.purge',
+  oauthConnected: 'oauth.connected',
+  oauthRefreshed: 'oauth.refreshed',
+  oauthRefreshFailed: 'oauth.refresh_failed',
+  oauthRevoked: 'oauth.revoked',
 } as const;
 
 export const OUTCOME_UNKNOWN_REASON = 'outcome unknown (gateway stopped)';

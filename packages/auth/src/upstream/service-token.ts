@@ -10,6 +10,19 @@ const EARLY_REFRESH_MS = 60_000;
 /** A token without `expires_in` is reused for this long at most. */
 const UNKNOWN_LIFETIME_MS = 5 * 60_000;
 
+/** What happened to a service token, for the audit: never the token or a secret. */
+export interface ServiceTokenEvent {
+  readonly kind: 'connected' | 'refreshed' | 'refresh_failed';
+  readonly upstream: string;
+  readonly clientId: string;
+  readonly tokenEndpoint?: string;
+  /** ISO time the new token expires, when the server said. */
+  readonly expiresAt?: string;
+  readonly scope?: string;
+  /** The OAuth error code or a short reason, for failures. */
+  readonly error?: string;
+}
+
 export interface ServiceTokenSource {
   /** `{ authorization: 'Bearer …' }` with a valid token, fetched or refreshed when needed. */
   headers(): Promise<Readonly<Record<string, string>>>;
@@ -24,13 +37,14 @@ export interface ServiceTokenSource {
 export function createServiceTokenSource(
   upstream: string,
   spec: UpstreamOAuthSpec,
-  options: { fetch?: FetchLike; now?: () => number } = {},
+  options: { fetch?: FetchLike; now?: () => number; onEvent?: (event: ServiceTokenEvent) => void } = {},
 ): ServiceTokenSource {
   const fetchImpl = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   let token: { value: string; renewAt: number } | undefined;
   let inflight: Promise<string> | undefined;
   let tokenEndpoint = spec.tokenEndpoint;
+  let obtained = false;
 
   const obtain = async (): Promise<string> => {
     tokenEndpoint ??= (await discoverAuthorizationServer(spec.issuer!, fetchImpl)).token_endpoint;
@@ -52,6 +66,15 @@ export function createServiceTokenSource(
       body = await postFormBasic(fetchImpl, tokenEndpoint, params, spec.clientId, spec.clientSecret ?? '');
     }
     const set = parseTokenResponse(body, now());
+    options.onEvent?.({
+      kind: obtained ? 'refreshed' : 'connected',
+      upstream,
+      clientId: spec.clientId,
+      tokenEndpoint,
+      ...(set.expiresAt !== undefined && { expiresAt: new Date(set.expiresAt).toISOString() }),
+      ...(set.scope !== undefined && { scope: set.scope }),
+    });
+    obtained = true;
     const lifetime = set.expiresAt !== undefined ? set.expiresAt - now() : UNKNOWN_LIFETIME_MS;
     token = {
       value: set.accessToken,
@@ -68,6 +91,13 @@ export function createServiceTokenSource(
         return { authorization: `Bearer ${await inflight}` };
       } catch (err) {
         const why = err instanceof OAuthError ? err.oauthError : errorMessage(err);
+        options.onEvent?.({
+          kind: 'refresh_failed',
+          upstream,
+          clientId: spec.clientId,
+          ...(tokenEndpoint !== undefined && { tokenEndpoint }),
+          error: why,
+        });
         throw new GatewayError(
           'upstream_unavailable',
           `cannot obtain an access token for upstream "${upstream}" from ${tokenEndpoint ?? spec.issuer}: ${why}`,

@@ -8,7 +8,7 @@ import { createArgumentMaskingStep, createMaskingStep, Masker } from '@mcpgate/m
 import { VERSION } from '../version.js';
 import { openAudit } from './audit.js';
 import { createPolicy, logPolicyError, type PolicyParts } from './policy.js';
-import { withUpstreamOAuth } from './upstream-oauth.js';
+import { oauthAuditRecord, withUpstreamOAuth } from './upstream-oauth.js';
 
 export interface Runtime {
   readonly gateway: Gateway;
@@ -70,7 +70,9 @@ export async function composeRuntime(
     cleanups.push(() => approvals.close());
 
     const pool = createUpstreamPool({
-      specs: withUpstreamOAuth(config.upstreams),
+      specs: withUpstreamOAuth(config.upstreams, (event) =>
+        audit.recorder.recordOAuth(oauthAuditRecord(event)),
+      ),
       logger: logger.child({ component: 'upstream' }),
       clientInfo: { name: 'mcpgate', version: VERSION },
     });
