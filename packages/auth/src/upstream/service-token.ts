@@ -24,8 +24,11 @@ export interface ServiceTokenEvent {
 }
 
 export interface ServiceTokenSource {
-  /** `{ authorization: 'Bearer …' }` with a valid token, fetched or refreshed when needed. */
-  headers(): Promise<Readonly<Record<string, string>>>;
+  /**
+   * `{ authorization: 'Bearer …' }` with a valid token, fetched or refreshed when needed; `renew`
+   * drops the current token first (the upstream refused it).
+   */
+  headers(options?: { readonly renew?: boolean }): Promise<Readonly<Record<string, string>>>;
 }
 
 /**
@@ -84,7 +87,8 @@ export function createServiceTokenSource(
   };
 
   return {
-    async headers() {
+    async headers(opts = {}) {
+      if (opts.renew && !inflight) token = undefined;
       if (token && now() < token.renewAt) return { authorization: `Bearer ${token.value}` };
       inflight ??= obtain().finally(() => (inflight = undefined));
       try {

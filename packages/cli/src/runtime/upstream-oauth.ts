@@ -13,7 +13,7 @@ export function withUpstreamOAuth(
   return specs.map((spec) => {
     if (!spec.oauth) return spec;
     const source = createServiceTokenSource(spec.name, spec.oauth, { ...(onEvent && { onEvent }) });
-    return { ...spec, authorize: () => source.headers() };
+    return { ...spec, authorize: (options?: { renew?: boolean }) => source.headers(options) };
   });
 }
 
