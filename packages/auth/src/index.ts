@@ -47,7 +47,7 @@ export type { ApiKeyOutcome, ApiKeyVerifier, ApiKeyVerifierOptions } from './api
 export { assertLocalModeAllowed, isLoopbackHost, LOCAL_MODE_WARNING, localIdentity } from './local.js';
 
 // Client side: `mcpgate login` / `logout` and the `mcpgate connect` bridge
-export { discoverGatewayAuth, loginScopes, normalizeGatewayUrl } from './client/discover.js';
+export { discoverGatewayAuth, loginScopes, normalizeGatewayUrl, resourceCovers } from './client/discover.js';
 export type { GatewayAuthInfo } from './client/discover.js';
 export { authorizationCodeFlow, deviceFlow } from './client/flows.js';
 export type { DeviceCodeInfo, FlowOptions } from './client/flows.js';
@@ -55,6 +55,17 @@ export { getAccessToken, login, logout } from './client/login.js';
 export type { AccessTokenOptions, LoginOptions } from './client/login.js';
 export { OAuthError } from './client/oauth.js';
 export type { TokenSet } from './client/oauth.js';
-export { registerPublicClient } from './client/register.js';
+export { probeChallenge, readBearerChallenge } from './client/challenge.js';
+export type { BearerChallenge } from './client/challenge.js';
+export {
+  chooseAuthMethod,
+  registerClient,
+  registerPublicClient,
+  registrationGrantTypes,
+  resolveClient,
+} from './client/register.js';
+export type { ClientChoice, ClientCredentials, TokenEndpointAuthMethod } from './client/register.js';
 export { defaultTokenStorePath, TokenStore } from './client/token-store.js';
 export type { StoredTokens } from './client/token-store.js';
+export { createServiceTokenSource } from './upstream/service-token.js';
+export type { ServiceTokenEvent, ServiceTokenSource } from './upstream/service-token.js';

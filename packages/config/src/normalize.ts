@@ -62,6 +62,15 @@ function toSpec(name: string, up: UpstreamSection, limits: GatewayConfig['limits
     ...(up.cwd === undefined ? {} : { cwd: up.cwd }),
     ...(up.url === undefined ? {} : { url: up.url }),
     headers: { ...up.headers },
+    ...(up.oauth === undefined || up.url === undefined
+      ? {}
+      : {
+          oauth: {
+            ...up.oauth,
+            scopes: [...(up.oauth.scopes ?? [])],
+            resource: up.oauth.resource ?? up.url,
+          },
+        }),
     sharing: up.sharing,
     era: up.era,
     requestTimeoutMs: up.requestTimeout,

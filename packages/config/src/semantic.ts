@@ -14,7 +14,7 @@ export function enabledUpstreams(root: unknown): [string, Obj][] {
 }
 
 const STDIO_ONLY = ['args', 'env', 'cwd'] as const;
-const REMOTE_ONLY = ['transport', 'headers'] as const;
+const REMOTE_ONLY = ['transport', 'headers', 'oauth'] as const;
 
 /**
  * Rules JSON Schema can express only cryptically (or not at all): what kind of upstream an entry
@@ -49,6 +49,28 @@ export function checkSemantics(root: unknown): SchemaIssue[] {
             message: `"${k}" applies only to stdio upstreams (with "command")`,
           });
       }
+    }
+  }
+
+  for (const [name, up] of enabledUpstreams(root)) {
+    const oauth = up.oauth;
+    if (!isObj(oauth)) continue;
+    const servers = ['issuer', 'tokenEndpoint'].filter((k) => k in oauth);
+    if (servers.length !== 1) {
+      issues.push({
+        path: ['upstreams', name, 'oauth'],
+        message: 'give the authorization server: "issuer" (discovered) or "tokenEndpoint", exactly one',
+      });
+    }
+    const secrets = ['clientSecret', 'privateKey'].filter((k) => k in oauth);
+    if (secrets.length !== 1) {
+      issues.push({
+        path: ['upstreams', name, 'oauth'],
+        message:
+          secrets.length === 0
+            ? 'give the client\'s credential: "clientSecret" or "privateKey" (private_key_jwt)'
+            : 'give one client credential: "clientSecret" or "privateKey", not both',
+      });
     }
   }
 

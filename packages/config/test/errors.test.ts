@@ -96,6 +96,36 @@ describe('loadConfig — every error names its YAML path and line', () => {
     ]);
   });
 
+  it('upstream oauth: one authorization server, one client credential, remote upstreams only', async () => {
+    const errors = await loadErrors(
+      yaml(
+        'upstreams:', //                                                         1
+        '  neither:', //                                                         2
+        '    url: http://127.0.0.1:3001/mcp', //                                 3
+        '    oauth: { grant: client_credentials, clientId: gw }', //             4
+        '  both:', //                                                            5
+        '    url: http://127.0.0.1:3002/mcp', //                                 6
+        '    oauth:', //                                                         7
+        '      grant: client_credentials', //                                    8
+        '      issuer: https://idp.example', //                                  9
+        '      tokenEndpoint: https://idp.example/token', //                     10
+        '      clientId: gw', //                                                 11
+        '      clientSecret: s', //                                              12
+        '      privateKey: k', //                                                13
+        '  local:', //                                                           14
+        '    command: npx', //                                                   15
+        '    oauth: { grant: client_credentials, clientId: gw, issuer: https://i, clientSecret: s }', // 16
+      ),
+    );
+    expect(lines(errors)).toEqual([
+      '4:5 upstreams.neither.oauth: give the authorization server: "issuer" (discovered) or "tokenEndpoint", exactly one',
+      '4:5 upstreams.neither.oauth: give the client\'s credential: "clientSecret" or "privateKey" (private_key_jwt)',
+      '7:5 upstreams.both.oauth: give the authorization server: "issuer" (discovered) or "tokenEndpoint", exactly one',
+      '7:5 upstreams.both.oauth: give one client credential: "clientSecret" or "privateKey", not both',
+      '16:5 upstreams.local.oauth: "oauth" applies only to remote upstreams (with "url")',
+    ]);
+  });
+
   it('bad names, enums, types, durations and patterns', async () => {
     const errors = await loadErrors(
       yaml(

@@ -44,6 +44,7 @@ export type {
   UpstreamEvent,
   UpstreamPool,
   UpstreamRequestOptions,
+  UpstreamOAuthSpec,
   UpstreamSpec,
   UpstreamState,
   UpstreamStatus,

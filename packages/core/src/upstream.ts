@@ -82,6 +82,20 @@ export interface UpstreamPool {
 }
 
 /** One upstream as the config package normalizes it (secrets already resolved). */
+/** The gateway as OAuth client of one upstream, with a service identity. */
+export interface UpstreamOAuthSpec {
+  readonly grant: 'client_credentials';
+  readonly issuer?: string;
+  readonly tokenEndpoint?: string;
+  readonly clientId: string;
+  readonly clientSecret?: string;
+  readonly privateKey?: string;
+  readonly privateKeyAlgorithm: 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+  readonly scopes: readonly string[];
+  /** RFC 8707 resource; the upstream's URL unless configured. */
+  readonly resource: string;
+}
+
 export interface UpstreamSpec {
   /** Config key: `[a-z0-9-]+`. */
   readonly name: string;
@@ -98,6 +112,16 @@ export interface UpstreamSpec {
   readonly url?: string;
   /** Remote upstreams only: the gateway's own credentials for that upstream. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Remote upstreams only: the gateway's OAuth client settings for that upstream (see
+   * `upstreams.<name>.oauth`); turned into `authorize` by whoever assembles the pool.
+   */
+  readonly oauth?: UpstreamOAuthSpec;
+  /**
+   * Headers computed for each HTTP request to this upstream (an access token the gateway obtained
+   * for it, refreshed as needed) — sent to this upstream only, never a client's credential.
+   */
+  readonly authorize?: () => Promise<Readonly<Record<string, string>>>;
   readonly sharing: 'shared' | 'per-session';
   /** Which protocol era to speak: probe (`auto`), or pin. */
   readonly era: 'auto' | 'legacy' | 'modern';

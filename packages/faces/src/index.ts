@@ -35,4 +35,4 @@ export type { HttpRoute } from './http/routes.js';
 export { SECURITY_EVENT_LIMITS, SECURITY_EVENT_TYPES, SecurityEvents } from './http/security-events.js';
 export type { SecurityEvent, SecurityEventLimits, SecurityEventType } from './http/security-events.js';
 export { startStdioHttpBridge } from './http/stdio-bridge.js';
-export type { StdioHttpBridgeHandle, StdioHttpBridgeOptions } from './http/stdio-bridge.js';
+export type { ScopeChallenge, StdioHttpBridgeHandle, StdioHttpBridgeOptions } from './http/stdio-bridge.js';

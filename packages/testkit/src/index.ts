@@ -1,4 +1,5 @@
 export {
+  conformanceServerBin,
   everythingBin,
   filesystemBin,
   loopbackPreload,

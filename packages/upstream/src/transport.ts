@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { descendants, endProcesses } from './process-tree.js';
 import { BoundedLineReader, guardInboundDepth } from './inbound-limits.js';
+import { authorizingFetch } from './oauth/authorize-fetch.js';
 import { limitedFetch } from './size-limit.js';
 
 /** Longest stderr line kept (the rest is cut) — a child printing without newlines must not grow memory. */
@@ -74,9 +75,11 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
     throw new GatewayError('internal', `upstream "${spec.name}" is a remote upstream without a url`);
   }
   const url = new URL(spec.url);
+  const sized = limitedFetch(spec.maxMessageBytes, onDropped);
   const options = {
     requestInit: { headers: { ...spec.headers } },
-    fetch: limitedFetch(spec.maxMessageBytes, onDropped),
+    // The hook for credentials computed per request (upstreams.<name>.oauth): see oauth/.
+    fetch: spec.authorize ? authorizingFetch(sized, spec.authorize) : sized,
   };
   const transport =
     spec.transport === 'sse'

@@ -372,6 +372,29 @@ export class AuditRecorder {
     });
   }
 
+  /**
+   * The gateway's OAuth clients of upstreams: a token obtained (`oauth.connected`), renewed
+   * (`oauth.refreshed`), refused (`oauth.refresh_failed`) or revoked (`oauth.revoked`). The caller
+   * passes what happened — client, endpoint, expiry, the OAuth error code — never a token or secret.
+   * Fire-and-forget like notifications: obtaining a token never waits on the store.
+   */
+  recordOAuth(event: {
+    readonly type: 'oauth.connected' | 'oauth.refreshed' | 'oauth.refresh_failed' | 'oauth.revoked';
+    readonly upstream: string;
+    readonly subject?: string;
+    readonly outcome?: string;
+    readonly body: Readonly<Record<string, unknown>>;
+  }): void {
+    void this.appendOrDefer({
+      type: event.type,
+      upstream: event.upstream,
+      subject: event.subject,
+      outcome: event.outcome,
+      ts: new Date(),
+      body: event.body,
+    });
+  }
+
   /** Reading the audit is audited: who ran which command with which filters. Durable before the read runs. */
   async recordRead(
     reader: AuditReader,

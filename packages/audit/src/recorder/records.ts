@@ -21,6 +21,10 @@ export const EVENT_TYPES = {
   gatewayDefect: 'gateway.defect',
   securityAuthFailed: 'security.auth_failed',
   securitySessionHijack: 'security.session_hijack',
+  oauthConnected: 'oauth.connected',
+  oauthRefreshed: 'oauth.refreshed',
+  oauthRefreshFailed: 'oauth.refresh_failed',
+  oauthRevoked: 'oauth.revoked',
 } as const;
 
 export const OUTCOME_UNKNOWN_REASON = 'outcome unknown (gateway stopped)';

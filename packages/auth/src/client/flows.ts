@@ -4,10 +4,11 @@ import type { GatewayAuthInfo } from './discover.js';
 import { startLoopbackRedirect } from './loopback.js';
 import { OAuthError, parseTokenResponse, postForm, type TokenSet } from './oauth.js';
 import { createPkce, randomState } from './pkce.js';
+import type { ClientCredentials } from './register.js';
 
 export interface FlowOptions {
   readonly info: GatewayAuthInfo;
-  readonly clientId: string;
+  readonly client: ClientCredentials;
   readonly scopes: readonly string[];
   readonly fetch: FetchLike;
   /** How long to wait for the user (default 5 minutes). */
@@ -32,7 +33,8 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 export async function authorizationCodeFlow(
   options: FlowOptions & { onAuthorizationUrl: (url: string) => void | Promise<void>; port?: number },
 ): Promise<TokenSet> {
-  const { info, clientId } = options;
+  const { info, client } = options;
+  const clientId = client.clientId;
   const authz = info.server.authorization_endpoint;
   const tokenEndpoint = info.server.token_endpoint;
   if (typeof authz !== 'string' || typeof tokenEndpoint !== 'string') {
@@ -88,14 +90,18 @@ export async function authorizationCodeFlow(
       );
     const code = answer.get('code');
     if (!code) throw new GatewayError('invalid_request', 'login response carries no code');
-    const body = await postForm(options.fetch, tokenEndpoint, {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirect.redirectUri,
-      client_id: clientId,
-      code_verifier: pkce.verifier,
-      resource: info.resource,
-    });
+    const body = await postForm(
+      options.fetch,
+      tokenEndpoint,
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirect.redirectUri,
+        code_verifier: pkce.verifier,
+        resource: info.resource,
+      },
+      client,
+    );
     return parseTokenResponse(body, (options.now ?? Date.now)());
   } finally {
     await redirect.close();
@@ -106,7 +112,7 @@ export async function authorizationCodeFlow(
 export async function deviceFlow(
   options: FlowOptions & { onDeviceCode: (info: DeviceCodeInfo) => void | Promise<void> },
 ): Promise<TokenSet> {
-  const { info, clientId } = options;
+  const { info, client } = options;
   const endpoint = info.server.device_authorization_endpoint;
   const tokenEndpoint = info.server.token_endpoint;
   if (typeof endpoint !== 'string' || typeof tokenEndpoint !== 'string') {
@@ -116,11 +122,12 @@ export async function deviceFlow(
     );
   }
   const now = options.now ?? Date.now;
-  const start = await postForm(options.fetch, endpoint, {
-    client_id: clientId,
-    resource: info.resource,
-    ...(options.scopes.length > 0 && { scope: options.scopes.join(' ') }),
-  });
+  const start = await postForm(
+    options.fetch,
+    endpoint,
+    { resource: info.resource, ...(options.scopes.length > 0 && { scope: options.scopes.join(' ') }) },
+    client,
+  );
   const { device_code: deviceCode, user_code: userCode, verification_uri: verificationUri } = start;
   if (typeof deviceCode !== 'string' || typeof userCode !== 'string' || typeof verificationUri !== 'string') {
     throw new GatewayError(
@@ -144,12 +151,12 @@ export async function deviceFlow(
     if (now() > deadline)
       throw new GatewayError('upstream_timeout', 'the device code expired before the login was approved');
     try {
-      const body = await postForm(options.fetch, tokenEndpoint, {
-        grant_type: DEVICE_GRANT,
-        device_code: deviceCode,
-        client_id: clientId,
-        resource: info.resource,
-      });
+      const body = await postForm(
+        options.fetch,
+        tokenEndpoint,
+        { grant_type: DEVICE_GRANT, device_code: deviceCode, resource: info.resource },
+        client,
+      );
       return parseTokenResponse(body, now());
     } catch (err) {
       if (!(err instanceof OAuthError)) throw err;

@@ -3,16 +3,23 @@ import type { FetchLike } from '../http.js';
 import { discoverGatewayAuth, loginScopes, normalizeGatewayUrl } from './discover.js';
 import { authorizationCodeFlow, deviceFlow, type DeviceCodeInfo } from './flows.js';
 import { OAuthError, refreshTokens, revokeToken, type TokenSet } from './oauth.js';
-import { registerPublicClient } from './register.js';
-import type { StoredTokens, TokenStore } from './token-store.js';
+import type { BearerChallenge } from './challenge.js';
+import { resolveClient } from './register.js';
+import { storedClient, type StoredTokens, type TokenStore } from './token-store.js';
 
 export interface LoginOptions {
   readonly gatewayUrl: string;
   readonly store: TokenStore;
   /** `browser`: authorization code + PKCE on a loopback redirect. `device`: RFC 8628, for headless machines. */
   readonly flow: 'browser' | 'device';
-  /** A public client registered at the IdP for mcpgate; without it, dynamic registration is tried. */
+  /** A client registered at the IdP for mcpgate; without it, a client ID metadata document or dynamic registration is used. */
   readonly clientId?: string;
+  /** The secret of that client, when it is a confidential one. */
+  readonly clientSecret?: string;
+  /** https URL of mcpgate's client ID metadata document, used where the IdP supports them. */
+  readonly clientMetadataUrl?: string;
+  /** A challenge already received from the gateway (e.g. 403 insufficient_scope), instead of probing. */
+  readonly challenge?: BearerChallenge;
   /** Scopes beyond what the gateway's metadata lists. */
   readonly scopes?: readonly string[];
   /** Browser flow: show and/or open the URL. */
@@ -31,11 +38,17 @@ export interface LoginOptions {
 export async function login(options: LoginOptions): Promise<StoredTokens> {
   const fetchImpl = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  const info = await discoverGatewayAuth(options.gatewayUrl, fetchImpl);
-  const clientId = options.clientId ?? (await registerPublicClient(info, fetchImpl));
+  const info = await discoverGatewayAuth(options.gatewayUrl, fetchImpl, {
+    ...(options.challenge && { challenge: options.challenge }),
+  });
+  const client = await resolveClient(info, fetchImpl, {
+    ...(options.clientId !== undefined && { clientId: options.clientId }),
+    ...(options.clientSecret !== undefined && { clientSecret: options.clientSecret }),
+    ...(options.clientMetadataUrl !== undefined && { clientMetadataUrl: options.clientMetadataUrl }),
+  });
   const base = {
     info,
-    clientId,
+    client,
     scopes: loginScopes(info, options.scopes),
     fetch: fetchImpl,
     now,
@@ -57,7 +70,9 @@ export async function login(options: LoginOptions): Promise<StoredTokens> {
     gateway: normalizeGatewayUrl(options.gatewayUrl),
     resource: info.resource,
     issuer: info.issuer,
-    clientId,
+    clientId: client.clientId,
+    ...(client.clientSecret !== undefined && { clientSecret: client.clientSecret }),
+    ...(client.authMethod !== 'none' && { tokenEndpointAuthMethod: client.authMethod }),
     tokenEndpoint,
     ...(typeof info.server.revocation_endpoint === 'string' && {
       revocationEndpoint: info.server.revocation_endpoint,
@@ -102,7 +117,7 @@ export async function getAccessToken(options: AccessTokenOptions): Promise<strin
     fresh = await refreshTokens(
       options.fetch ?? fetch,
       entry.tokenEndpoint,
-      { clientId: entry.clientId, refreshToken: entry.refreshToken, resource: entry.resource },
+      { client: storedClient(entry), refreshToken: entry.refreshToken, resource: entry.resource },
       now,
     );
   } catch (err) {
@@ -147,7 +162,7 @@ export async function logout(options: {
     try {
       const token = entry.refreshToken ?? entry.accessToken;
       await revokeToken(options.fetch ?? fetch, entry.revocationEndpoint, {
-        clientId: entry.clientId,
+        client: storedClient(entry),
         token,
         hint: entry.refreshToken ? 'refresh_token' : 'access_token',
       });

@@ -1,5 +1,6 @@
 import { GatewayError } from '@mcpgate/core';
-import { fetchJson, form, type FetchLike } from '../http.js';
+import { basicAuth, fetchJson, form, type FetchLike } from '../http.js';
+import type { ClientCredentials } from './register.js';
 
 /** What a token endpoint hands back, validated. Only Bearer tokens: DPoP-bound ones need key handling this client lacks. */
 export interface TokenSet {
@@ -18,17 +19,31 @@ export class OAuthError extends GatewayError {
   }
 }
 
-/** POSTs a form to a token-style endpoint; an OAuth error body becomes an OAuthError naming its code. */
+/**
+ * POSTs a form to a token-style endpoint, authenticating as `client` the way it was registered
+ * (RFC 6749 §2.3.1: Basic or form fields for a secret, just `client_id` for a public client); an
+ * OAuth error body becomes an OAuthError naming its code.
+ */
 export async function postForm(
   fetchImpl: FetchLike,
   url: string,
   params: Record<string, string | undefined>,
+  client?: ClientCredentials,
 ): Promise<Record<string, unknown>> {
-  const res = await fetchJson(fetchImpl, url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form(params),
-  });
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  let body = params;
+  if (client) {
+    if (client.authMethod === 'client_secret_basic' && client.clientSecret !== undefined) {
+      headers.authorization = basicAuth(client.clientId, client.clientSecret);
+    } else {
+      body = {
+        ...params,
+        client_id: client.clientId,
+        ...(client.authMethod === 'client_secret_post' && { client_secret: client.clientSecret }),
+      };
+    }
+  }
+  const res = await fetchJson(fetchImpl, url, { method: 'POST', headers, body: form(body) });
   if (res.status >= 200 && res.status < 300) return res.body;
   const error = typeof res.body.error === 'string' ? res.body.error : `http_${res.status}`;
   const description = typeof res.body.error_description === 'string' ? `: ${res.body.error_description}` : '';
@@ -64,16 +79,20 @@ export function parseTokenResponse(body: Record<string, unknown>, now: number): 
 export async function refreshTokens(
   fetchImpl: FetchLike,
   tokenEndpoint: string,
-  params: { clientId: string; refreshToken: string; resource: string; scope?: string },
+  params: { client: ClientCredentials; refreshToken: string; resource: string; scope?: string },
   now: () => number = Date.now,
 ): Promise<TokenSet> {
-  const body = await postForm(fetchImpl, tokenEndpoint, {
-    grant_type: 'refresh_token',
-    client_id: params.clientId,
-    refresh_token: params.refreshToken,
-    resource: params.resource,
-    scope: params.scope,
-  });
+  const body = await postForm(
+    fetchImpl,
+    tokenEndpoint,
+    {
+      grant_type: 'refresh_token',
+      refresh_token: params.refreshToken,
+      resource: params.resource,
+      scope: params.scope,
+    },
+    params.client,
+  );
   return parseTokenResponse(body, now());
 }
 
@@ -81,11 +100,7 @@ export async function refreshTokens(
 export async function revokeToken(
   fetchImpl: FetchLike,
   endpoint: string,
-  params: { clientId: string; token: string; hint: 'refresh_token' | 'access_token' },
+  params: { client: ClientCredentials; token: string; hint: 'refresh_token' | 'access_token' },
 ): Promise<void> {
-  await postForm(fetchImpl, endpoint, {
-    client_id: params.clientId,
-    token: params.token,
-    token_type_hint: params.hint,
-  });
+  await postForm(fetchImpl, endpoint, { token: params.token, token_type_hint: params.hint }, params.client);
 }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GatewayError } from '@mcpgate/core';
 import { normalizeGatewayUrl } from './discover.js';
+import type { ClientCredentials, TokenEndpointAuthMethod } from './register.js';
 
 /** Everything needed to use and refresh one gateway's tokens without rediscovery. */
 export interface StoredTokens {
@@ -10,6 +11,10 @@ export interface StoredTokens {
   readonly resource: string;
   readonly issuer: string;
   readonly clientId: string;
+  /** A confidential client's secret (registered dynamically or given at login), for refresh. */
+  readonly clientSecret?: string;
+  /** How the client authenticates at the token endpoint; absent means `none` (a public client). */
+  readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   readonly tokenEndpoint: string;
   readonly revocationEndpoint?: string;
   readonly accessToken: string;
@@ -109,4 +114,13 @@ export class TokenStore {
       throw err;
     }
   }
+}
+
+/** The client a stored login was made with, to refresh or revoke its tokens. */
+export function storedClient(entry: StoredTokens): ClientCredentials {
+  return {
+    clientId: entry.clientId,
+    ...(entry.clientSecret !== undefined && { clientSecret: entry.clientSecret }),
+    authMethod: entry.tokenEndpointAuthMethod ?? 'none',
+  };
 }

@@ -1,42 +1,32 @@
-import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { defaultTokenStorePath, login, TokenStore } from '@mcpgate/auth';
 import { bool, str, UsageError, type Command } from '../command.js';
-
-/** Best effort: the URL is always printed too, so a failure to open a browser is not fatal. */
-function openBrowser(url: string): void {
-  const [cmd, args] =
-    process.platform === 'darwin'
-      ? ['open', [url]]
-      : process.platform === 'win32'
-        ? ['cmd', ['/c', 'start', '""', url]]
-        : ['xdg-open', [url]];
-  try {
-    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-    child.on('error', () => undefined);
-    child.unref();
-  } catch {
-    // No opener on this machine: the printed URL is enough.
-  }
-}
+import { openBrowser } from '../runtime/browser.js';
 
 export const loginCommand: Command = {
   name: 'login',
   summary: "log in to a central gateway with your organisation's identity provider",
   help: [
-    'Usage: mcpgate login URL [--device] [--client-id ID] [--scope SCOPE] [--no-browser] [--port N]',
+    'Usage: mcpgate login URL [--device] [--client-id ID [--client-secret-env NAME]]',
+    '                         [--client-metadata-url URL] [--scope SCOPE] [--no-browser] [--port N]',
     '',
     "Discovers the gateway's identity provider from URL's protected-resource metadata (RFC 9728),",
     'then logs in with authorization code + PKCE on a loopback redirect (a browser opens; the URL is',
     'also printed), or with --device using the device authorization grant for machines without a',
     'browser. Tokens are cached in $XDG_CONFIG_HOME/mcpgate/tokens.json (else',
     '~/.config/mcpgate/tokens.json), mode 0600, and refreshed before they expire by `mcpgate connect`.',
-    '--client-id names the public client registered for mcpgate at the IdP (default: $MCPGATE_CLIENT_ID,',
-    'else dynamic registration when the IdP allows it). --port fixes the loopback port.',
+    '--client-id names the client registered for mcpgate at the IdP (default: $MCPGATE_CLIENT_ID); for a',
+    'confidential one, --client-secret-env names the environment variable holding its secret. Without',
+    'a client id, --client-metadata-url (default: $MCPGATE_CLIENT_METADATA_URL) is used as the client id',
+    'where the IdP supports client ID metadata documents, else mcpgate registers itself dynamically.',
+    'The scope asked for is the one the gateway names in its 401 answer, else its listed scopes, plus',
+    '--scope. --port fixes the loopback port.',
   ].join('\n'),
   options: {
     device: { type: 'boolean' },
     'client-id': { type: 'string' },
+    'client-secret-env': { type: 'string' },
+    'client-metadata-url': { type: 'string' },
     scope: { type: 'string', multiple: true },
     'no-browser': { type: 'boolean' },
     port: { type: 'string' },
@@ -53,6 +43,18 @@ export const loginCommand: Command = {
       ? values.scope.filter((s): s is string => typeof s === 'string')
       : [];
     const clientId = str(values, 'client-id') ?? (env.MCPGATE_CLIENT_ID || undefined);
+    const secretEnv = str(values, 'client-secret-env');
+    if (secretEnv !== undefined && clientId === undefined)
+      throw new UsageError('--client-secret-env needs --client-id (the client the secret belongs to)');
+    const clientSecret = secretEnv === undefined ? undefined : env[secretEnv];
+    if (secretEnv !== undefined && !clientSecret)
+      throw new UsageError(`environment variable ${secretEnv} (--client-secret-env) is empty or unset`);
+    const clientMetadataUrl =
+      str(values, 'client-metadata-url') ?? (env.MCPGATE_CLIENT_METADATA_URL || undefined);
+    if (clientMetadataUrl !== undefined && !/^https:\/\/[^/]+\/./.test(clientMetadataUrl))
+      throw new UsageError(
+        '--client-metadata-url must be an https URL with a path (RFC client ID metadata documents)',
+      );
     const store = new TokenStore(defaultTokenStorePath(env, homedir()));
     const controller = new AbortController();
     const onSigint = () => controller.abort();
@@ -63,6 +65,8 @@ export const loginCommand: Command = {
         store,
         flow: bool(values, 'device') ? 'device' : 'browser',
         ...(clientId !== undefined && { clientId }),
+        ...(clientSecret !== undefined && { clientSecret }),
+        ...(clientMetadataUrl !== undefined && { clientMetadataUrl }),
         scopes,
         ...(port !== undefined && { port }),
         signal: controller.signal,

@@ -16,6 +16,7 @@ import { VERSION } from '../version.js';
 import { openAudit } from './audit.js';
 import type { AuditOutletStats } from './audit-outlet-metrics.js';
 import { createPolicy, logPolicyError, type PolicyParts } from './policy.js';
+import { oauthAuditRecord, withUpstreamOAuth } from './upstream-oauth.js';
 
 export interface Runtime {
   readonly gateway: Gateway;
@@ -72,7 +73,9 @@ export async function composeRuntime(
     cleanups.push(() => approvals.close());
 
     const pool = createUpstreamPool({
-      specs: config.upstreams,
+      specs: withUpstreamOAuth(config.upstreams, (event) =>
+        audit.recorder.recordOAuth(oauthAuditRecord(event)),
+      ),
       logger: logger.child({ component: 'upstream' }),
       clientInfo: { name: 'mcpgate', version: VERSION },
     });

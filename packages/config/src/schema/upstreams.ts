@@ -50,6 +50,64 @@ export const upstreamSchema = {
       description:
         "Remote upstream: HTTP headers the gateway sends with every request (the gateway's own credentials for that server; the client's token is never forwarded). Values may use `${env:NAME}` / `${file:PATH}` references.",
     },
+    oauth: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'Remote upstream: the gateway obtains an OAuth access token as a service (client credentials, RFC 6749 §4.4) and sends it as `Authorization: Bearer …` with every request to this upstream only. The token is refreshed before it expires and never reaches clients, logs or audit rows.',
+      required: ['grant', 'clientId'],
+      properties: {
+        grant: {
+          type: 'string',
+          enum: ['client_credentials'],
+          description: 'The grant: `client_credentials` (a service identity of the gateway).',
+        },
+        issuer: {
+          type: 'string',
+          pattern: '^https?://',
+          description:
+            'Authorization server issuer; its token endpoint is discovered (OpenID Connect / RFC 8414). Give this or `tokenEndpoint`.',
+        },
+        tokenEndpoint: {
+          type: 'string',
+          pattern: '^https?://',
+          description: 'Token endpoint URL, instead of discovery from `issuer`.',
+        },
+        clientId: {
+          type: 'string',
+          minLength: 1,
+          description: "The gateway's client id at the authorization server.",
+        },
+        clientSecret: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'Client secret (`client_secret_basic`), as a reference: `${env:NAME}` / `${file:PATH}`. Give this or `privateKey`.',
+        },
+        privateKey: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'PEM private key for `private_key_jwt` client authentication (RFC 7523), as a reference: `${file:PATH}`. Give this or `clientSecret`.',
+        },
+        privateKeyAlgorithm: {
+          type: 'string',
+          enum: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+          default: 'RS256',
+          description: 'Signature algorithm of the `private_key_jwt` assertion.',
+        },
+        scopes: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          description: 'Scopes to request. Default: none (the server decides).',
+        },
+        resource: {
+          type: 'string',
+          pattern: '^https?://',
+          description: "RFC 8707 resource to request the token for. Default: the upstream's `url`.",
+        },
+      },
+    },
     alias: {
       type: 'string',
       pattern: NAME_PATTERN,
@@ -104,6 +162,7 @@ export const upstreamSchema = {
   dependencies: {
     transport: ['url'],
     headers: ['url'],
+    oauth: ['url'],
     args: ['command'],
     env: ['command'],
     cwd: ['command'],
@@ -128,6 +187,7 @@ export interface UpstreamSection {
   readonly url?: string;
   readonly transport?: 'streamable-http' | 'sse';
   readonly headers?: Readonly<Record<string, string>>;
+  readonly oauth?: UpstreamOAuthSection;
   readonly alias?: string;
   readonly sharing: 'shared' | 'per-session';
   readonly era: 'auto' | 'legacy' | 'modern';
@@ -142,3 +202,16 @@ export interface UpstreamSection {
 }
 
 export type UpstreamsSection = Readonly<Record<string, UpstreamSection>>;
+
+/** `upstreams.<name>.oauth`: the gateway as an OAuth client (a service identity) of that upstream. */
+export interface UpstreamOAuthSection {
+  readonly grant: 'client_credentials';
+  readonly issuer?: string;
+  readonly tokenEndpoint?: string;
+  readonly clientId: string;
+  readonly clientSecret?: string;
+  readonly privateKey?: string;
+  readonly privateKeyAlgorithm: 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+  readonly scopes?: readonly string[];
+  readonly resource?: string;
+}

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { InsufficientScopeError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Logger } from '@mcpgate/core';
 import { StdioFaceTransport } from '../stdio-transport.js';
 
@@ -12,8 +12,20 @@ export interface StdioHttpBridgeOptions {
   readonly token: () => Promise<string | undefined>;
   /** Called once after a 401 before the request is retried once (refresh the token). */
   readonly onUnauthorized?: () => Promise<void>;
+  /**
+   * Called when the gateway answers 403 `insufficient_scope` (step-up authorization): resolves true
+   * once a token with the named scope is available, and the message is then sent once more.
+   */
+  readonly onInsufficientScope?: (challenge: ScopeChallenge) => Promise<boolean>;
   readonly stdin?: Readable;
   readonly stdout?: Writable;
+}
+
+export interface ScopeChallenge {
+  /** The scope the gateway named in its `WWW-Authenticate` challenge. */
+  readonly scope?: string;
+  readonly resourceMetadataUrl?: string;
+  readonly description?: string;
 }
 
 export interface StdioHttpBridgeHandle {
@@ -90,22 +102,46 @@ export async function startStdioHttpBridge(opts: StdioHttpBridgeOptions): Promis
         signal = ac.signal;
       }
     }
-    remote
-      .send(message, {
-        ...(signal && { requestSignal: signal }),
-        ...(m.id !== undefined && { onRequestStreamEnd: () => modernInFlight.delete(m.id!) }),
-      })
-      .catch((err: unknown) => {
-        const reason = err instanceof Error ? err.message : String(err);
-        log.warn({ method: m.method, reason }, 'relay to the gateway failed');
-        if (m.id !== undefined && m.method !== undefined && !signal?.aborted) {
-          void local.send({
-            jsonrpc: '2.0',
-            id: m.id,
-            error: { code: -32000, message: `mcpgate connect: the gateway could not be reached: ${reason}` },
-          });
-        }
-      });
+    const send = (stepUp: boolean): Promise<void> =>
+      remote
+        .send(message, {
+          ...(signal && { requestSignal: signal }),
+          ...(m.id !== undefined && { onRequestStreamEnd: () => modernInFlight.delete(m.id!) }),
+        })
+        .catch(async (err: unknown) => {
+          const scope = err instanceof InsufficientScopeError ? err : undefined;
+          if (scope && stepUp && opts.onInsufficientScope) {
+            const challenge: ScopeChallenge = {
+              ...(scope.requiredScope !== undefined && { scope: scope.requiredScope }),
+              ...(scope.resourceMetadataUrl && { resourceMetadataUrl: scope.resourceMetadataUrl.href }),
+              ...(scope.errorDescription !== undefined && { description: scope.errorDescription }),
+            };
+            log.info(
+              { method: m.method, scope: challenge.scope },
+              'gateway asks for more scope: re-authorizing',
+            );
+            const ok = await opts.onInsufficientScope(challenge).catch((e: unknown) => {
+              log.warn(
+                { reason: e instanceof Error ? e.message : String(e) },
+                'step-up authorization failed',
+              );
+              return false;
+            });
+            if (ok) return send(false);
+          }
+          throw err;
+        });
+    send(true).catch((err: unknown) => {
+      const reason = err instanceof Error ? err.message : String(err);
+      log.warn({ method: m.method, reason }, 'relay to the gateway failed');
+      if (m.id !== undefined && m.method !== undefined && !signal?.aborted) {
+        void local.send({
+          jsonrpc: '2.0',
+          id: m.id,
+          error: { code: -32000, message: relayFailure(err, opts.url) },
+        });
+      }
+    });
   };
 
   remote.onmessage = (message) => {
@@ -125,4 +161,17 @@ export async function startStdioHttpBridge(opts: StdioHttpBridgeOptions): Promis
   await remote.start();
   await local.start();
   return { closed, close: () => close('closed') };
+}
+
+/** What the client is told when a message could not be relayed: the cause, and what to do about it. */
+function relayFailure(err: unknown, url: URL): string {
+  if (err instanceof InsufficientScopeError) {
+    const scope = err.requiredScope ? ` "${err.requiredScope}"` : '';
+    return (
+      `mcpgate connect: the gateway requires the scope${scope} for this request, which your login lacks` +
+      (err.requiredScope ? `: run "mcpgate login ${url.href} --scope ${err.requiredScope}"` : '')
+    );
+  }
+  const reason = err instanceof Error ? err.message : String(err);
+  return `mcpgate connect: the gateway could not be reached: ${reason}`;
 }
