@@ -97,9 +97,10 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Store> {
   let unlock = (): void => undefined;
   let dir: string | undefined;
   let sweeper: NodeJS.Timeout | undefined;
+  let existed = false;
   if (opts.dir !== undefined) {
     dir = resolve(opts.dir);
-    const existed = existsSync(join(dir, 'PG_VERSION'));
+    existed = existsSync(join(dir, 'PG_VERSION'));
     // 0700 whatever the umask: mkdir applies the umask to the mode, the sweep below sets it.
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (existed) await warnIfOpen(dir, opts.logger);
@@ -118,7 +119,8 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Store> {
       makeOwnerOnly(tree).catch((err: unknown) =>
         opts.logger?.warn({ err: String(err), dir: tree }, 'could not make the embedded store owner-only'),
       );
-    await sweep();
+    // A new store's files were all just created 0666; an existing one was swept above.
+    if (!existed) await sweep();
     sweeper = setInterval(() => void sweep(), OWNER_ONLY_SWEEP_MS);
     sweeper.unref();
     const stopSweeping = unlock;
