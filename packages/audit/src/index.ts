@@ -57,3 +57,20 @@ export { sessionEvents, renderTimeline } from './read/replay.js';
 export type { RenderOptions } from './read/replay.js';
 export { purgeAudit } from './read/purge.js';
 export type { PurgeResult } from './read/purge.js';
+export {
+  buildReport,
+  reportRows,
+  writeReportPack,
+  verifyReportPack,
+  SECTIONS as REPORT_SECTIONS,
+  REPORT_FORMAT,
+  PACK_FORMAT,
+} from './report/index.js';
+export type {
+  BuildOptions as ReportOptions,
+  Cell as ReportCell,
+  ReportData,
+  PackProblem,
+  PackReport,
+  Manifest as PackManifest,
+} from './report/index.js';

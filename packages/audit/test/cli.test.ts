@@ -101,6 +101,30 @@ describe('mcpgate migrate / audit … (embedded store, end to end)', () => {
     expect(bad.stdout).toMatch(/FAILED.*\nfirst bad record: chain gw:1 seq \d+ — modified/);
   });
 
+  it('report on the embedded store: a signed pack that verifies offline and names an edited file', async () => {
+    const pack = join(dir, 'pack');
+    const r = await cli(dir, ['audit', 'report', '--since', '1h', '--out', pack]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/chain verification: verified/);
+    const data = JSON.parse(readFileSync(join(pack, 'report.json'), 'utf8')) as {
+      sections: { queries: { id: string; rows: Record<string, unknown>[] }[] }[];
+    };
+    const rows = (id: string) => data.sections.flatMap((x) => x.queries).find((q) => q.id === id)!.rows;
+    expect(rows('denials_by_rule')).toEqual([{ rule: 'no-rm', denials: 1, identities: 1 }]);
+    const ok = await cli(dir, ['audit', 'verify', '--report', pack]);
+    expect(ok.stdout).toMatch(/^OK: evidence pack .* 2 file\(s\) match the signed manifest/);
+    expect(ok.code).toBe(0);
+    const html = readFileSync(join(pack, 'index.html'), 'utf8');
+    writeFileSync(join(pack, 'index.html'), html.replace('mcpgate audit evidence report', 'edited'));
+    const bad = await cli(dir, ['audit', 'verify', '--report', pack]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/FAILED: evidence pack[^\n]*\n {2}index\.html: edited after signing/);
+    const again = await cli(dir, ['audit', 'report', '--since', '1h', '--out', pack]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/is not empty/);
+  });
+
   it('records every read of the audit', async () => {
     const r = await cli(dir, ['audit', 'query', '--user', 'os:alice', '--format', 'json']);
     expect(r.code).toBe(0);
@@ -117,6 +141,7 @@ describe('mcpgate migrate / audit … (embedded store, end to end)', () => {
           'audit.replay',
           'audit.verify',
           'audit.export',
+          'audit.report',
         ]),
       );
       expect(JSON.parse(reads.rows.at(-1)!.body).filters).toEqual({ user: 'os:alice' });

@@ -1,0 +1,13 @@
+export { buildReport, reportRows, REPORT_FORMAT, REPORT_VERSION } from './build.js';
+export type {
+  BuildOptions,
+  Cell,
+  ChainVerification,
+  QueryResult,
+  ReportData,
+  SectionResult,
+} from './build.js';
+export { SECTIONS } from './queries.js';
+export type { ChartSpec, ReportQuery, ReportSection } from './queries.js';
+export { writeReportPack, verifyReportPack, PACK_FORMAT } from './pack.js';
+export type { Manifest, ManifestFile, PackProblem, PackReport } from './pack.js';
