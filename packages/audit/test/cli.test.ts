@@ -125,6 +125,31 @@ describe('mcpgate migrate / audit … (embedded store, end to end)', () => {
     expect(again.stderr).toMatch(/is not empty/);
   });
 
+  it('long commands draw a progress bar on a terminal, and none when piped', async () => {
+    // A real pseudo-terminal (util-linux `script`), so stderr.isTTY is true in the CLI.
+    const onTty = (args: string[]) =>
+      new Promise<string>((resolve) => {
+        const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+        execFile(
+          'script',
+          ['-qec', cmd, '/dev/null'],
+          { cwd: dir, env: { PATH: process.env.PATH ?? '' } },
+          (_e, out) => resolve(out),
+        );
+      });
+    const verify = await onTty(['audit', 'verify']);
+    expect(verify).toMatch(/\rverifying [█░]{30} 100% \(\d+\/\d+\)/);
+    expect(verify).toMatch(/OK: \d+ records/);
+    const exported = await onTty(['audit', 'export', '--out', join(dir, 'tty.jsonl')]);
+    expect(exported).toMatch(/\rexporting [█░]{30} 100%/);
+    const report = await onTty(['audit', 'report', '--since', '1h', '--out', join(dir, 'tty-pack')]);
+    expect(report).toMatch(/\rquerying [█░]{30} \d+%/);
+    // Piped (as every other test here runs the CLI): no bar, no control characters.
+    const piped = await cli(dir, ['audit', 'verify']);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).not.toMatch(/\r|verifying/);
+  });
+
   it('records every read of the audit', async () => {
     const r = await cli(dir, ['audit', 'query', '--user', 'os:alice', '--format', 'json']);
     expect(r.code).toBe(0);
