@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { AuditRecorder } from '../src/recorder/recorder.js';
 import { buildReport, reportRows, type ReportData } from '../src/report/build.js';
 import { verifyReportPack, writeReportPack } from '../src/report/pack.js';
 import type { Store } from '../src/store/types.js';
-import { pgSchema, type PgSchema } from './helpers.js';
+import { PG_URL, pgSchema, type PgSchema } from './helpers.js';
 
 /**
  * A simulated month (100k+ records) written through the real recorder on real Postgres; the
@@ -29,7 +30,7 @@ describe('audit report over a simulated month', () => {
   let truth: MonthTruth;
   let data: ReportData;
   let dir: string;
-  const key = generateSigningKey().key;
+  const { key, pem } = generateSigningKey();
   const p = [START.toISOString(), END.toISOString()];
 
   const one = async (text: string, params: unknown[] = p): Promise<number> => {
@@ -305,4 +306,52 @@ describe('audit report over a simulated month', () => {
       await browser.close();
     }
   }, 60_000);
+
+  it('export streams in constant memory: 100k records cost about what 20k do', async () => {
+    // The built CLI in a child process, its peak RSS read at exit (scripts/rss-preload.mjs).
+    const root = join(import.meta.dirname, '..', '..', '..');
+    const cwd = join(dir, 'cli');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, 'audit.key'), pem, { mode: 0o600 });
+    const url = new URL(PG_URL);
+    url.searchParams.set('options', `-c search_path=${s.schema},public`);
+    writeFileSync(
+      join(cwd, 'mcpgate.yaml'),
+      `upstreams: {}\nstore:\n  url: ${JSON.stringify(url.toString())}\naudit:\n  signingKeyFile: ./audit.key\n`,
+    );
+    const peak = (to: Date, out: string) =>
+      new Promise<{ mib: number; events: number }>((resolve, reject) => {
+        const rss = join(cwd, `${out}.rss`);
+        execFile(
+          process.execPath,
+          [
+            '--import',
+            join(root, 'scripts', 'rss-preload.mjs'),
+            join(root, 'packages', 'cli', 'bin', 'mcpgate.js'),
+            'audit',
+            'export',
+            '--from',
+            START.toISOString(),
+            '--to',
+            to.toISOString(),
+            '--out',
+            join(cwd, out),
+          ],
+          { cwd, env: { PATH: process.env.PATH ?? '', MCPGATE_BENCH_RSS_FILE: rss } },
+          (err, stdout, stderr) => {
+            if (err) return reject(new Error(`${err.message}: ${stderr}`));
+            resolve({
+              mib: Number(readFileSync(rss, 'utf8')) / 1024,
+              events: Number(/exported (\d+)/.exec(stdout)?.[1]),
+            });
+          },
+        );
+      });
+    const small = await peak(new Date(START.getTime() + 6 * 86_400_000), 'small.jsonl');
+    const large = await peak(END, 'large.jsonl');
+    expect(small.events).toBeGreaterThan(15_000);
+    expect(large.events).toBeGreaterThanOrEqual(5 * small.events * 0.9);
+    // Holding the records would add well over 100 MiB for the 80k more; streaming adds noise only.
+    expect(large.mib - small.mib).toBeLessThan(40);
+  }, 120_000);
 });
