@@ -62,6 +62,7 @@ export {
   reportRows,
   writeReportPack,
   verifyReportPack,
+  streamHeldCalls,
   SECTIONS as REPORT_SECTIONS,
   REPORT_FORMAT,
   PACK_FORMAT,

@@ -113,7 +113,7 @@ describe('mcpgate migrate / audit … (embedded store, end to end)', () => {
     const rows = (id: string) => data.sections.flatMap((x) => x.queries).find((q) => q.id === id)!.rows;
     expect(rows('denials_by_rule')).toEqual([{ rule: 'no-rm', denials: 1, identities: 1 }]);
     const ok = await cli(dir, ['audit', 'verify', '--report', pack]);
-    expect(ok.stdout).toMatch(/^OK: evidence pack .* 2 file\(s\) match the signed manifest/);
+    expect(ok.stdout).toMatch(/^OK: evidence pack .* 3 file\(s\) match the signed manifest/);
     expect(ok.code).toBe(0);
     const html = readFileSync(join(pack, 'index.html'), 'utf8');
     writeFileSync(join(pack, 'index.html'), html.replace('mcpgate audit evidence report', 'edited'));

@@ -10,6 +10,7 @@ import { migrate } from '../src/migrate.js';
 import { purgeAudit } from '../src/read/purge.js';
 import { AuditRecorder } from '../src/recorder/recorder.js';
 import { buildReport, reportRows, type ReportData } from '../src/report/build.js';
+import { streamHeldCalls } from '../src/report/held-calls.js';
 import { verifyReportPack, writeReportPack } from '../src/report/pack.js';
 import type { Store } from '../src/store/types.js';
 import { PG_URL, pgSchema, type PgSchema } from './helpers.js';
@@ -211,6 +212,18 @@ describe('audit report over a simulated month', () => {
     const executed = held.filter((h) => h.executed_at !== null);
     expect(executed.every((h) => h.executed_as_approved === true)).toBe(true);
     expect(held.every((h) => typeof h.decisions === 'string' && h.decided_at !== null)).toBe(true);
+    // held-calls.csv pages through every one (a small page here, so paging is exercised).
+    let csv = '';
+    const n = await streamHeldCalls(
+      store,
+      { from: START, to: END },
+      (c) => Promise.resolve(void (csv += c)),
+      37,
+    );
+    expect(n).toBe(truth.approvalsRequested);
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(truth.approvalsRequested + 1);
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(held.map((h) => h.approval_id));
     // The approvals table agrees with the trail.
     const table = await one(
       `SELECT count(*) AS n FROM mcpgate_approvals WHERE status = 'executed' AND created_at >= $1 AND created_at < $2`,
@@ -229,7 +242,9 @@ describe('audit report over a simulated month', () => {
 
   it('the pack verifies offline, and any edit of any file fails naming the file', async () => {
     const pack = join(dir, 'pack');
-    await writeReportPack(pack, data, key);
+    await writeReportPack(pack, data, key, [
+      { name: 'held-calls.csv', write: (w) => streamHeldCalls(store, { from: START, to: END }, w) },
+    ]);
     const good = await verifyReportPack(pack, { trustedKeys: [key.publicKey] });
     expect(good.problems).toEqual([]);
     expect(good.ok).toBe(true);
@@ -237,7 +252,7 @@ describe('audit report over a simulated month', () => {
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
 
-    for (const file of ['index.html', 'report.json', 'manifest.json', 'manifest.sig']) {
+    for (const file of ['index.html', 'report.json', 'held-calls.csv', 'manifest.json', 'manifest.sig']) {
       const copy = join(dir, `edit-${file}`);
       cpSync(pack, copy, { recursive: true });
       const text = readFileSync(join(copy, file), 'utf8');

@@ -10,4 +10,5 @@ export type {
 export { SECTIONS } from './queries.js';
 export type { ChartSpec, ReportQuery, ReportSection } from './queries.js';
 export { writeReportPack, verifyReportPack, PACK_FORMAT } from './pack.js';
-export type { Manifest, ManifestFile, PackProblem, PackReport } from './pack.js';
+export type { ExtraFile, Manifest, ManifestFile, PackProblem, PackReport } from './pack.js';
+export { streamHeldCalls, HELD_CALLS_COLUMNS } from './held-calls.js';

@@ -1,5 +1,6 @@
 import { createHash, sign, verify } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { GatewayError } from '@mcpgate/core';
@@ -37,15 +38,22 @@ async function sha256File(path: string): Promise<{ sha256: string; bytes: number
   return { sha256: h.digest('hex'), bytes };
 }
 
+export interface ExtraFile {
+  readonly name: string;
+  /** Writes the file's content through `out` (awaited: backpressure). */
+  readonly write: (out: (chunk: string) => Promise<void>) => Promise<unknown>;
+}
+
 /**
  * Writes the evidence pack into `dir` (which must not exist or be empty): index.html,
- * report.json, then manifest.json (every file's SHA-256) and manifest.sig (Ed25519 over the
- * manifest's exact bytes, base64).
+ * report.json, any extra files (streamed), then manifest.json (every file's SHA-256) and
+ * manifest.sig (Ed25519 over the manifest's exact bytes, base64).
  */
 export async function writeReportPack(
   dir: string,
   data: ReportData,
   key: SigningKey,
+  extraFiles: readonly ExtraFile[] = [],
 ): Promise<{ files: readonly ManifestFile[] }> {
   await mkdir(dir, { recursive: true });
   const existing = await readdir(dir);
@@ -56,8 +64,19 @@ export async function writeReportPack(
     );
   await writeFile(join(dir, 'report.json'), `${JSON.stringify(data, null, 2)}\n`);
   await writeFile(join(dir, 'index.html'), await renderHtml(data));
+  for (const extra of extraFiles) {
+    const file = createWriteStream(join(dir, extra.name), { flags: 'wx' });
+    try {
+      await extra.write(async (chunk) => {
+        if (!file.write(chunk)) await once(file, 'drain');
+      });
+    } finally {
+      file.end();
+      await once(file, 'close');
+    }
+  }
   const files: ManifestFile[] = [];
-  for (const name of ['index.html', 'report.json'])
+  for (const name of ['index.html', 'report.json', ...extraFiles.map((f) => f.name)])
     files.push({ path: name, ...(await sha256File(join(dir, name))) });
   const manifest: Manifest = {
     format: PACK_FORMAT,

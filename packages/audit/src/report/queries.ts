@@ -40,6 +40,43 @@ const inPeriod = (alias: string): string => `${alias}.ts >= $1 AND ${alias}.ts <
 const CALLS = `type IN ('call.request', 'call.refused')`;
 const DAY = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
 
+/**
+ * Every held call with its decisions and execution. The report shows the first 1 000; the pack's
+ * held-calls.csv pages through all of them with the keyset form (`$3`, `$4`: the last row's
+ * requested_at and approval_id).
+ */
+export function heldCallsSql(keyset = false, limit = 1000): string {
+  return `WITH a AS (
+  SELECT ts, type, subject, upstream, target, body::jsonb AS b
+  FROM events
+  WHERE ts >= $1 AND type LIKE 'approval.%'
+), req AS (
+  SELECT b ->> 'approvalId' AS approval_id, ts, subject, upstream, target FROM a
+  WHERE type = 'approval.requested' AND ts < $2
+), dec AS (
+  SELECT b ->> 'approvalId' AS approval_id,
+         string_agg(subject || ' ' || (b ->> 'decision'), ', ' ORDER BY ts) AS decisions,
+         max(ts) AS decided_at
+  FROM a WHERE type = 'approval.decision' GROUP BY 1
+), ex AS (
+  SELECT b ->> 'approvalId' AS approval_id, min(ts) AS executed_at,
+         min(b ->> 'executingCorrelationId') AS executing_call
+  FROM a WHERE type = 'approval.executed' GROUP BY 1
+)
+SELECT req.approval_id, req.ts AS requested_at, req.subject AS requester, req.upstream, req.target AS tool,
+       dec.decisions, dec.decided_at, ex.executed_at,
+       CASE WHEN ex.executed_at IS NULL THEN NULL
+            ELSE EXISTS (SELECT 1 FROM events c
+                         WHERE c.correlation_id = ex.executing_call AND c.type = 'call.request'
+                           AND c.subject = req.subject AND c.upstream = req.upstream AND c.target = req.target
+                           AND c.body::jsonb ->> 'approvalId' = req.approval_id) END AS executed_as_approved
+FROM req
+LEFT JOIN dec ON dec.approval_id = req.approval_id
+LEFT JOIN ex ON ex.approval_id = req.approval_id${keyset ? '\nWHERE (req.ts, req.approval_id) > ($3::timestamptz, $4::text)' : ''}
+ORDER BY req.ts, req.approval_id
+LIMIT ${limit}`;
+}
+
 export const SECTIONS: readonly ReportSection[] = [
   {
     id: 'overview',
@@ -445,36 +482,8 @@ WHERE ${IN_PERIOD} AND type LIKE 'approval.%'`,
       {
         id: 'held_calls',
         title: 'Every held call: requester, reviewers, decision time, executed as approved',
-        note: 'executed_as_approved: the call that ran carries the approval id and matches the requester, upstream and tool that were approved.',
-        sql: `WITH a AS (
-  SELECT ts, type, subject, upstream, target, body::jsonb AS b
-  FROM events
-  WHERE ts >= $1 AND type LIKE 'approval.%'
-), req AS (
-  SELECT b ->> 'approvalId' AS approval_id, ts, subject, upstream, target FROM a
-  WHERE type = 'approval.requested' AND ts < $2
-), dec AS (
-  SELECT b ->> 'approvalId' AS approval_id,
-         string_agg(subject || ' ' || (b ->> 'decision'), ', ' ORDER BY ts) AS decisions,
-         max(ts) AS decided_at
-  FROM a WHERE type = 'approval.decision' GROUP BY 1
-), ex AS (
-  SELECT b ->> 'approvalId' AS approval_id, min(ts) AS executed_at,
-         min(b ->> 'executingCorrelationId') AS executing_call
-  FROM a WHERE type = 'approval.executed' GROUP BY 1
-)
-SELECT req.approval_id, req.ts AS requested_at, req.subject AS requester, req.upstream, req.target AS tool,
-       dec.decisions, dec.decided_at, ex.executed_at,
-       CASE WHEN ex.executed_at IS NULL THEN NULL
-            ELSE EXISTS (SELECT 1 FROM events c
-                         WHERE c.correlation_id = ex.executing_call AND c.type = 'call.request'
-                           AND c.subject = req.subject AND c.upstream = req.upstream AND c.target = req.target
-                           AND c.body::jsonb ->> 'approvalId' = req.approval_id) END AS executed_as_approved
-FROM req
-LEFT JOIN dec ON dec.approval_id = req.approval_id
-LEFT JOIN ex ON ex.approval_id = req.approval_id
-ORDER BY req.ts, req.approval_id
-LIMIT 1000`,
+        note: 'executed_as_approved: the call that ran carries the approval id and matches the requester, upstream and tool that were approved. held-calls.csv in the pack lists every held call of the period (this table stops at 1 000).',
+        sql: heldCallsSql(),
       },
     ],
   },

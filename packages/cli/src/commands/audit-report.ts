@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { buildReport, countEvents, writeReportPack } from '@mcpgate/audit';
+import { buildReport, countEvents, streamHeldCalls, writeReportPack } from '@mcpgate/audit';
 import { str, UsageError, type Command } from '../command.js';
 import {
   CONFIG_OPTION,
@@ -23,7 +23,8 @@ export const auditReportCommand: Command = {
     '       mcpgate audit report --since 30d [--out DIR]',
     '',
     'Writes DIR (default ./mcpgate-evidence-<from>): index.html (printable, charts inline, no external',
-    'assets), report.json (the same data), and manifest.json listing every file with its SHA-256,',
+    'assets), report.json (the same data), held-calls.csv (every held call of the period), and',
+    'manifest.json listing every file with its SHA-256,',
     'signed with the audit signing key (manifest.sig). Sections follow the SOC 2 trust services',
     'criteria; every figure is printed with the SQL query that produced it. The chains of the period',
     'are verified as part of the report. Check the pack offline with',
@@ -61,7 +62,9 @@ export const auditReportCommand: Command = {
         },
       });
       queries?.done();
-      const pack = await writeReportPack(out, data, signingKey);
+      const pack = await writeReportPack(out, data, signingKey, [
+        { name: 'held-calls.csv', write: (w) => streamHeldCalls(store, { from, to }, w) },
+      ]);
       ctx.stdout.write(
         `evidence pack for ${data.period.from} – ${data.period.to} written to ${out}\n` +
           `  ${pack.files.map((f) => f.path).join(', ')}, manifest.json, manifest.sig\n` +
