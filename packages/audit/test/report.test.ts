@@ -317,6 +317,11 @@ describe('audit report over a simulated month', () => {
         const png = await page.screenshot({ path: join(shots, `report-${name}.png`) });
         expect(png.length).toBeGreaterThan(10_000);
       }
+      // Printable: the print stylesheet yields a multi-page PDF (one section per page at least).
+      const pdf = await page.pdf({ format: 'A4' });
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      const pages = pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? [];
+      expect(pages.length).toBeGreaterThanOrEqual(data.sections.length);
     } finally {
       await browser.close();
     }
