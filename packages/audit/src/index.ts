@@ -89,3 +89,21 @@ export type { SinkStats, SinkRunnerOptions } from './sinks/runner.js';
 export { siemRecord } from './sinks/record.js';
 export type { SiemRecord, Sink } from './sinks/record.js';
 export { otlpLogRecord, otlpLogsRequest } from './sinks/otlp.js';
+export {
+  buildReport,
+  reportRows,
+  writeReportPack,
+  verifyReportPack,
+  streamHeldCalls,
+  SECTIONS as REPORT_SECTIONS,
+  REPORT_FORMAT,
+  PACK_FORMAT,
+} from './report/index.js';
+export type {
+  BuildOptions as ReportOptions,
+  Cell as ReportCell,
+  ReportData,
+  PackProblem,
+  PackReport,
+  Manifest as PackManifest,
+} from './report/index.js';

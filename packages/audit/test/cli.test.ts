@@ -101,6 +101,55 @@ describe('mcpgate migrate / audit … (embedded store, end to end)', () => {
     expect(bad.stdout).toMatch(/FAILED.*\nfirst bad record: chain gw:1 seq \d+ — modified/);
   });
 
+  it('report on the embedded store: a signed pack that verifies offline and names an edited file', async () => {
+    const pack = join(dir, 'pack');
+    const r = await cli(dir, ['audit', 'report', '--since', '1h', '--out', pack]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/chain verification: verified/);
+    const data = JSON.parse(readFileSync(join(pack, 'report.json'), 'utf8')) as {
+      sections: { queries: { id: string; rows: Record<string, unknown>[] }[] }[];
+    };
+    const rows = (id: string) => data.sections.flatMap((x) => x.queries).find((q) => q.id === id)!.rows;
+    expect(rows('denials_by_rule')).toEqual([{ rule: 'no-rm', denials: 1, identities: 1 }]);
+    const ok = await cli(dir, ['audit', 'verify', '--report', pack]);
+    expect(ok.stdout).toMatch(/^OK: evidence pack .* 3 file\(s\) match the signed manifest/);
+    expect(ok.code).toBe(0);
+    const html = readFileSync(join(pack, 'index.html'), 'utf8');
+    writeFileSync(join(pack, 'index.html'), html.replace('mcpgate audit evidence report', 'edited'));
+    const bad = await cli(dir, ['audit', 'verify', '--report', pack]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/FAILED: evidence pack[^\n]*\n {2}index\.html: edited after signing/);
+    const again = await cli(dir, ['audit', 'report', '--since', '1h', '--out', pack]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/is not empty/);
+  });
+
+  it('long commands draw a progress bar on a terminal, and none when piped', async () => {
+    // A real pseudo-terminal (util-linux `script`), so stderr.isTTY is true in the CLI.
+    const onTty = (args: string[]) =>
+      new Promise<string>((resolve) => {
+        const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+        execFile(
+          'script',
+          ['-qec', cmd, '/dev/null'],
+          { cwd: dir, env: { PATH: process.env.PATH ?? '' } },
+          (_e, out) => resolve(out),
+        );
+      });
+    const verify = await onTty(['audit', 'verify']);
+    expect(verify).toMatch(/\rverifying [█░]{30} 100% \(\d+\/\d+\)/);
+    expect(verify).toMatch(/OK: \d+ records/);
+    const exported = await onTty(['audit', 'export', '--out', join(dir, 'tty.jsonl')]);
+    expect(exported).toMatch(/\rexporting [█░]{30} 100%/);
+    const report = await onTty(['audit', 'report', '--since', '1h', '--out', join(dir, 'tty-pack')]);
+    expect(report).toMatch(/\rquerying [█░]{30} \d+%/);
+    // Piped (as every other test here runs the CLI): no bar, no control characters.
+    const piped = await cli(dir, ['audit', 'verify']);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).not.toMatch(/\r|verifying/);
+  });
+
   it('records every read of the audit', async () => {
     const r = await cli(dir, ['audit', 'query', '--user', 'os:alice', '--format', 'json']);
     expect(r.code).toBe(0);
@@ -117,6 +166,7 @@ describe('mcpgate migrate / audit … (embedded store, end to end)', () => {
           'audit.replay',
           'audit.verify',
           'audit.export',
+          'audit.report',
         ]),
       );
       expect(JSON.parse(reads.rows.at(-1)!.body).filters).toEqual({ user: 'os:alice' });

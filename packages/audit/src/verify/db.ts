@@ -88,7 +88,14 @@ export async function loadPurges(sql: SqlQueryable): Promise<PurgeRecord[]> {
   }));
 }
 
-/** Streams a chain range in batches (keyset pagination): constant memory however long the chain. */
+/**
+ * Streams a chain range in batches: constant memory however long the chain. Each batch asks for
+ * a bounded seq window (`seq > a AND seq <= a + batch`), not "the next N after a": with
+ * statistics not yet gathered on a freshly grown table, Postgres plans the open-ended form as a
+ * bitmap scan of the whole rest of the chain plus a sort, for every batch — quadratic over 1M
+ * records. A window costs at most `batch` rows whatever the plan; windows a gap left empty are
+ * stepped over, and past the planned end the next record (appended since) is looked up once.
+ */
 export async function* readRange(
   sql: SqlQueryable,
   range: ChainRange,
@@ -97,19 +104,22 @@ export async function* readRange(
 ): AsyncGenerator<EventRow> {
   let after = range.fromSeq - 1;
   for (;;) {
-    const params: unknown[] = [range.chain_id, after, batch];
-    let upper = '';
-    if (!openEnded) {
-      params.push(range.toSeq);
-      upper = ` AND seq <= $4`;
-    }
+    const hi = openEnded ? after + batch : Math.min(after + batch, range.toSeq);
+    if (hi <= after) return;
     const r = await sql.query<EventRow>(
-      `${EVENT_SELECT} WHERE chain_id = $1 AND seq > $2${upper} ORDER BY seq LIMIT $3`,
-      params,
+      `${EVENT_SELECT} WHERE chain_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+      [range.chain_id, after, hi],
     );
     for (const row of r.rows) yield { ...row, seq: Number(row.seq) };
-    if (r.rows.length < batch) return;
-    after = Number(r.rows[r.rows.length - 1]!.seq);
+    after = hi;
+    if (r.rows.length > 0 || after < range.toSeq) continue;
+    if (!openEnded) return;
+    const next = await sql.query<{ seq: number }>(
+      'SELECT seq FROM events WHERE chain_id = $1 AND seq > $2 ORDER BY seq LIMIT 1',
+      [range.chain_id, after],
+    );
+    if (!next.rows[0]) return;
+    after = Number(next.rows[0].seq) - 1;
   }
 }
 

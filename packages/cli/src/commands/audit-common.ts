@@ -1,5 +1,5 @@
 import { hostname, userInfo } from 'node:os';
-import type { Store } from '@mcpgate/audit';
+import type { SigningKey, Store } from '@mcpgate/audit';
 import { AuditRecorder, createWitnessPublisher, openStore, type WitnessPublisher } from '@mcpgate/audit';
 import { isGatewayError, type Logger } from '@mcpgate/core';
 import { findConfigPath, formatIssue, loadConfig, parseDuration, type GatewayConfig } from '@mcpgate/config';
@@ -65,6 +65,8 @@ export interface AuditSession {
   readonly config: GatewayConfig;
   readonly store: Store;
   readonly recorder: AuditRecorder;
+  /** The audit signing key (the one checkpoints are signed with). */
+  readonly signingKey: SigningKey;
 }
 
 /**
@@ -94,7 +96,7 @@ export async function withAudit(
       payloadCapBytes: config.audit.payloadCapBytes,
       version: VERSION,
     });
-    return await fn({ config, store, recorder });
+    return await fn({ config, store, recorder, signingKey });
   } catch (err) {
     // Usage errors are main's to print with the help text; anything the gateway can name is printed plainly.
     if (err instanceof UsageError || !isGatewayError(err)) throw err;

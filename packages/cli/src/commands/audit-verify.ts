@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { VerifyReport } from '@mcpgate/audit';
-import { countEvents, verifyExportFile, verifyStore } from '@mcpgate/audit';
+import type { PackReport, VerifyReport } from '@mcpgate/audit';
+import { countEvents, verifyExportFile, verifyReportPack, verifyStore } from '@mcpgate/audit';
+import { isGatewayError } from '@mcpgate/core';
 import { bool, str, type Command, type CommandContext } from '../command.js';
 import {
   CONFIG_OPTION,
@@ -35,6 +36,22 @@ function print(ctx: CommandContext, report: VerifyReport, json: boolean): number
   return report.ok ? 0 : 1;
 }
 
+function printPack(ctx: CommandContext, dir: string, report: PackReport, json: boolean): number {
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report.ok ? 0 : 1;
+  }
+  const period = report.period ? ` for ${report.period.from} – ${report.period.to}` : '';
+  ctx.stdout.write(
+    report.ok
+      ? `OK: evidence pack ${dir}${period}: ${report.files} file(s) match the signed manifest\n`
+      : `FAILED: evidence pack ${dir}${period}\n`,
+  );
+  for (const p of report.problems) ctx.stdout.write(`  ${p.file}: ${p.detail}\n`);
+  if (report.publicKey) ctx.stdout.write(`signed by public key ${report.publicKey}\n`);
+  return report.ok ? 0 : 1;
+}
+
 export const auditVerifyCommand: Command = {
   name: 'audit verify',
   summary: 'recompute the audit hash chains and checkpoint signatures; name the first bad record',
@@ -43,6 +60,7 @@ export const auditVerifyCommand: Command = {
     '       mcpgate audit verify --witness FILE|URL|s3://BUCKET/PREFIX [--key PUBKEY_FILE] [--json]',
     '       mcpgate audit verify --file EXPORT [--key PUBKEY_FILE] [--json]   (offline, no database)',
     '       mcpgate audit verify --proof PROOF [--key PUBKEY_FILE] [--json]   (offline: see audit prove)',
+    '       mcpgate audit verify --report DIR [--key PUBKEY_FILE] [--json]    (evidence pack, offline)',
     '',
     'Exits 0 when every record links to its predecessor, every checkpoint signature verifies and no',
     'signed record is missing; 1 otherwise, naming the first bad record (modified, missing, reordered,',
@@ -50,6 +68,8 @@ export const auditVerifyCommand: Command = {
     '(base64 SPKI, one per line). A progress bar is drawn on stderr when it is a terminal.',
     '--witness also holds the database against the checkpoints published outside it (audit.witness):',
     'a database rewritten by its owner, even into a consistent unsigned chain, fails there.',
+    'With --report, checks an evidence pack from "mcpgate audit report": the manifest signature and',
+    "every file's SHA-256; each edited, missing or added file is named.",
   ].join('\n'),
   options: {
     ...CONFIG_OPTION,
@@ -57,6 +77,7 @@ export const auditVerifyCommand: Command = {
     file: { type: 'string' },
     proof: { type: 'string' },
     witness: { type: 'string' },
+    report: { type: 'string' },
     key: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -71,6 +92,21 @@ export const auditVerifyCommand: Command = {
     const json = bool(ctx.values, 'json');
     const proof = str(ctx.values, 'proof');
     if (proof) return verifyProofFile(ctx, proof, trustedKeys, json);
+    const packDir = str(ctx.values, 'report');
+    if (packDir) {
+      try {
+        return printPack(
+          ctx,
+          packDir,
+          await verifyReportPack(packDir, trustedKeys ? { trustedKeys } : {}),
+          json,
+        );
+      } catch (err) {
+        if (!isGatewayError(err)) throw err;
+        ctx.stderr.write(`mcpgate audit verify: ${err.message}\n`);
+        return 1;
+      }
+    }
     if (file) {
       const bar = progress(ctx, 'verifying');
       const report = await verifyExportFile(file, {

@@ -175,6 +175,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./audit-prove.js')).auditProveCommand,
   },
   {
+    name: 'audit report',
+    summary: 'write a signed evidence pack for an assessor: HTML report with charts, JSON, and the queries',
+    load: async () => (await import('./audit-report.js')).auditReportCommand,
+  },
+  {
     name: 'audit purge',
     summary: 'remove whole, checkpointed audit segments older than audit.retention',
     load: async () => (await import('./audit-purge.js')).auditPurgeCommand,
