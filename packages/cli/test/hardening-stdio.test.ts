@@ -83,7 +83,7 @@ limits:
       id: 'deep-1',
       error: {
         code: -32600,
-        message: expect.stringMatching(/10003 levels deep.*limits\.maxJsonDepth \(128\)/),
+        message: expect.stringMatching(/10003 levels deep.*limits\.maxJsonDepth \(64\)/),
       },
     });
     expect(gw.child.exitCode).toBeNull();
@@ -138,7 +138,7 @@ limits:
       error: {
         code: -32012,
         message: expect.stringMatching(
-          /upstream "h" answered tools\/call with a message nested more than 128/,
+          /upstream "h" answered tools\/call with a message nested more than 64/,
         ),
       },
     });

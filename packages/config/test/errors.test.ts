@@ -60,7 +60,7 @@ describe('loadConfig — every error names its YAML path and line', () => {
         /^4:5 upstreams\.a\.comand: unknown key "comand" \(allowed keys: command, args, .*\)$/,
       ),
       '6:7 upstreams.a.restart.maxRetries: unknown key "maxRetries" (allowed keys: maxRestarts, initialDelay, maxDelay)',
-      '8:3 limits.maxBytes: unknown key "maxBytes" (allowed keys: maxMessageBytes)',
+      '8:3 limits.maxBytes: unknown key "maxBytes" (allowed keys: maxMessageBytes, maxJsonDepth)',
       expect.stringMatching(
         /^9:1 colour: unknown key "colour" \(allowed keys: \$schema, upstreams, naming, /,
       ),

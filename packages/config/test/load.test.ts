@@ -31,10 +31,11 @@ describe('loadConfig — valid configs normalize', () => {
         startTimeoutMs: 30_000,
         restart: { maxRestarts: 5, initialDelayMs: 500, maxDelayMs: 30_000 },
         maxMessageBytes: 4 * 1024 * 1024,
+        maxJsonDepth: 64,
       },
     ]);
     expect(config.naming).toEqual({ separator: '__', noPrefix: false });
-    expect(config.limits).toEqual({ maxMessageBytes: 4194304 });
+    expect(config.limits).toEqual({ maxMessageBytes: 4194304, maxJsonDepth: 64 });
     expect(config.logging).toEqual({ level: 'info' });
     expect(config.store).toEqual({ dir: `${DIR}/.mcpgate/data` });
     expect(config.audit).toMatchObject({ payloadCapBytes: 1048576, checkpointInterval: 60_000 });

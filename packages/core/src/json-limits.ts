@@ -6,7 +6,7 @@
  */
 
 /** Default for `limits.maxJsonDepth`; docs/security.md explains the choice. */
-export const DEFAULT_MAX_JSON_DEPTH = 128;
+export const DEFAULT_MAX_JSON_DEPTH = 64;
 
 /**
  * The nesting depth of a parsed JSON value, counted up to `limit + 1` and no further (so the cost

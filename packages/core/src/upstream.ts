@@ -133,6 +133,6 @@ export interface UpstreamSpec {
     readonly maxDelayMs: number;
   };
   readonly maxMessageBytes: number;
-  /** Deepest JSON nesting accepted from the upstream (`limits.maxJsonDepth`; default 128). */
+  /** Deepest JSON nesting accepted from the upstream (`limits.maxJsonDepth`; default 64). */
   readonly maxJsonDepth?: number;
 }

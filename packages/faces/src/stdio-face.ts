@@ -29,7 +29,7 @@ export interface StdioFaceOptions {
   readonly name: string;
   readonly version: string;
   readonly maxMessageBytes: number;
-  /** `limits.maxJsonDepth` (default 128). */
+  /** `limits.maxJsonDepth` (default 64). */
   readonly maxJsonDepth?: number;
   readonly stdin?: Readable;
   readonly stdout?: Writable;

@@ -1,4 +1,4 @@
-import type { MaskingEvent } from '@mcpgate/core';
+import { jsonDepth, type MaskingEvent } from '@mcpgate/core';
 import { formatLocation, pathMatches, type Location } from './jsonpath.js';
 import { normalizeKey, type CompiledProfile } from './profile.js';
 import { scanText } from './scan.js';
@@ -141,7 +141,11 @@ export function maskValue(
     const masked = maskText(digits, place, profile, events);
     return masked === digits ? value : masked;
   }
-  if (value === null || typeof value !== 'object' || place.loc.length > MAX_DEPTH) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than the walk goes (only possible in a JSON document embedded in a string, or with
+  // limits.maxJsonDepth raised past 64): fail closed — the whole subtree is scanned as text, never
+  // passed through unscanned.
+  if (place.loc.length > MAX_DEPTH) return maskDeepSubtree(value, place, profile, events);
   if (Array.isArray(value)) {
     let changed = false;
     const out = value.map((v, i) => {
@@ -219,7 +223,8 @@ export function maskString(
     } catch {
       // Not JSON after all: fall through to text scanning.
     }
-    if (parsed) {
+    // A document deeper than the structural walk goes is scanned as text instead (fail closed).
+    if (parsed && jsonDepth(doc, MAX_DEPTH) <= MAX_DEPTH) {
       const inner: Place = { doc: `${placePath(place)}:$`, loc: [] };
       const masked = maskValue(doc, inner, profile, events);
       if (masked === doc) return text;
@@ -227,4 +232,21 @@ export function maskString(
     }
   }
   return maskText(text, place, profile, events);
+}
+
+/**
+ * A subtree below the walk's depth bound, masked as the text of its JSON: a match replaces the
+ * subtree with the masked text (a string); without one it is returned as it was. JSON.stringify
+ * is safe here: the faces bound message depth (limits.maxJsonDepth ≤ 1000) far below where it
+ * gives out, and an embedded document that deep was already diverted to text scanning.
+ */
+function maskDeepSubtree(
+  value: object,
+  place: Place,
+  profile: CompiledProfile,
+  events: MaskingEvent[],
+): unknown {
+  const text = JSON.stringify(value);
+  const masked = maskText(text, place, profile, events);
+  return masked === text ? value : masked;
 }

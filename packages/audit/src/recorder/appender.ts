@@ -39,10 +39,11 @@ function insertValuesSql(n: number): string {
 /**
  * Group commit for one chain. Appends queue up while a batch is being written; the next batch
  * takes everything queued (up to maxBatch) and commits it as one INSERT, so N concurrent calls
- * cost about one commit. One batch in flight at a time keeps the chain gap-free: a batch that
- * fails is rejected as a whole and the head is re-read from the database before the next one
- * (a commit whose acknowledgement was lost may in fact have landed). A record that cannot be
- * built (encoded, hashed) is refused alone, with an `internal` error naming why; its batch-mates are chained without it and committed.
+ * cost about one commit. One batch in flight at a time keeps the chain gap-free: a batch the
+ * store fails is rejected as a whole and the head is re-read from the database before the next
+ * one (a commit whose acknowledgement was lost may in fact have landed). A record that cannot be
+ * built (encoded, hashed) is refused alone, with an `internal` error naming why; its batch-mates
+ * are chained without it and committed.
  */
 export class ChainAppender {
   private queue: Pending[] = [];

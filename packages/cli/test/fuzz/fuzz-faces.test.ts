@@ -28,6 +28,8 @@ import {
 const hostile = join(import.meta.dirname, '..', 'fixtures', 'hostile-upstream.mjs');
 const LIMITS = { maxMessageBytes: 262_144, maxJsonDepth: 64 };
 const MIB = 1024 * 1024;
+/** Long mode runs for MCPGATE_FUZZ_SECONDS per face; the test's own timeout leaves room for it. */
+const LONG = 600_000 + 2 * 1000 * (fuzzBudget(0).seconds ?? 0);
 
 function gatewayConfig(db: PgDatabase, log: string, extra = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgate-fuzz-'));
@@ -77,7 +79,7 @@ describe('fuzz: the stdio face', () => {
 
   it(
     'answers every request exactly once, stays alive and bounded, forwards nothing unrecorded',
-    { timeout: 600_000 },
+    { timeout: LONG },
     async () => {
       const rand = prng(seed);
       const grammar = new FrameGrammar(rand, { ...LIMITS, prefix: 'h' }, 's');
@@ -163,7 +165,7 @@ describe('fuzz: the HTTP face', () => {
 
   it(
     'answers every POST once with a non-5xx status, stays alive and bounded, forwards nothing unrecorded',
-    { timeout: 600_000 },
+    { timeout: LONG },
     async () => {
       const rand = prng(seed);
       const grammar = new FrameGrammar(rand, { ...LIMITS, prefix: 'h' }, 'w');

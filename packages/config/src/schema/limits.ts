@@ -1,7 +1,8 @@
 /** `limits`: bounds that protect the gateway from oversized input. */
 export const limitsSchema = {
   type: 'object',
-  description: 'Bounds that protect the gateway from oversized input.',
+  description:
+    'Bounds that protect the gateway from oversized and over-deep input. The threat model and the reasons for these defaults: [security.md](security.md).',
   additionalProperties: false,
   default: {},
   properties: {
@@ -16,9 +17,9 @@ export const limitsSchema = {
       type: 'integer',
       minimum: 8,
       maximum: 1000,
-      default: 128,
+      default: 64,
       description:
-        'Deepest nesting of objects and arrays accepted in one JSON-RPC message, from a client or an upstream (default 128). A deeper message is refused with -32600 before anything walks it.',
+        'Deepest nesting of objects and arrays accepted in one JSON-RPC message, from a client or an upstream, counting the JSON-RPC envelope (default 64). A deeper message is refused with -32600 naming the limit, before anything parses or walks it.',
     },
   },
 } as const;

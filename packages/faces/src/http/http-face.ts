@@ -60,7 +60,7 @@ export interface HttpFaceSettings {
   readonly allowedHosts: readonly string[];
   readonly bodyLimit: number;
   readonly maxMessageBytes: number;
-  /** `limits.maxJsonDepth` (default 128). */
+  /** `limits.maxJsonDepth` (default 64). */
   readonly maxJsonDepth?: number;
   readonly sessionIdleTimeout: number;
   readonly maxSessions: number;
