@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, loginUrl, setCsrfToken, type Me } from './api.js';
 import { onLinkClick, useLocation } from './router.js';
 import { ApprovalsPage } from './pages/approvals.js';
+import { SessionsPage } from './pages/sessions.js';
 
 function App() {
   const [me, setMe] = useState<Me | undefined>();
@@ -69,6 +70,12 @@ function App() {
           >
             Approvals
           </a>
+          <a
+            href="/console/sessions"
+            aria-current={path.startsWith('/console/sessions') ? 'page' : undefined}
+          >
+            Sessions
+          </a>
         </nav>
         <div class="who">
           <span title={me.groups.join(', ')}>{me.name ?? me.subject}</span>
@@ -80,6 +87,8 @@ function App() {
       <main id="main" class="page" tabIndex={-1}>
         {path.startsWith('/console/signed-out') ? (
           <p>You are signed out.</p>
+        ) : path.startsWith('/console/sessions') ? (
+          <SessionsPage me={me} url={url} />
         ) : (
           <ApprovalsPage me={me} url={url} />
         )}

@@ -26,7 +26,7 @@ import { watchConfig } from '../runtime/reload.js';
 import { whileAlive } from '../runtime/keep-alive.js';
 import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { VERSION } from '../version.js';
-import { startConsole } from '../runtime/console.js';
+import { consoleAdminHandlers, startConsole } from '../runtime/console.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -99,7 +99,11 @@ export const serveCommand: Command = {
     }
     // /admin/approvals… and /admin/grants…: the reviewers' APIs (the CLI's --url mode, webhook
     // links and the web console use them).
-    const adminHandlers = [runtime.approvals.adminHandler, createGrantsAdminHandler(runtime.policy.grants)];
+    const adminHandlers = [
+      runtime.approvals.adminHandler,
+      createGrantsAdminHandler(runtime.policy.grants),
+      ...consoleAdminHandlers(config, runtime),
+    ];
     let webConsole;
     try {
       webConsole = startConsole(config, {

@@ -2,7 +2,7 @@ import { createLogStep, Gateway, type ChainSteps, type Interceptor, type Logger 
 import type { GatewayConfig } from '@mcpgate/config';
 import type { SessionHooks } from '@mcpgate/faces';
 import { createUpstreamPool } from '@mcpgate/upstream';
-import { createAuditSteps, type AuditStats, type Store } from '@mcpgate/audit';
+import { createAuditSteps, type AuditReader, type AuditStats, type Store } from '@mcpgate/audit';
 import { startApprovals, type ApprovalsRuntime } from '@mcpgate/approvals';
 import { createArgumentMaskingStep, createMaskingStep, Masker } from '@mcpgate/masking';
 import { VERSION } from '../version.js';
@@ -21,6 +21,12 @@ export interface Runtime {
   readonly approvals: ApprovalsRuntime;
   /** How far the durable audit record is behind (for `/metrics`). */
   auditStats(): AuditStats;
+  /** Records a read of the audit trail (`audit.read`), durably, before the read runs. */
+  recordAuditRead(
+    reader: AuditReader,
+    action: string,
+    filters: Readonly<Record<string, unknown>>,
+  ): Promise<void>;
   /**
    * Applies a new config's policy and masking without dropping sessions. An invalid policy is
    * rejected with its errors and the running one stays. Upstream and store changes need a restart.
@@ -133,6 +139,7 @@ export async function composeRuntime(
       logger,
       store: audit.store,
       auditStats: () => audit.recorder.stats(),
+      recordAuditRead: (reader, action, filters) => audit.recorder.recordRead(reader, action, filters),
       policy,
       approvals,
       hooks: {

@@ -1,7 +1,27 @@
 import type { GatewayConfig } from '@mcpgate/config';
 import type { AdminHandler, Logger, SqlClient } from '@mcpgate/core';
 import { APPROVALS_CHANNEL } from '@mcpgate/approvals';
-import { consolePublicUrl, createConsole, type ConsoleHandle } from '@mcpgate/console';
+import {
+  consolePublicUrl,
+  createConsole,
+  createSessionsAdminHandler,
+  type ConsoleHandle,
+} from '@mcpgate/console';
+import type { Runtime } from './compose.js';
+
+/**
+ * The admin APIs the console adds (sessions and replay), for bearer callers and the console alike.
+ * Role groups come from `console.roles` even when the console itself is off: scripts use them too.
+ */
+export function consoleAdminHandlers(config: GatewayConfig, runtime: Runtime): AdminHandler[] {
+  return [
+    createSessionsAdminHandler({
+      sql: runtime.store,
+      roles: config.console.roles,
+      recordRead: (reader, action, filters) => runtime.recordAuditRead(reader, action, filters),
+    }),
+  ];
+}
 
 /**
  * The web console for `mcpgate serve`, when `console.enabled`: signs people in at the issuer the
