@@ -16,20 +16,26 @@ import {
 import { LiveChannel } from './live.js';
 import { OidcLogin } from './oidc-login.js';
 import { rolesOf, type RoleGroups } from './roles.js';
-import { ConsoleSessionStore, type ConsoleSession } from './session-store.js';
+import { ConsoleSessionStore, randomToken, sha256, type ConsoleSession } from './session-store.js';
 
 export interface ConsoleOptions {
   readonly sql: SqlClient;
   readonly logger: Logger;
   /** Public origin browsers use (`https://mcp.example.com`). */
   readonly publicUrl: string;
-  readonly oidc: {
+  /** OIDC sign-in (`mcpgate serve`). */
+  readonly oidc?: {
     readonly issuer: string;
     readonly clientId: string;
     readonly clientSecret?: string;
     readonly scopes: readonly string[];
     readonly claims: ClaimsMapping;
   };
+  /**
+   * Sign-in with a one-time link instead (`mcpgate stdio` with `console.listen`): whoever opens
+   * `/console/auth/token?token=…` first becomes `identity` — the OS user who started the gateway.
+   */
+  readonly tokenLogin?: { readonly identity: Identity };
   readonly roles: RoleGroups;
   readonly session: { readonly idleTimeout: number; readonly absoluteTimeout: number };
   /** The `/admin/…` APIs the console calls on the signed-in user's behalf (the same ones bearer callers use). */
@@ -42,6 +48,8 @@ export interface ConsoleOptions {
 }
 
 export interface ConsoleHandle {
+  /** With `tokenLogin`: the one-time sign-in URL (print it once); undefined otherwise. */
+  readonly oneTimeUrl?: string;
   /**
    * Answers `/console/…` and the `/admin/…` requests a signed-in browser makes (session cookie,
    * no bearer credential); returns false for everything else (the HTTP face handles it).
@@ -59,7 +67,15 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
   const origin = new URL(opts.publicUrl).origin;
   const names: CookieNames = cookieNames(origin.startsWith('https:'));
   const sessions = new ConsoleSessionStore(opts.sql, opts.session.idleTimeout, opts.session.absoluteTimeout);
-  const login = new OidcLogin({ ...opts.oidc, redirectUri: `${origin}/console/auth/callback` });
+  const login = opts.oidc && new OidcLogin({ ...opts.oidc, redirectUri: `${origin}/console/auth/callback` });
+  // The one-time token is kept only as its hash; it is spent by the first use.
+  let oneTimeHash: string | undefined;
+  let oneTimeUrl: string | undefined;
+  if (opts.tokenLogin) {
+    const token = randomToken();
+    oneTimeHash = sha256(token);
+    oneTimeUrl = `${origin}/console/auth/token?token=${token}`;
+  }
   const live = new LiveChannel(opts.sql, opts.approvalsChannel, 'approvals', opts.keepAliveMs ?? 15_000);
 
   async function sessionOf(
@@ -85,6 +101,13 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
   const safeMethod = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
 
   async function startLogin(res: ServerResponse, url: URL): Promise<void> {
+    if (!login)
+      return failPage(
+        res,
+        401,
+        'Sign in with the one-time link mcpgate printed when it started (it works once; restart mcpgate for a new one).',
+        false,
+      );
     const start = await login.start();
     await sessions.saveLogin(start.state, {
       codeVerifier: start.codeVerifier,
@@ -101,6 +124,7 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
     // (login CSRF) does not sign this browser into the planter's account.
     if (!sameSecret(readCookie(req, names.login), state))
       return failPage(res, 400, 'This sign-in was not started in this browser, or it took too long.');
+    if (!login) return failPage(res, 404, 'This console does not sign in through an identity provider.');
     const pending = await sessions.takeLogin(state);
     if (!pending) return failPage(res, 400, 'This sign-in link was already used or has expired.');
     const error = url.searchParams.get('error');
@@ -124,6 +148,19 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
     redirect(res, pending.returnTo);
   }
 
+  async function tokenSignIn(res: ServerResponse, url: URL): Promise<void> {
+    const token = url.searchParams.get('token') ?? '';
+    if (!opts.tokenLogin || oneTimeHash === undefined || !sameSecret(sha256(token), oneTimeHash)) {
+      log.warn({}, 'refused a console sign-in with an unknown or already used one-time token');
+      return failPage(res, 401, 'This sign-in link is not valid or was already used.', false);
+    }
+    oneTimeHash = undefined;
+    const created = await sessions.create(opts.tokenLogin.identity);
+    log.info({ subject: opts.tokenLogin.identity.subject }, 'console sign-in with the one-time link');
+    setCookie(res, names, names.session, created.cookie, Math.floor(opts.session.absoluteTimeout / 1000));
+    redirect(res, '/console/approvals');
+  }
+
   async function handleConsole(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
     if (path === '/console') return redirect(res, '/console/');
@@ -135,6 +172,7 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
     }
     if (path === '/console/auth/login' && safeMethod(req)) return startLogin(res, url);
     if (path === '/console/auth/callback' && safeMethod(req)) return finishLogin(req, res, url);
+    if (path === '/console/auth/token' && safeMethod(req)) return tokenSignIn(res, url);
     if (path === '/console/auth/logout') {
       if (req.method !== 'POST') return sendProblem(res, 405, 'method_not_allowed', 'sign out is POST');
       const s = await sessionOf(req);
@@ -201,6 +239,7 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
   }
 
   return {
+    ...(oneTimeUrl !== undefined && { oneTimeUrl }),
     async handle(req, res) {
       const url = new URL(req.url ?? '/', 'http://gateway.invalid');
       const path = url.pathname;
@@ -220,10 +259,10 @@ function esc(s: string): string {
 }
 
 /** A plain page (no script) for a failed sign-in, with a way back. */
-function failPage(res: ServerResponse, status: number, message: string): void {
+function failPage(res: ServerResponse, status: number, message: string, retry = true): void {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in failed · mcpgate</title>
 <link rel="stylesheet" href="/console/assets/app.css"></head><body><main class="fail"><h1>Sign-in failed</h1>
-<p>${esc(message)}</p><p><a href="/console/auth/login">Sign in again</a></p></main></body></html>`;
+<p>${esc(message)}</p>${retry ? '<p><a href="/console/auth/login">Sign in again</a></p>' : ''}</main></body></html>`;
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'content-type': 'text/html; charset=utf-8',

@@ -27,6 +27,12 @@ export const consoleSchema = {
       default: false,
       description: '`mcpgate serve` mounts the console at `/console` (needs `auth.oidc` and `console.oidc`).',
     },
+    listen: {
+      type: 'string',
+      pattern: '^(127\\.0\\.0\\.1|localhost|\\[::1\\]):[0-9]{1,5}$',
+      description:
+        '`mcpgate stdio` only: serve the console on this loopback address (`127.0.0.1:0` picks a free port) and print a one-time sign-in link to stderr. The console then acts as the OS user running the gateway.',
+    },
     publicUrl: {
       type: 'string',
       pattern: '^https?://[^/]+$|^\\$\\{',
@@ -82,6 +88,7 @@ export const consoleSchema = {
 /** The section as loaded (defaults applied, references resolved, durations in ms). */
 export interface ConsoleSection {
   readonly enabled: boolean;
+  readonly listen?: string;
   readonly publicUrl?: string;
   readonly oidc?: {
     readonly clientId: string;
