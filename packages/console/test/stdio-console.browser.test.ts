@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { request } from 'node:http';
+import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Browser } from 'playwright-core';
 import { everythingBin } from '@mcpgate/testkit';
-import { connectGateway, writeConfig, type Connected } from '../../cli/test/support.js';
+import { CLI, connectGateway, writeConfig, type Connected } from '../../cli/test/support.js';
 import { launchBrowser, newPerson, screenshot, type Person } from './fixtures/browser.js';
 
 /**
@@ -17,11 +20,11 @@ describe('console: mcpgate stdio with console.listen', () => {
   let gw: Connected;
   let browser: Browser;
   let link: string;
+  let configPath: string;
   const people: Person[] = [];
 
   beforeAll(async () => {
-    gw = await connectGateway(
-      writeConfig(`
+    configPath = writeConfig(`
 upstreams:
   everything:
     alias: ev
@@ -37,8 +40,8 @@ policy:
       match: { tools: [get-sum] }
       action: require_approval
       approval: { reviewers: [me], approvals: 1, mode: wait, timeout: 5m, allowSelfApproval: true }
-`),
-    );
+`);
+    gw = await connectGateway(configPath);
     const line = gw.stderr.find((l) => l.startsWith('mcpgate console: open '));
     expect(line, gw.stderr.join('\n')).toBeDefined();
     link = line!.slice('mcpgate console: open '.length);
@@ -93,5 +96,41 @@ policy:
     expect(rebinding).toBe(403);
     const anonymous = await fetch(`${origin}/admin/approvals`);
     expect(anonymous.status).toBe(404);
+  });
+
+  it('while the gateway runs, the CLI decides through its control channel (the store stays locked)', async () => {
+    const socket = join(dirname(configPath), '.mcpgate', 'data', 'control.sock');
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+    const held = gw.client.callTool(
+      { name: 'ev__get-sum', arguments: { a: 30, b: 12 } },
+      { timeout: 300_000 },
+    );
+    held.catch(() => undefined);
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, ...args, '--config', configPath], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      });
+    let id: string | undefined;
+    await expect
+      .poll(
+        () => {
+          const list = cli('approvals', 'list', '--json');
+          const items =
+            (
+              JSON.parse(list.stdout || '{"items":[]}') as {
+                items?: Array<{ id: string; arguments: string; status: string }>;
+              }
+            ).items ?? [];
+          id = items.find((i) => i.arguments.includes('"a":30') && i.status === 'requested')?.id;
+          return id ?? list.stderr;
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toMatch(/^A-/);
+    const approved = cli('approvals', 'approve', id!, '--reason', 'from the terminal');
+    expect(approved.status, approved.stderr).toBe(0);
+    expect(JSON.stringify((await held).content)).toContain('42');
   });
 });

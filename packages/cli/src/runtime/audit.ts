@@ -5,6 +5,7 @@ import {
   AuditRecorder,
   loadOrCreateSigningKey,
   openStore,
+  serveStoreControl,
   signingKeyFromPem,
   storeDir,
   type SigningKey,
@@ -46,7 +47,7 @@ export async function openAudit(
 ): Promise<AuditRuntime> {
   const log = logger.child({ component: 'audit' });
   const signingKey = resolveSigningKey(config, log);
-  const store = await openStore(config.store, { baseDir: config.baseDir, logger: log });
+  const store = await openStore(config.store, { baseDir: config.baseDir, logger: log, direct: true });
   let recorder: AuditRecorder;
   try {
     recorder = await AuditRecorder.start(store, {
@@ -61,10 +62,22 @@ export async function openAudit(
     await store.close();
     throw err;
   }
+  // The embedded store is this process's alone: other local commands (approvals, access, audit,
+  // keys, tools) reach it through this owner-only socket while the gateway runs.
+  const control = config.store.url
+    ? undefined
+    : await serveStoreControl(store, storeDir(config.store, config.baseDir), log).catch((err: unknown) => {
+        log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'local control channel not available',
+        );
+        return undefined;
+      });
   return {
     store,
     recorder,
     close: async () => {
+      await control?.close();
       await recorder.close();
       await store.close();
     },
