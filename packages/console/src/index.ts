@@ -8,3 +8,4 @@ export { ADMIN_SESSIONS_PATH, createSessionsAdminHandler } from './api/sessions.
 export type { SessionsApiOptions } from './api/sessions.js';
 export { timelineItem } from './api/timeline.js';
 export type { MaskingMarker } from './api/timeline.js';
+export { ADMIN_AUDIT_PATH, createAuditAdminHandler } from './api/audit.js';

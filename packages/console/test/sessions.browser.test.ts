@@ -159,4 +159,43 @@ policy:
     expect(await bob.page.getByRole('alert').textContent()).toContain('no session');
     expect(await bob.page.content()).not.toContain('ev__echo');
   });
+
+  it('an auditor searches the trail, downloads it and sees its evidence; others are refused', async () => {
+    const carol = people[0]!;
+    await carol.page.getByRole('navigation').getByRole('link', { name: 'Audit' }).click();
+    await carol.page.getByLabel('Search arguments and results').fill('deploy with');
+    await carol.page.getByRole('button', { name: 'Search' }).click();
+    // Only the echo call carries the text (the refused get-sum and the lists do not).
+    await expect.poll(() => carol.page.locator('tr[data-call]').count()).toBe(1);
+    expect(await carol.page.locator('tr[data-call]').textContent()).toContain('echo');
+    await carol.page.getByText('Who read the trail').waitFor();
+    await carol.page
+      .getByText(/carol: console\.replay/)
+      .first()
+      .waitFor();
+    await screenshot(carol.page, 'audit');
+    const exported = await carol.page.evaluate(async () => {
+      const r = await fetch('/admin/audit/export?format=jsonl');
+      return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+    });
+    expect(exported.status).toBe(200);
+    expect(exported.type).toContain('ndjson');
+    expect(exported.text.split('\n')[0]).toContain('"record":"header"');
+    expect(exported.text).toContain('audit.console.query');
+    expect(exported.text).not.toContain(TOKEN);
+    expect(await carol.page.content()).not.toContain(TOKEN);
+
+    const bob = people[1]!;
+    await bob.page.goto(`${base}/console/sessions`);
+    await bob.page.locator('header.top').waitFor();
+    expect(await bob.page.getByRole('navigation').getByRole('link', { name: 'Audit' }).count()).toBe(0);
+    const refused = await bob.page.evaluate(async () =>
+      Promise.all(
+        ['/admin/audit/calls', '/admin/audit/export', '/admin/audit/evidence'].map(
+          async (p) => (await fetch(p)).status,
+        ),
+      ),
+    );
+    expect(refused).toEqual([403, 403, 403]);
+  });
 });

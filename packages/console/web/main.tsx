@@ -4,6 +4,7 @@ import { api, ApiError, loginUrl, setCsrfToken, type Me } from './api.js';
 import { onLinkClick, useLocation } from './router.js';
 import { ApprovalsPage } from './pages/approvals.js';
 import { SessionsPage } from './pages/sessions.js';
+import { AuditPage } from './pages/audit.js';
 
 function App() {
   const [me, setMe] = useState<Me | undefined>();
@@ -76,6 +77,11 @@ function App() {
           >
             Sessions
           </a>
+          {me.roles.auditor && (
+            <a href="/console/audit" aria-current={path.startsWith('/console/audit') ? 'page' : undefined}>
+              Audit
+            </a>
+          )}
         </nav>
         <div class="who">
           <span title={me.groups.join(', ')}>{me.name ?? me.subject}</span>
@@ -87,6 +93,8 @@ function App() {
       <main id="main" class="page" tabIndex={-1}>
         {path.startsWith('/console/signed-out') ? (
           <p>You are signed out.</p>
+        ) : path.startsWith('/console/audit') ? (
+          <AuditPage url={url} />
         ) : path.startsWith('/console/sessions') ? (
           <SessionsPage me={me} url={url} />
         ) : (

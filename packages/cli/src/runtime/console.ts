@@ -3,6 +3,7 @@ import type { AdminHandler, Logger, SqlClient } from '@mcpgate/core';
 import { APPROVALS_CHANNEL } from '@mcpgate/approvals';
 import {
   consolePublicUrl,
+  createAuditAdminHandler,
   createConsole,
   createSessionsAdminHandler,
   type ConsoleHandle,
@@ -14,13 +15,16 @@ import type { Runtime } from './compose.js';
  * Role groups come from `console.roles` even when the console itself is off: scripts use them too.
  */
 export function consoleAdminHandlers(config: GatewayConfig, runtime: Runtime): AdminHandler[] {
-  return [
-    createSessionsAdminHandler({
-      sql: runtime.store,
-      roles: config.console.roles,
-      recordRead: (reader, action, filters) => runtime.recordAuditRead(reader, action, filters),
-    }),
-  ];
+  const api = {
+    sql: runtime.store,
+    roles: config.console.roles,
+    recordRead: (
+      reader: { subject: string; host?: string; pid?: number },
+      action: string,
+      filters: Readonly<Record<string, unknown>>,
+    ) => runtime.recordAuditRead(reader, action, filters),
+  };
+  return [createSessionsAdminHandler(api), createAuditAdminHandler(api)];
 }
 
 /**
