@@ -24,6 +24,17 @@ export default tseslint.config(
     },
   },
   {
+    // The console's browser code has its own tsconfig (DOM types, Preact JSX).
+    files: ['packages/console/web/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: {
+        project: './packages/console/web/tsconfig.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

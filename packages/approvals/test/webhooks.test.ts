@@ -115,6 +115,7 @@ describe('webhooks', () => {
       status: 'requested',
     });
     expect(payload.links.approve).toBe(`https://mcp.example.com/admin/approvals/${a.id}/approve`);
+    expect(payload.links.page).toBe(`https://mcp.example.com/console/approvals/${a.id}`);
 
     await r.recorder.flush();
     const notified = (await approvalEvents(stores.a, a.id)).filter((e) => e.type === 'approval.notified');
@@ -136,8 +137,10 @@ describe('webhooks', () => {
     expect(msg.text).toContain('Alice (oidc:alice)');
     const text = JSON.stringify(msg.blocks);
     expect(text).toContain('{\\"service\\":\\"billing\\",\\"version\\":\\"9\\"}');
-    expect(text).toContain(`https://mcp.example.com/admin/approvals/${a.id}/approve`);
-    expect(text).toContain(`https://mcp.example.com/admin/approvals/${a.id}/deny`);
+    // The buttons open the approval in the web console (a link click cannot decide by itself).
+    expect(text).toContain(`https://mcp.example.com/console/approvals/${a.id}?decide=approve`);
+    expect(text).toContain(`https://mcp.example.com/console/approvals/${a.id}?decide=deny`);
+    expect(text).not.toContain(`/admin/approvals/${a.id}/approve`);
     expect(text).toContain(`mcpgate approvals approve ${a.id}`);
   });
 

@@ -107,5 +107,6 @@ export function buildConfig(data: Obj, baseDir: string): GatewayConfig {
     policy: section('policy'),
     masking: section('masking'),
     approvals: section('approvals'),
+    console: section('console'),
   });
 }

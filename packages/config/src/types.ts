@@ -2,6 +2,7 @@ import type { NamingOptions, UpstreamSpec } from '@mcpgate/core';
 import type { ApprovalsSection } from './schema/approvals.js';
 import type { AuditSection } from './schema/audit.js';
 import type { AuthSection } from './schema/auth.js';
+import type { ConsoleSection } from './schema/console.js';
 import type { LimitsSection } from './schema/limits.js';
 import type { LoggingSection } from './schema/logging.js';
 import type { MaskingSection } from './schema/masking.js';
@@ -39,6 +40,7 @@ export interface GatewayConfig {
   readonly policy: PolicySection;
   readonly masking: MaskingSection;
   readonly approvals: ApprovalsSection;
+  readonly console: ConsoleSection;
 }
 
 export type LoadResult =
@@ -58,7 +60,16 @@ export interface SectionIssue {
 
 /** Sections whose owners may add load-time checks (upstreams and naming are checked here). */
 export type CheckedSection =
-  'limits' | 'logging' | 'store' | 'audit' | 'server' | 'auth' | 'policy' | 'masking' | 'approvals';
+  | 'limits'
+  | 'logging'
+  | 'store'
+  | 'audit'
+  | 'server'
+  | 'auth'
+  | 'policy'
+  | 'masking'
+  | 'approvals'
+  | 'console';
 
 /**
  * Load-time checks contributed by the concern packages, keyed by section. Each receives its section

@@ -43,6 +43,7 @@ describe('config JSON Schema', () => {
       'policy',
       'masking',
       'approvals',
+      'console',
     ]);
   });
 

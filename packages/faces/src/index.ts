@@ -16,6 +16,7 @@ export { InputExchange, InputExchangeRegistry } from './input-exchange.js';
 export { startHttpFace } from './http/http-face.js';
 export type {
   AdminRequestHandler,
+  RouteHandler,
   HttpAuthenticator,
   HttpAuthResult,
   HttpFaceHandle,

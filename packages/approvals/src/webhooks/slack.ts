@@ -2,16 +2,24 @@ import { approvalsOf, type ApprovalRecord } from '../types.js';
 import type { NoticeKind } from '../notifier.js';
 
 export interface ApprovalLinks {
-  /** `GET` the approval (JSON), or the web inbox page once it exists. */
+  /** `GET` the approval (JSON) from the admin API. */
   readonly show: string;
   /** `POST` endpoints of the admin API (authenticated: a browser click alone cannot decide). */
   readonly approve: string;
   readonly deny: string;
+  /** The approval's page in the web console, where a person signs in and decides. */
+  readonly page: string;
 }
 
 export function approvalLinks(adminBaseUrl: string, id: string): ApprovalLinks {
-  const base = `${adminBaseUrl.replace(/\/+$/, '')}/admin/approvals/${encodeURIComponent(id)}`;
-  return { show: base, approve: `${base}/approve`, deny: `${base}/deny` };
+  const root = adminBaseUrl.replace(/\/+$/, '');
+  const base = `${root}/admin/approvals/${encodeURIComponent(id)}`;
+  return {
+    show: base,
+    approve: `${base}/approve`,
+    deny: `${base}/deny`,
+    page: `${root}/console/approvals/${encodeURIComponent(id)}`,
+  };
 }
 
 const HEADLINES: Readonly<Record<NoticeKind, string>> = {
@@ -30,7 +38,8 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 
 /**
  * A ready Slack message (incoming-webhook `text` + Block Kit `blocks`): what is asked, by whom,
- * the arguments, and approve/deny links to the admin API plus the CLI commands to decide.
+ * the arguments, and approve/deny buttons opening the approval in the web console, plus the CLI
+ * commands to decide.
  */
 export function slackMessage(
   kind: NoticeKind,
@@ -80,20 +89,20 @@ export function slackMessage(
             type: 'button',
             style: 'primary',
             text: { type: 'plain_text', text: 'Approve' },
-            url: links.approve,
+            url: `${links.page}?decide=approve`,
             action_id: 'approve',
           },
           {
             type: 'button',
             style: 'danger',
             text: { type: 'plain_text', text: 'Deny' },
-            url: links.deny,
+            url: `${links.page}?decide=deny`,
             action_id: 'deny',
           },
           {
             type: 'button',
             text: { type: 'plain_text', text: 'Details' },
-            url: links.show,
+            url: links.page,
             action_id: 'show',
           },
         ],

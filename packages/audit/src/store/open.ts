@@ -4,6 +4,7 @@ import { GatewayError } from '@mcpgate/core';
 import { checkSchema, migrate } from '../migrate.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './pg.js';
+import { controlSocketPath, openControlStore } from './control-client.js';
 import type { Store } from './types.js';
 
 /** The `store` config section as the audit package needs it. */
@@ -25,6 +26,11 @@ export interface OpenStoreOptions {
   readonly logger?: Logger;
   /** Skip migrate/check (the `migrate` command does its own). */
   readonly skipSchema?: boolean;
+  /**
+   * Open the embedded store itself or fail, never through a running gateway's control channel
+   * (the gateway itself: two gateways must not share one embedded store).
+   */
+  readonly direct?: boolean;
 }
 
 export const DEFAULT_STORE_DIR = './.mcpgate/data';
@@ -47,11 +53,8 @@ export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}
         ...(config.schema !== undefined ? { schema: config.schema } : {}),
         ...(opts.logger ? { logger: opts.logger } : {}),
       })
-    : await openPglite({
-        dir: storeDir(config, opts.baseDir),
-        ...(opts.logger ? { logger: opts.logger } : {}),
-      });
-  if (opts.skipSchema) return store;
+    : await openEmbedded(storeDir(config, opts.baseDir), opts.direct === true, opts.logger);
+  if (opts.skipSchema || store.description.endsWith('(through the running gateway)')) return store;
   try {
     if (config.url && config.migrate === 'check')
       await checkSchema(store, { ...(opts.logger ? { logger: opts.logger } : {}) });
@@ -66,4 +69,23 @@ export async function openStore(config: StoreConfig, opts: OpenStoreOptions = {}
     );
   }
   return store;
+}
+
+/**
+ * The embedded store belongs to one process. When a running gateway holds it, a command of the
+ * same OS user reaches it through that gateway's control socket instead of failing on the lock
+ * (the gateway has migrated it already).
+ */
+async function openEmbedded(dir: string, direct: boolean, logger?: Logger): Promise<Store> {
+  try {
+    return await openPglite({ dir, ...(logger ? { logger } : {}) });
+  } catch (err) {
+    const socket = direct ? undefined : controlSocketPath(dir);
+    if (!(err instanceof GatewayError) || socket === undefined) throw err;
+    try {
+      return await openControlStore(socket, dir);
+    } catch {
+      throw err;
+    }
+  }
 }

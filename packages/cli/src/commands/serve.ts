@@ -28,6 +28,7 @@ import { whileAlive } from '../runtime/keep-alive.js';
 import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { guardProcess } from '../runtime/defect-guard.js';
 import { VERSION } from '../version.js';
+import { consoleAdminHandlers, startConsole } from '../runtime/console.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -100,6 +101,26 @@ export const serveCommand: Command = {
       await runtime.close();
       return fail(err instanceof Error ? err.message : String(err));
     }
+    // /admin/approvals… and /admin/grants…: the reviewers' APIs (the CLI's --url mode, webhook
+    // links and the web console use them).
+    const adminHandlers = [
+      runtime.approvals.adminHandler,
+      createGrantsAdminHandler(runtime.policy.grants),
+      ...consoleAdminHandlers(config, runtime),
+    ];
+    let webConsole;
+    try {
+      webConsole = startConsole(config, {
+        sql: runtime.store,
+        logger,
+        adminHandlers,
+        keepAliveMs: config.server.keepAlive,
+      });
+    } catch (err) {
+      await auth.close();
+      await runtime.close();
+      return fail(err instanceof Error ? err.message : String(err));
+    }
     let face;
     try {
       face = await startHttpFace({
@@ -127,11 +148,11 @@ export const serveCommand: Command = {
         hooks: runtime.hooks,
         metrics,
         ready: () => readiness(runtime, config),
-        // /admin/approvals… and /admin/grants…: the reviewers' APIs (the CLI's --url mode, webhook
-        // links and the future web inbox use them).
-        adminHandlers: [runtime.approvals.adminHandler, createGrantsAdminHandler(runtime.policy.grants)],
+        adminHandlers,
+        ...(webConsole && { routes: [(req, res) => webConsole.handle(req, res)] }),
       });
     } catch (err) {
+      await webConsole?.close();
       await auth.close();
       await runtime.close();
       return fail(`cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}`);
@@ -146,6 +167,7 @@ export const serveCommand: Command = {
     logger.info({ reason: signal, graceMs: config.server.shutdownGrace }, 'shutting down');
     // Stop accepting and drain, then the runtime flushes the audit and closes the children.
     await whileAlive(async () => {
+      await webConsole?.close();
       await face.close(config.server.shutdownGrace);
       await auth.close();
       await runtime.close();

@@ -8,6 +8,7 @@ import { watchConfig } from '../runtime/reload.js';
 import { whileAlive } from '../runtime/keep-alive.js';
 import { guardProcess } from '../runtime/defect-guard.js';
 import { VERSION } from '../version.js';
+import { startLocalConsole, type LocalConsole } from '../runtime/console-local.js';
 import { localIdentity } from '@mcpgate/auth';
 import type { GatewayConfig } from '@mcpgate/config';
 import type { Identity } from '@mcpgate/core';
@@ -30,6 +31,9 @@ export const stdioCommand: Command = {
     '',
     'When stdin ends, requests already received are still answered (for up to 30 s), then the gateway',
     'flushes its audit trail, ends its upstreams and exits 0.',
+    '',
+    'With console.listen (e.g. 127.0.0.1:0) it also serves the web console on that loopback address and',
+    'prints a one-time sign-in link to stderr: approve held calls from the browser as yourself.',
   ].join('\n'),
   options: {
     config: { type: 'string', short: 'c' },
@@ -52,6 +56,23 @@ export const stdioCommand: Command = {
       return 1;
     }
     const unguard = guardProcess(logger, (kind, err) => runtime.recordDefect(kind, err));
+    const identity = stdioIdentity(loaded.config);
+    let web: LocalConsole | undefined;
+    try {
+      web = await startLocalConsole(loaded.config, runtime, logger, identity);
+    } catch (err) {
+      const msg = `cannot serve the console on ${loaded.config.console.listen}: ${err instanceof Error ? err.message : String(err)}`;
+      logger.error({ err: msg }, 'gateway failed to start');
+      ctx.stderr.write(`mcpgate: ${msg}\n`);
+      unguard();
+      await runtime.close();
+      logger.flush();
+      return 1;
+    }
+    if (web) {
+      // Printed once, for the person at this machine; the link signs in once.
+      ctx.stderr.write(`mcpgate console: open ${web.url}\n`);
+    }
     const face = serveGatewayStdio({
       gateway: runtime.gateway,
       logger,
@@ -60,7 +81,7 @@ export const stdioCommand: Command = {
       maxMessageBytes: loaded.config.limits.maxMessageBytes,
       maxJsonDepth: loaded.config.limits.maxJsonDepth,
       hooks: runtime.hooks,
-      identity: stdioIdentity(loaded.config),
+      identity,
     });
     logger.info({ config: loaded.path, upstreams: runtime.gateway.pool.names() }, 'mcpgate stdio ready');
     if (process.stdin.isTTY) {
@@ -75,6 +96,7 @@ export const stdioCommand: Command = {
     logger.info({ reason: signal }, 'shutting down');
     reloads.stop();
     await whileAlive(async () => {
+      await web?.close();
       await face.close();
       await runtime.close();
     });

@@ -7,6 +7,7 @@ import {
   loadOrCreateSigningKey,
   startSinks,
   openStore,
+  serveStoreControl,
   signingKeyFromPem,
   storeDir,
   type SigningKey,
@@ -91,7 +92,7 @@ export async function openAudit(
 ): Promise<AuditRuntime> {
   const log = logger.child({ component: 'audit' });
   const signingKey = resolveSigningKey(config, log);
-  const store = await openStore(config.store, { baseDir: config.baseDir, logger: log });
+  const store = await openStore(config.store, { baseDir: config.baseDir, logger: log, direct: true });
   const witness = createWitnessPublisher(witnessConfig(config), log);
   let recorder: AuditRecorder;
   try {
@@ -113,12 +114,24 @@ export async function openAudit(
     owner: recorder.chainId,
     logger: log,
   });
+  // The embedded store is this process's alone: other local commands (approvals, access, audit,
+  // keys, tools) reach it through this owner-only socket while the gateway runs.
+  const control = config.store.url
+    ? undefined
+    : await serveStoreControl(store, storeDir(config.store, config.baseDir), log).catch((err: unknown) => {
+        log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'local control channel not available',
+        );
+        return undefined;
+      });
   return {
     store,
     recorder,
     witness,
     sinks,
     close: async () => {
+      await control?.close();
       await recorder.close();
       // The final checkpoint was just made: give the witnesses a bounded chance to take it.
       await witness?.close();

@@ -9,7 +9,7 @@ import {
 import type { GatewayConfig } from '@mcpgate/config';
 import type { SessionHooks } from '@mcpgate/faces';
 import { createUpstreamPool } from '@mcpgate/upstream';
-import { createAuditSteps, type AuditStats, type Store } from '@mcpgate/audit';
+import { createAuditSteps, type AuditReader, type AuditStats, type Store } from '@mcpgate/audit';
 import { startApprovals, type ApprovalsRuntime } from '@mcpgate/approvals';
 import { createArgumentMaskingStep, createMaskingStep, Masker } from '@mcpgate/masking';
 import { VERSION } from '../version.js';
@@ -34,6 +34,12 @@ export interface Runtime {
   recordDefect(kind: string, err: unknown): Promise<void>;
   /** Checkpoint witnesses and SIEM sinks (for `/metrics`). */
   auditOutlets(): AuditOutletStats;
+  /** Records a read of the audit trail (`audit.read`), durably, before the read runs. */
+  recordAuditRead(
+    reader: AuditReader,
+    action: string,
+    filters: Readonly<Record<string, unknown>>,
+  ): Promise<void>;
   /**
    * Applies a new config's policy and masking without dropping sessions. An invalid policy is
    * rejected with its errors and the running one stays. Upstream and store changes need a restart.
@@ -138,6 +144,7 @@ export async function composeRuntime(
       auditStats: () => audit.recorder.stats(),
       recordDefect: (kind, err) => audit.recorder.recordDefect(kind, err),
       auditOutlets: () => ({ witness: audit.witness?.stats() ?? [], sinks: audit.sinks?.stats() ?? [] }),
+      recordAuditRead: (reader, action, filters) => audit.recorder.recordRead(reader, action, filters),
       policy,
       approvals,
       hooks: {

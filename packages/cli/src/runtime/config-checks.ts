@@ -1,4 +1,5 @@
 import type { SectionChecks } from '@mcpgate/config';
+import { consoleConfigIssues } from '@mcpgate/console';
 import { maskingConfigIssues } from '@mcpgate/masking';
 import { policyConfigIssues } from '@mcpgate/policy';
 
@@ -9,4 +10,5 @@ import { policyConfigIssues } from '@mcpgate/policy';
 export const CONFIG_CHECKS: SectionChecks = {
   masking: (section) => maskingConfigIssues(section),
   policy: (section) => policyConfigIssues(section),
+  console: (section, config) => consoleConfigIssues(section, config),
 };

@@ -1,5 +1,6 @@
 import { approvalsSchema } from './approvals.js';
 import { auditSchema } from './audit.js';
+import { consoleSchema } from './console.js';
 import { authSchema } from './auth.js';
 import { limitsSchema } from './limits.js';
 import { loggingSchema } from './logging.js';
@@ -26,6 +27,7 @@ export const SECTIONS = {
   policy: policySchema,
   masking: maskingSchema,
   approvals: approvalsSchema,
+  console: consoleSchema,
 } as const;
 
 export type SectionName = keyof typeof SECTIONS;

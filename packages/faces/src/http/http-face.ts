@@ -101,7 +101,15 @@ export interface HttpFaceOptions {
    * identity; each answers and returns true, or returns false to let the next one try.
    */
   readonly adminHandlers?: readonly AdminRequestHandler[];
+  /**
+   * Handlers that authenticate on their own (the web console: `/console/…` pages and cookie
+   * sessions on `/admin/…`), called after the Host check and before CORS and bearer
+   * authentication; each answers and returns true, or returns false to let the face go on.
+   */
+  readonly routes?: readonly RouteHandler[];
 }
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 export type AdminRequestHandler = (
   req: IncomingMessage,
@@ -216,6 +224,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       sendJson(res, 403, { error: 'forbidden', error_description: 'Host header is not allowed' });
       return;
     }
+    if (!probe) for (const route of opts.routes ?? []) if (await route(req, res)) return;
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
     const allowed = originAllowed(origin, originPolicy);
     if (allowed === false) {

@@ -1,0 +1,76 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { parseCookie, stringifySetCookie } from 'cookie';
+import { sendProblem } from '@mcpgate/core';
+
+/** The console's one error format is the admin API's: `{ "error": { "code", "message" } }`. */
+export { sendProblem };
+
+export interface CookieNames {
+  readonly session: string;
+  readonly login: string;
+  readonly secure: boolean;
+}
+
+/**
+ * Under TLS the cookies get the `__Host-` prefix: the browser then insists on Secure, Path=/ and
+ * no Domain, so a sibling subdomain cannot plant or shadow them.
+ */
+export function cookieNames(secure: boolean): CookieNames {
+  return secure
+    ? { session: '__Host-mcpgate-console', login: '__Host-mcpgate-console-login', secure }
+    : { session: 'mcpgate-console', login: 'mcpgate-console-login', secure };
+}
+
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  const v = parseCookie(header)[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/**
+ * SameSite=Lax, not Strict: a reviewer arrives from a Slack or e-mail link (a cross-site top-level
+ * navigation) and must land signed in. Lax still withholds the cookie from cross-site POSTs and
+ * subresource requests; every state-changing request also needs the CSRF token and our Origin.
+ */
+export function setCookie(
+  res: ServerResponse,
+  names: CookieNames,
+  name: string,
+  value: string,
+  maxAgeSeconds: number,
+): void {
+  const prior = res.getHeader('set-cookie');
+  const list = Array.isArray(prior) ? prior : typeof prior === 'string' ? [prior] : [];
+  list.push(
+    stringifySetCookie({
+      name,
+      value,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: names.secure,
+      path: '/',
+      maxAge: maxAgeSeconds,
+    }),
+  );
+  res.setHeader('set-cookie', list);
+}
+
+export function sameSecret(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(303, { location, 'cache-control': 'no-store' });
+  res.end();
+}
+
+/** Only paths of this console may be a post-login destination (no open redirect). */
+export function safeReturnTo(raw: string | null | undefined): string {
+  if (!raw || !raw.startsWith('/console') || raw.startsWith('//') || /[\\\r\n]/.test(raw)) return '/console/';
+  return raw;
+}
