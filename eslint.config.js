@@ -2,6 +2,29 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { PACKAGE_TOPOLOGY } from './scripts/package-topology.mjs';
+
+/** Per package: the workspace packages its sources may not import (scripts/package-topology.mjs). */
+const topology = Object.entries(PACKAGE_TOPOLOGY).map(([pkg, allowed]) => ({
+  files: [`packages/${pkg}/src/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: ['@mcpgate/*', ...[pkg, ...allowed].map((a) => `!@mcpgate/${a}`)],
+            message: `packages/${pkg} may import only ${allowed.length ? allowed.map((a) => `@mcpgate/${a}`).join(', ') : 'no workspace package'} (scripts/package-topology.mjs).`,
+          },
+          {
+            group: ['../../*/src/*', '../../../*/src/*', '**/packages/*/src/**'],
+            message: 'Import another package by its name, never through its sources.',
+          },
+        ],
+      },
+    ],
+  },
+}));
 
 export default tseslint.config(
   {
@@ -23,6 +46,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...topology,
   {
     // The console's browser code has its own tsconfig (DOM types, Preact JSX).
     files: ['packages/console/web/**/*.{ts,tsx}'],

@@ -127,7 +127,7 @@ function scenarios(face: string, era: 'legacy' | 'modern', client: () => Client,
           { name: `${up}__progress_card`, arguments: {} },
           { onprogress: (p) => progress.push(p.message ?? '') },
         );
-        expect(textOf(res)).toContain('charged');
+        expect(textOf(res)).toBe('charged');
         expect(progress.join('\n')).toContain('[REDACTED:card]');
         expectNoRaw(progress.join('\n'));
       });

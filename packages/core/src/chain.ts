@@ -147,7 +147,10 @@ function record(
 function stepFailure(step: string, err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   const detail = err instanceof Error ? err.message : String(err);
-  return new GatewayError('step_failed', `gateway step "${step}" failed: ${detail}`, { cause: err });
+  return new GatewayError('step_failed', `gateway step "${step}" failed: ${detail}`, {
+    cause: err,
+    publicMessage: `gateway step "${step}" failed; the call was refused`,
+  });
 }
 
 function withCorrelation(error: GatewayError, correlationId: string): GatewayError {

@@ -28,6 +28,8 @@ export type GatewayErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'step_failed'
+  | 'session_not_found'
+  | 'overloaded'
   | 'internal';
 
 interface CodeInfo {
@@ -49,7 +51,8 @@ export const ERROR_CODES: Readonly<Record<GatewayErrorCode, CodeInfo>> = Object.
   upstream_unavailable: { jsonrpc: -32010, http: 502 },
   upstream_crashed: { jsonrpc: -32011, http: 502 },
   upstream_error: { jsonrpc: -32012, http: 502 },
-  upstream_timeout: { jsonrpc: -32001, http: 504 },
+  // Not -32001: transports use that for "session not found" (the SDK's convention).
+  upstream_timeout: { jsonrpc: -32014, http: 504 },
   cancelled: { jsonrpc: -32800, http: 499 },
   cannot_route_server_request: { jsonrpc: -32013, http: 409 },
   policy_denied: { jsonrpc: -32030, http: 403 },
@@ -62,6 +65,9 @@ export const ERROR_CODES: Readonly<Record<GatewayErrorCode, CodeInfo>> = Object.
   unauthenticated: { jsonrpc: -32041, http: 401 },
   forbidden: { jsonrpc: -32042, http: 403 },
   step_failed: { jsonrpc: -32603, http: 500 },
+  // Transport errors (HTTP face): an unknown or ended session; too many sessions or shutting down.
+  session_not_found: { jsonrpc: -32001, http: 404 },
+  overloaded: { jsonrpc: -32000, http: 503 },
   internal: { jsonrpc: -32603, http: 500 },
 });
 
@@ -70,7 +76,16 @@ export interface GatewayErrorOptions {
   /** Extra machine-readable detail for the caller (rule name, approval id, retry time…). Never secrets. */
   readonly data?: Readonly<Record<string, unknown>>;
   readonly cause?: unknown;
+  /**
+   * What a client may read instead of `message`, for codes whose message is internal detail
+   * (`internal`, `step_failed`): the detail goes to the log and the audit, never to the wire.
+   */
+  readonly publicMessage?: string;
 }
+
+/** Codes whose own message is internal detail: the wire gets a safe message instead. */
+const INTERNAL_DETAIL: ReadonlySet<GatewayErrorCode> = new Set(['internal', 'step_failed']);
+const SAFE_MESSAGE = 'internal gateway error; an operator can find the detail by the correlation id';
 
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
@@ -83,6 +98,14 @@ export class GatewayError extends Error {
     this.code = code;
     this.correlationId = options.correlationId;
     this.data = options.data;
+    this.publicMessage = options.publicMessage;
+  }
+
+  readonly publicMessage: string | undefined;
+
+  /** The message a client may read: internal detail never reaches the wire. */
+  get safeMessage(): string {
+    return INTERNAL_DETAIL.has(this.code) ? (this.publicMessage ?? SAFE_MESSAGE) : this.message;
   }
 
   get jsonrpcCode(): number {
@@ -98,7 +121,7 @@ export class GatewayError extends Error {
     const suffix = this.correlationId ? ` (correlation id ${this.correlationId})` : '';
     return {
       code: this.jsonrpcCode,
-      message: `${this.message}${suffix}`,
+      message: `${this.safeMessage}${suffix}`,
       data: { ...this.data, mcpgate: { code: this.code, correlationId: this.correlationId } },
     };
   }

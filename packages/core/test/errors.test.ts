@@ -31,6 +31,29 @@ describe('error taxonomy', () => {
     expect(e.httpStatus).toBe(403);
   });
 
+  it('gives every JSON-RPC code one meaning, except the spec families shared on purpose', () => {
+    const byCode = new Map<number, string[]>();
+    for (const [code, info] of Object.entries(ERROR_CODES))
+      byCode.set(info.jsonrpc, [...(byCode.get(info.jsonrpc) ?? []), code]);
+    expect(byCode.get(-32001)).toEqual(['session_not_found']);
+    expect(ERROR_CODES.upstream_timeout.jsonrpc).toBe(-32014);
+  });
+
+  it('never puts internal detail on the wire: code, a safe message and the correlation id', () => {
+    const internal = toGatewayError(new Error('ECONNREFUSED 10.0.0.7:5432 password=hunter2'));
+    internal.correlationId = 'c_9';
+    const wire = internal.toJsonRpc();
+    expect(wire.message).toBe(
+      'internal gateway error; an operator can find the detail by the correlation id (correlation id c_9)',
+    );
+    expect(JSON.stringify(wire)).not.toContain('hunter2');
+    expect(internal.message).toContain('hunter2'); // for the log and the audit record
+    const step = new GatewayError('step_failed', 'gateway step "mask" failed: detector crashed at x', {
+      publicMessage: 'gateway step "mask" failed; the call was refused',
+    });
+    expect(step.toJsonRpc().message).toBe('gateway step "mask" failed; the call was refused');
+  });
+
   it('wraps foreign errors without changing GatewayErrors', () => {
     const g = new GatewayError('upstream_crashed', 'x');
     expect(toGatewayError(g)).toBe(g);

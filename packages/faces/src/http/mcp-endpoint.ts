@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ERROR_CODES } from '@mcpgate/core';
 import {
   createMcpHandler,
   isInitializeRequest,
@@ -179,7 +180,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
               'streamable-http',
             );
           }
-          sendRpcError(r.res, 404, -32001, 'Session not found', r.headers);
+          sendRpcError(r.res, 404, ERROR_CODES.session_not_found.jsonrpc, 'Session not found', r.headers);
           return;
         }
         // A refreshed token for the same principal: later audit records carry the new token id.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ERROR_CODES } from '@mcpgate/core';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { InputExchangeRegistry } from '../input-exchange.js';
 import { applyClient, createSessionServer } from '../session-server.js';
@@ -111,7 +112,7 @@ export function createSseEndpoint(opts: SseEndpointOptions) {
         const target = opts.sessions.foreign(wireId, scope.ownerKey, 'sse');
         if (target)
           opts.security?.sessionHijack(req, scope.sourceIp, url.pathname, scope.identity, target.info, 'sse');
-        sendRpcError(res, 404, -32001, 'Session not found', headers);
+        sendRpcError(res, 404, ERROR_CODES.session_not_found.jsonrpc, 'Session not found', headers);
         return;
       }
       s.lastSeen = Date.now();

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ERROR_CODES } from '@mcpgate/core';
 import {
   DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
   isInitializeRequest,
@@ -91,7 +92,8 @@ export class StreamableHttpServerTransport implements Transport {
     authInfo: AuthInfo,
     headers: Readonly<Record<string, string>>,
   ): Promise<void> {
-    if (this.closed) return sendRpcError(res, 404, -32001, 'Session not found', headers);
+    if (this.closed)
+      return sendRpcError(res, 404, ERROR_CODES.session_not_found.jsonrpc, 'Session not found', headers);
     if (req.method === 'POST') return this.post(req, res, parsed, authInfo, headers);
     if (req.method === 'GET') return this.get(req, res, headers);
     if (req.method === 'DELETE') return this.delete(req, res, headers);

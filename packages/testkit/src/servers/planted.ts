@@ -98,8 +98,10 @@ function build(): McpServer {
           method: 'notifications/progress',
           params: { progressToken: token, progress: 2, total: 2, message: 'done' },
         });
+        // Like a real long call, the result follows the last progress after a moment.
+        await new Promise((r) => setTimeout(r, 50));
       }
-      return text('charged');
+      return text(token === undefined ? 'charged (no progress token)' : 'charged');
     },
   );
 
