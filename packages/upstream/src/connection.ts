@@ -238,7 +238,12 @@ export class McpUpstreamConnection implements UpstreamConnection {
         timeout: NO_SDK_TIMEOUT,
         allowInputRequired: true,
       });
-      return await Promise.race([pending, failed]);
+      const result = await Promise.race([pending, failed]);
+      // The SDK settles the response before it dispatches a progress notification read in the
+      // same chunk just ahead of it; let this read's dispatches run, so the caller has every update
+      // before it answers its client.
+      if (token !== undefined) await new Promise<void>((r) => setImmediate(r));
+      return result;
     } catch (err) {
       if (deadline.expired && this.droppedOversizeAt >= startedAt) {
         throw new GatewayError(

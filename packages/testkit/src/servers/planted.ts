@@ -98,7 +98,9 @@ function build(): McpServer {
           method: 'notifications/progress',
           params: { progressToken: token, progress: 2, total: 2, message: 'done' },
         });
-        // Like a real long call, the result follows the last progress after a moment.
+        // Like a real long call, the result follows the last progress after a moment. Without
+        // the pause, the test's SDK client can lose progress that it reads in the same chunk as
+        // the response (it drops its handler on the response before dispatching the notification).
         await new Promise((r) => setTimeout(r, 50));
       }
       return text(token === undefined ? 'charged (no progress token)' : 'charged');
