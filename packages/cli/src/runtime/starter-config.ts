@@ -76,12 +76,7 @@ const STORE: Record<Profile, string[]> = {
   ],
 };
 
-const LOGGING = [
-  '# Logs go to stderr.',
-  'logging:',
-  '  level: info',
-  '',
-];
+const LOGGING = ['# Logs go to stderr.', 'logging:', '  level: info', ''];
 
 /** The commented starter config `mcpgate init` writes. `schema` is the JSON Schema path for editors. */
 export function starterConfig(profile: Profile, schema?: string): string {
