@@ -27,6 +27,8 @@ export interface ConnectOptions {
   readonly era?: 'legacy' | 'modern';
   readonly capabilities?: Record<string, unknown>;
   readonly env?: Record<string, string>;
+  /** The gateway's working directory (default: this process's), as a client's project directory. */
+  readonly cwd?: string;
   readonly setup?: (client: Client) => void;
   /** Called when the client learns the tool list changed (legacy notification or modern subscriptions/listen). */
   readonly onToolsChanged?: () => void;
@@ -50,6 +52,7 @@ export async function connectGateway(configPath: string, opts: ConnectOptions = 
     args: [CLI, 'stdio', '--config', configPath],
     stderr: 'pipe',
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
   const stderr: string[] = [];
   transport.stderr?.on('data', (d: Buffer) => stderr.push(...d.toString('utf8').split('\n').filter(Boolean)));

@@ -1,6 +1,6 @@
 import type { SectionChecks } from '@mcpgate/config';
 import { maskingConfigIssues } from '@mcpgate/masking';
-import { policyConfigIssues } from '@mcpgate/policy';
+import { hiddenUpstreamWarnings, policyConfigIssues } from '@mcpgate/policy';
 
 /**
  * Load-time checks the concern packages contribute (what JSON Schema cannot express). The gateway's
@@ -8,5 +8,14 @@ import { policyConfigIssues } from '@mcpgate/policy';
  */
 export const CONFIG_CHECKS: SectionChecks = {
   masking: (section) => maskingConfigIssues(section),
-  policy: (section) => policyConfigIssues(section),
+  policy: (section, config) => {
+    const errors = policyConfigIssues(section);
+    // Only a policy that compiles is worth reasoning about.
+    return errors.length > 0
+      ? errors
+      : hiddenUpstreamWarnings(
+          section,
+          config.upstreams.map((u) => u.name),
+        );
+  },
 };

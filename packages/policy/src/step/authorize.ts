@@ -56,8 +56,14 @@ export function createPolicyStep(engine: PolicyEngine, deps: PolicyStepDeps = {}
       ctx.notes.decision = decision;
 
       if (decision.action === 'deny') {
-        if (kind && engine.isHidden(ctx.session.identity, kind, target))
+        if (kind && engine.isHidden(ctx.session.identity, kind, target)) {
+          // The caller is told the name does not exist; the record and the log say why.
+          ctx.notes.decision = {
+            ...decision,
+            reason: `hidden from this caller, who may never call it (${decision.reason ?? 'denied'})`,
+          };
           return reject(notFoundError(target)!);
+        }
         return reject(denied(decision));
       }
 
