@@ -41,6 +41,8 @@ describe('mcpgate validate (built CLI, child process)', () => {
         '  docs:',
         '    url: http://127.0.0.1:3001/mcp',
         '    headers: { Authorization: "Bearer ${file:secrets/docs.token}" }',
+        '# Without a policy every tool would be hidden (validate warns about that).',
+        'policy: { default: allow }',
       ),
     );
     writeFileSync(
@@ -59,7 +61,10 @@ describe('mcpgate validate (built CLI, child process)', () => {
         '  lvl: debug', //                                11
       ),
     );
-    writeFileSync(join(dir, 'mcpgate.yaml'), yaml('upstreams:', '  one: { command: npx }'));
+    writeFileSync(
+      join(dir, 'mcpgate.yaml'),
+      yaml('upstreams:', '  one: { command: npx }', 'policy: { default: allow }'),
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

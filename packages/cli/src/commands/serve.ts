@@ -46,7 +46,7 @@ export const serveCommand: Command = {
     'log-level': { type: 'string' },
   },
   async run(ctx) {
-    const loaded = await loadConfigForCommand(ctx);
+    const loaded = await loadConfigForCommand(ctx, { startsUpstreams: true });
     if (!loaded) return 1;
     const config = loaded.config;
     const logger = createLogger((ctx.values['log-level'] as string | undefined) ?? config.logging.level);

@@ -35,7 +35,7 @@ export const stdioCommand: Command = {
     'log-level': { type: 'string' },
   },
   async run(ctx) {
-    const loaded = await loadConfigForCommand(ctx);
+    const loaded = await loadConfigForCommand(ctx, { startsUpstreams: true });
     if (!loaded) return 1;
     const level = (ctx.values['log-level'] as string | undefined) ?? loaded.config.logging.level;
     const logger = createLogger(level);

@@ -8,6 +8,16 @@ import { hiddenUpstreamWarnings, policyConfigIssues } from '@mcpgate/policy';
  */
 export const CONFIG_CHECKS: SectionChecks = {
   masking: (section) => maskingConfigIssues(section),
+  policy: (section) => policyConfigIssues(section),
+};
+
+/**
+ * CONFIG_CHECKS plus warnings that only matter to what a gateway will serve (an upstream the
+ * policy hides from everyone): for `validate`, `stdio`, `serve` and reloads, not for every
+ * operator command that happens to read the same file.
+ */
+export const SERVING_CHECKS: SectionChecks = {
+  ...CONFIG_CHECKS,
   policy: (section, config) => {
     const errors = policyConfigIssues(section);
     // Only a policy that compiles is worth reasoning about.
