@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { parseStrictJsonLine } from './strict-json.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = join(REPO, 'packages', 'cli', 'bin', 'mcpgate.js');
@@ -61,7 +62,22 @@ export async function connectGateway(configPath: string, opts: ConnectOptions = 
   } catch (err) {
     throw new Error(`could not connect to the gateway: ${String(err)}\n${stderr.join('\n')}`, { cause: err });
   }
-  return { client, stderr, close: () => client.close() };
+  return {
+    client,
+    stderr,
+    close: async () => {
+      await client.close();
+      assertLogLines(stderr);
+    },
+  };
+}
+
+/**
+ * Every line a gateway writes on a non-terminal stderr is one strict JSON object (no repeated
+ * keys): checked for every gateway the end-to-end tests start through this module.
+ */
+export function assertLogLines(lines: readonly string[]): void {
+  for (const line of lines) parseStrictJsonLine(line);
 }
 
 export interface RawGateway {
@@ -105,8 +121,15 @@ export function rawGateway(configPath: string): RawGateway {
       });
     },
     close: () =>
-      new Promise((resolve) => {
-        child.once('exit', (code) => resolve(code));
+      new Promise((resolve, reject) => {
+        child.once('exit', (code) => {
+          try {
+            assertLogLines(stderr);
+            resolve(code);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
         child.stdin.end();
       }),
   };

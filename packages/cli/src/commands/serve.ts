@@ -19,7 +19,7 @@ import {
 } from '@mcpgate/faces';
 import type { Command } from '../command.js';
 import { createLogger } from '../runtime/logger.js';
-import { loadConfigForCommand } from '../runtime/load-config.js';
+import { loadConfigForCommand, logConfigWarnings } from '../runtime/load-config.js';
 import { composeRuntime, type Runtime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
 import { watchConfig } from '../runtime/reload.js';
@@ -49,7 +49,11 @@ export const serveCommand: Command = {
     const loaded = await loadConfigForCommand(ctx, { startsUpstreams: true });
     if (!loaded) return 1;
     const config = loaded.config;
-    const logger = createLogger((ctx.values['log-level'] as string | undefined) ?? config.logging.level);
+    const logger = createLogger(
+      (ctx.values['log-level'] as string | undefined) ?? config.logging.level,
+      config.logging.format,
+    );
+    logConfigWarnings(logger, loaded.path, loaded.warnings);
     const host = (ctx.values.host as string | undefined) ?? config.server.host;
     const portFlag = ctx.values.port as string | undefined;
     const port = portFlag !== undefined ? Number(portFlag) : config.server.port;

@@ -1,4 +1,11 @@
-import { findConfigPath, formatIssue, loadConfig, type GatewayConfig } from '@mcpgate/config';
+import {
+  findConfigPath,
+  formatIssue,
+  loadConfig,
+  type ConfigIssue,
+  type GatewayConfig,
+} from '@mcpgate/config';
+import type { Logger } from '@mcpgate/core';
 import { str, type CommandContext } from '../command.js';
 import { CONFIG_CHECKS, SERVING_CHECKS } from './config-checks.js';
 
@@ -11,7 +18,7 @@ import { CONFIG_CHECKS, SERVING_CHECKS } from './config-checks.js';
 export async function loadConfigForCommand(
   ctx: CommandContext,
   opts: { startsUpstreams?: boolean } = {},
-): Promise<{ path: string; config: GatewayConfig } | undefined> {
+): Promise<{ path: string; config: GatewayConfig; warnings: readonly ConfigIssue[] } | undefined> {
   const found = findConfigPath({ flag: str(ctx.values, 'config'), env: ctx.env, cwd: ctx.cwd });
   if (!found.ok) {
     ctx.stderr.write(`mcpgate: ${found.message}\n`);
@@ -29,6 +36,16 @@ export async function loadConfigForCommand(
     for (const issue of result.errors) ctx.stderr.write(`${formatIssue(found.path, issue)}\n`);
     return undefined;
   }
-  for (const w of result.warnings) ctx.stderr.write(`warning: ${formatIssue(found.path, w)}\n`);
-  return { path: found.path, config: result.config };
+  // A serving command logs its warnings once its logger exists (JSON when piped, like every line).
+  if (opts.startsUpstreams !== true) {
+    for (const w of result.warnings) ctx.stderr.write(`warning: ${formatIssue(found.path, w)}\n`);
+  }
+  return { path: found.path, config: result.config, warnings: result.warnings };
+}
+
+/** Logs config warnings through the gateway's logger: one warn line each, with where. */
+export function logConfigWarnings(logger: Logger, file: string, warnings: readonly ConfigIssue[]): void {
+  for (const w of warnings) {
+    logger.warn({ config: file, line: w.line, path: w.path }, w.message);
+  }
 }

@@ -77,7 +77,12 @@ const STORE: Record<Profile, string[]> = {
   ],
 };
 
-const LOGGING = ['# Logs go to stderr.', 'logging:', '  level: info', ''];
+const LOGGING = [
+  '# Logs go to stderr: readable lines on a terminal, JSON lines otherwise (logging.format).',
+  'logging:',
+  '  level: info',
+  '',
+];
 
 /** The commented starter config `mcpgate init` writes. `schema` is the JSON Schema path for editors. */
 export function starterConfig(profile: Profile, schema?: string): string {
