@@ -56,6 +56,10 @@ describe('CLI surface', () => {
     const unknown = spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect(unknown.stderr).not.toContain('Did you mean');
+    const typo = spawnSync(process.execPath, [CLI, 'audti', 'sesions', '--limit', '3'], { encoding: 'utf8' });
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain('Did you mean "mcpgate audit sessions"?');
     const badFlag = spawnSync(process.execPath, [CLI, 'stdio', '--no-such-flag'], { encoding: 'utf8' });
     expect(badFlag.status).toBe(2);
     expect(badFlag.stderr).toMatch(/Unknown option '--no-such-flag'/);

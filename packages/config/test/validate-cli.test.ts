@@ -82,7 +82,9 @@ describe('mcpgate validate (built CLI, child process)', () => {
       'broken.yaml:5:5 upstreams.docs.transport: must be one of: "streamable-http", "sse"',
       'broken.yaml:8:12 upstreams.files.env.TOKEN: ${env:FILES_TOKEN} cannot be resolved: environment variable FILES_TOKEN is not set',
       'broken.yaml:9:5 upstreams.files.startTimeout: must be a duration like 250ms, 30s, 2m, 1h, 7d, or a whole number of milliseconds',
-      expect.stringMatching(/^broken\.yaml:11:3 logging\.lvl: unknown key "lvl" \(allowed keys: level\)$/),
+      expect.stringMatching(
+        /^broken\.yaml:11:3 logging\.lvl: unknown key "lvl" \(did you mean "level"\? allowed keys: level, format\)$/,
+      ),
     ]);
   });
 
