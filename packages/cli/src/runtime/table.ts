@@ -66,8 +66,8 @@ export interface Column {
 const GAP = '  ';
 
 /**
- * Column widths that fit `width`: natural widths first; while too wide, the widest column that
- * can still give up space loses one column at a time. Returns natural widths when even the
+ * Column widths that fit `width`: natural widths first; while too wide, a column that can still
+ * give up space loses one column at a time. Returns natural widths when even the
  * minimums do not fit (the terminal wraps then, but nothing is lost).
  */
 function fitWidths(
@@ -83,13 +83,17 @@ function fitWidths(
   );
   const widths = [...natural];
   const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP.length * (widths.length - 1);
-  while (total() > width) {
-    let pick = -1;
-    for (let i = 0; i < widths.length; i++) {
-      if (widths[i]! > mins[i]! && (pick < 0 || widths[i]! > widths[pick]!)) pick = i;
+  // Wrapping columns give up space first (they lose nothing), then the widest truncating one.
+  for (const wraps of [true, false]) {
+    while (total() > width) {
+      let pick = -1;
+      for (let i = 0; i < widths.length; i++) {
+        if ((columns[i]!.overflow === 'wrap') !== wraps) continue;
+        if (widths[i]! > mins[i]! && (pick < 0 || widths[i]! > widths[pick]!)) pick = i;
+      }
+      if (pick < 0) break;
+      widths[pick]!--;
     }
-    if (pick < 0) break;
-    widths[pick]!--;
   }
   return widths;
 }
