@@ -24,6 +24,7 @@ import { composeRuntime, type Runtime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
 import { watchConfig } from '../runtime/reload.js';
 import { whileAlive } from '../runtime/keep-alive.js';
+import { checkPortFree } from '../runtime/port-check.js';
 import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { VERSION } from '../version.js';
 
@@ -73,6 +74,9 @@ export const serveCommand: Command = {
       }
       logger.warn({ host }, LOCAL_MODE_WARNING);
     }
+    // Before anything slow starts: a busy port is the most common first-run failure.
+    const portProblem = await checkPortFree(host, port);
+    if (portProblem !== undefined) return fail(portProblem);
     let tls: { cert: Buffer; key: Buffer } | undefined;
     if (config.server.tls) {
       try {
