@@ -80,7 +80,7 @@ function transport() {
       config,
       [
         'naming: { prefix: none }',
-        'policy: { default: allow }',
+        'policy: { default: allow, upstreamRequests: { sampling: allow } }',
         'logging: { level: warn }',
         `store: { dir: ${JSON.stringify(join(dir, 'data'))} }`,
         'upstreams:',

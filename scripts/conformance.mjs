@@ -75,7 +75,8 @@ async function startGateway(dir) {
     [
       'server: { host: 127.0.0.1, port: 0 }',
       'naming: { prefix: none }',
-      'policy: { default: allow }',
+      // The reference server's sampling scenario needs sampling, which is denied unless allowed.
+      'policy: { default: allow, upstreamRequests: { sampling: allow } }',
       'logging: { level: warn }',
       `store: { dir: ${JSON.stringify(join(dir, 'data'))} }`,
       'upstreams:',

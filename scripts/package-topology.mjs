@@ -11,6 +11,8 @@ export const PACKAGE_TOPOLOGY = {
   masking: ['core', 'config'],
   // policy's `secrets:` matchers use masking's detectors (to be injected instead: see docs/development.md).
   policy: ['core', 'config', 'masking'],
-  cli: ['core', 'config', 'upstream', 'faces', 'audit', 'approvals', 'auth', 'masking', 'policy'],
+  // The console's server side (sign-in, sessions, its API) reads the store and verifies identities.
+  console: ['core', 'config', 'audit', 'auth'],
+  cli: ['core', 'config', 'upstream', 'faces', 'audit', 'approvals', 'auth', 'masking', 'policy', 'console'],
   testkit: [],
 };

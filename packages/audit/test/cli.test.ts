@@ -60,9 +60,9 @@ describe('mcpgate migrate / audit … (embedded store, end to end)', () => {
   });
 
   it('query filters and formats', async () => {
-    const table = await cli(dir, ['audit', 'query', '--since', '1h', '--decision', 'deny']);
+    const table = await cli(dir, ['audit', 'query', '--since', '1h', '--decision', 'deny', '--width', '120']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/os:alice +tools\/call +files +rm +deny +policy_denied/);
+    expect(table.stdout).toMatch(/os:alice +tools\/call +files\/rm +deny policy_denied/);
     expect(table.stdout).toMatch(/1 call\(s\)/);
     const jsonl = await cli(dir, ['audit', 'query', '--tool', 'files__read', '--format', 'jsonl']);
     const rows = jsonl.stdout

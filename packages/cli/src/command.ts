@@ -1,6 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { describeOption } from './options.js';
+import { wrapText } from './runtime/text.js';
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/** A flag as node:util parseArgs takes it, plus the sentence `--help` prints for it. */
+type ParseArgsOption = NonNullable<ParseArgsConfig['options']>[string];
+export type OptionConfig = ParseArgsOption & { readonly description?: string };
+export type OptionSpec = Record<string, OptionConfig>;
 
 /** One `mcpgate <name>` subcommand. Commands own their flags; main only dispatches. */
 export interface Command {
@@ -34,7 +39,13 @@ export function parseCommandArgs(
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { ...cmd.options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+      options: {
+        ...Object.fromEntries(
+          Object.entries(cmd.options).map(([name, { description: _, ...o }]) => [name, o]),
+        ),
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
       allowPositionals: cmd.positionals ?? false,
       strict: true,
     });
@@ -44,13 +55,30 @@ export function parseCommandArgs(
   }
 }
 
-export function formatHelp(cmd: Command): string {
-  const flags = Object.entries(cmd.options)
-    .map(
-      ([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}${o.short ? `, -${o.short}` : ''}`,
-    )
-    .join('\n');
-  return `mcpgate ${cmd.name} — ${cmd.summary}\n\n${cmd.help}\n\nOptions:\n${flags}\n  --help, -h\n  --version\n`;
+/**
+ * `--help` text: the command's own paragraphs, then every option with its description, the
+ * descriptions wrapped so that the option list fits `width` columns.
+ */
+export function formatHelp(cmd: Command, width = 80): string {
+  const all: [string, OptionConfig][] = [
+    ...Object.entries(cmd.options),
+    ['help', { type: 'boolean', short: 'h', description: 'show this help' }],
+    ['version', { type: 'boolean', description: "print mcpgate's version" }],
+  ];
+  const labels = all.map(
+    ([name, o]) => `--${name}${o.type === 'string' ? ' <value>' : ''}${o.short ? `, -${o.short}` : ''}`,
+  );
+  // Long labels get their description on the next lines rather than pushing every column right.
+  const col = Math.min(Math.max(...labels.map((l) => l.length)), 26);
+  const indent = ' '.repeat(col + 4);
+  const flags = all.map(([name, o], i) => {
+    const label = labels[i]!;
+    const lines = wrapText(describeOption(cmd.name, name, o), width - col - 4);
+    if (label.length > col) return [`  ${label}`, ...lines.map((l) => indent + l)].join('\n');
+    const [first = '', ...rest] = lines;
+    return [`  ${label.padEnd(col)}  ${first}`.trimEnd(), ...rest.map((l) => indent + l)].join('\n');
+  });
+  return `mcpgate ${cmd.name} — ${cmd.summary}\n\n${cmd.help}\n\nOptions:\n${flags.join('\n')}\n`;
 }
 
 export function str(values: CommandContext['values'], key: string): string | undefined {

@@ -1,6 +1,7 @@
 import { COMMANDS, type CommandEntry } from './commands/index.js';
 import { formatHelp, parseCommandArgs, UsageError } from './command.js';
 import { VERSION } from './version.js';
+import { closest } from './runtime/text.js';
 
 // Only the static command table is imported here: top help, unknown-command messages and
 // dispatch work from names and summaries, and just the chosen command's module is loaded.
@@ -43,7 +44,18 @@ export async function main(argv: string[]): Promise<number> {
       );
       return argv.length === 1 ? 2 : 0;
     }
-    err.write(`mcpgate: unknown command "${argv.join(' ')}"\n\n${topHelp()}`);
+    const typed = argv.filter((a) => !a.startsWith('-')).slice(0, 2);
+    const guess =
+      closest(
+        typed.join(' '),
+        COMMANDS.map((c) => c.name),
+      ) ??
+      closest(
+        typed[0] ?? '',
+        COMMANDS.map((c) => c.name),
+      );
+    const hint = guess === undefined ? '' : `Did you mean "mcpgate ${guess}"?\n`;
+    err.write(`mcpgate: unknown command "${argv.join(' ')}"\n${hint}\n${topHelp()}`);
     return 2;
   }
   const { entry, rest } = found;

@@ -3,6 +3,9 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { CLI, REPO } from './support.js';
+import { formatHelp } from '../src/command.js';
+import { loadAllCommands } from '../src/commands/index.js';
+import { describeOption } from '../src/options.js';
 
 describe('CLI surface', () => {
   it('docs/cli.md is generated from the current commands', () => {
@@ -11,6 +14,20 @@ describe('CLI surface', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it('every option of every command has a description, and option lists fit 80 columns', async () => {
+    const missing: string[] = [];
+    for (const cmd of await loadAllCommands()) {
+      for (const [name, o] of Object.entries(cmd.options)) {
+        if (describeOption(cmd.name, name, o).trim() === '') missing.push(`mcpgate ${cmd.name} --${name}`);
+      }
+      const help = formatHelp(cmd);
+      const options = help.slice(help.lastIndexOf('\nOptions:\n'));
+      for (const line of options.split('\n'))
+        expect(line.length, `mcpgate ${cmd.name}: ${line}`).toBeLessThanOrEqual(80);
+    }
+    expect(missing).toEqual([]);
   });
 
   it('--help and --version work at the top and for every command', async () => {
@@ -39,6 +56,10 @@ describe('CLI surface', () => {
     const unknown = spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect(unknown.stderr).not.toContain('Did you mean');
+    const typo = spawnSync(process.execPath, [CLI, 'audti', 'sesions', '--limit', '3'], { encoding: 'utf8' });
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain('Did you mean "mcpgate audit sessions"?');
     const badFlag = spawnSync(process.execPath, [CLI, 'stdio', '--no-such-flag'], { encoding: 'utf8' });
     expect(badFlag.status).toBe(2);
     expect(badFlag.stderr).toMatch(/Unknown option '--no-such-flag'/);

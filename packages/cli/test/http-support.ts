@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/client';
 import { createMcpHandler, Server as McpServer } from '@modelcontextprotocol/server';
-import { CLI } from './support.js';
+import { assertLogLines, CLI } from './support.js';
 
 export interface ServeProcess {
   readonly url: string;
@@ -44,7 +44,8 @@ export function startServe(
             child,
             stderr,
             stop: (signal = 'SIGTERM') => {
-              exit ??= (child.kill(signal), exited);
+              // Every line it logged must be one strict JSON object (no repeated keys).
+              exit ??= (child.kill(signal), exited.then((c) => (assertLogLines(stderr), c)));
               return exit;
             },
           });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { parseStrictJsonLine } from './strict-json.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = join(REPO, 'packages', 'cli', 'bin', 'mcpgate.js');
@@ -27,6 +28,8 @@ export interface ConnectOptions {
   readonly era?: 'legacy' | 'modern';
   readonly capabilities?: Record<string, unknown>;
   readonly env?: Record<string, string>;
+  /** The gateway's working directory (default: this process's), as a client's project directory. */
+  readonly cwd?: string;
   readonly setup?: (client: Client) => void;
   /** Called when the client learns the tool list changed (legacy notification or modern subscriptions/listen). */
   readonly onToolsChanged?: () => void;
@@ -50,6 +53,7 @@ export async function connectGateway(configPath: string, opts: ConnectOptions = 
     args: [CLI, 'stdio', '--config', configPath],
     stderr: 'pipe',
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
   const stderr: string[] = [];
   transport.stderr?.on('data', (d: Buffer) => stderr.push(...d.toString('utf8').split('\n').filter(Boolean)));
@@ -58,7 +62,22 @@ export async function connectGateway(configPath: string, opts: ConnectOptions = 
   } catch (err) {
     throw new Error(`could not connect to the gateway: ${String(err)}\n${stderr.join('\n')}`, { cause: err });
   }
-  return { client, stderr, close: () => client.close() };
+  return {
+    client,
+    stderr,
+    close: async () => {
+      await client.close();
+      assertLogLines(stderr);
+    },
+  };
+}
+
+/**
+ * Every line a gateway writes on a non-terminal stderr is one strict JSON object (no repeated
+ * keys): checked for every gateway the end-to-end tests start through this module.
+ */
+export function assertLogLines(lines: readonly string[]): void {
+  for (const line of lines) parseStrictJsonLine(line);
 }
 
 export interface RawGateway {
@@ -105,8 +124,15 @@ export function rawGateway(configPath: string, env?: Record<string, string>): Ra
       });
     },
     close: () =>
-      new Promise((resolve) => {
-        child.once('exit', (code) => resolve(code));
+      new Promise((resolve, reject) => {
+        child.once('exit', (code) => {
+          try {
+            assertLogLines(stderr);
+            resolve(code);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
         child.stdin.end();
       }),
   };

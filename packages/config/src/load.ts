@@ -56,13 +56,14 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
     baseDir,
     skip: (p) =>
       (p.length === 1 && String(p[0]).startsWith('x-')) ||
+      (p.length === 1 && p[0] === 'upstreams' && options.resolveUpstreamSecrets === false) ||
       (p.length === 2 && p[0] === 'upstreams' && isDisabled(data, String(p[1]))),
   });
   errors.push(...at(refs.errors));
   warnings.push(...at(refs.warnings));
   if (errors.length > 0) return { ok: false, errors: sorted(errors) };
 
-  errors.push(...at(checkResolved(data)));
+  errors.push(...at(checkResolved(data, { upstreams: options.resolveUpstreamSecrets !== false })));
   if (errors.length > 0) return { ok: false, errors: sorted(errors) };
 
   if (enabledUpstreams(data).length === 0) {

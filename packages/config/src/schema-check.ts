@@ -1,3 +1,4 @@
+import { closestKey } from './suggest.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { NORMALIZE } from './schema/common.js';
 import { configSchema } from './schema/root.js';
@@ -82,7 +83,9 @@ function describe(e: ErrorObject, at: PathSegment[]): SchemaIssue {
       const allowed = Object.keys((parent.properties as object | undefined) ?? {});
       const hint =
         allowed.length === 0 ? 'this section has no keys yet' : `allowed keys: ${allowed.join(', ')}`;
-      return { path: [...at, key], message: `unknown key "${key}" (${hint})` };
+      const guess = closestKey(key, allowed);
+      const mean = guess === undefined ? '' : `did you mean "${guess}"? `;
+      return { path: [...at, key], message: `unknown key "${key}" (${mean}${hint})` };
     }
     case 'required':
       return { path: at, message: `missing required key "${String(params.missingProperty)}"` };

@@ -108,9 +108,13 @@ export function checkSemantics(root: unknown): SchemaIssue[] {
 }
 
 /** Checks that need resolved references: URLs whose value came from `${env:…}`. Never quotes the value. */
-export function checkResolved(root: unknown): SchemaIssue[] {
+export function checkResolved(
+  root: unknown,
+  opts: { upstreams: boolean } = { upstreams: true },
+): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
-  for (const [name, up] of enabledUpstreams(root)) {
+  // Unresolved upstream references (resolveUpstreamSecrets: false) are not URLs yet.
+  for (const [name, up] of opts.upstreams ? enabledUpstreams(root) : []) {
     if (typeof up.url !== 'string') continue;
     if (!isHttpUrl(up.url)) {
       issues.push({

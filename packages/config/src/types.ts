@@ -97,4 +97,10 @@ export interface LoadOptions {
   readonly readSecretFile?: ReadFile;
   /** Extra per-section checks; their issues are reported with path and line like all others. */
   readonly checks?: SectionChecks;
+  /**
+   * Default true. False leaves `${…}` references under `upstreams` as written, unresolved: for
+   * commands that never start an upstream (keys, audit, approvals…), which then need none of the
+   * upstreams' secrets in their environment.
+   */
+  readonly resolveUpstreamSecrets?: boolean;
 }

@@ -57,7 +57,7 @@ describe('loadConfig — every error names its YAML path and line', () => {
     );
     expect(lines(errors)).toEqual([
       expect.stringMatching(
-        /^4:5 upstreams\.a\.comand: unknown key "comand" \(allowed keys: command, args, .*\)$/,
+        /^4:5 upstreams\.a\.comand: unknown key "comand" \(did you mean "command"\? allowed keys: command, args, .*\)$/,
       ),
       '6:7 upstreams.a.restart.maxRetries: unknown key "maxRetries" (allowed keys: maxRestarts, initialDelay, maxDelay)',
       '8:3 limits.maxBytes: unknown key "maxBytes" (allowed keys: maxMessageBytes, maxJsonDepth)',

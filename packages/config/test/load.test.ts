@@ -36,7 +36,7 @@ describe('loadConfig — valid configs normalize', () => {
     ]);
     expect(config.naming).toEqual({ separator: '__', noPrefix: false });
     expect(config.limits).toEqual({ maxMessageBytes: 4194304, maxJsonDepth: 64 });
-    expect(config.logging).toEqual({ level: 'info' });
+    expect(config.logging).toEqual({ level: 'info', format: 'auto' });
     expect(config.store).toEqual({ dir: `${DIR}/.mcpgate/data` });
     expect(config.audit).toMatchObject({ payloadCapBytes: 1048576, checkpointInterval: 60_000 });
     expect(config.baseDir).toBe(DIR);

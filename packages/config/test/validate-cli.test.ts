@@ -41,6 +41,8 @@ describe('mcpgate validate (built CLI, child process)', () => {
         '  docs:',
         '    url: http://127.0.0.1:3001/mcp',
         '    headers: { Authorization: "Bearer ${file:secrets/docs.token}" }',
+        '# Without a policy every tool would be hidden (validate warns about that).',
+        'policy: { default: allow }',
       ),
     );
     writeFileSync(
@@ -59,7 +61,10 @@ describe('mcpgate validate (built CLI, child process)', () => {
         '  lvl: debug', //                                11
       ),
     );
-    writeFileSync(join(dir, 'mcpgate.yaml'), yaml('upstreams:', '  one: { command: npx }'));
+    writeFileSync(
+      join(dir, 'mcpgate.yaml'),
+      yaml('upstreams:', '  one: { command: npx }', 'policy: { default: allow }'),
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -77,7 +82,9 @@ describe('mcpgate validate (built CLI, child process)', () => {
       'broken.yaml:5:5 upstreams.docs.transport: must be one of: "streamable-http", "sse"',
       'broken.yaml:8:12 upstreams.files.env.TOKEN: ${env:FILES_TOKEN} cannot be resolved: environment variable FILES_TOKEN is not set',
       'broken.yaml:9:5 upstreams.files.startTimeout: must be a duration like 250ms, 30s, 2m, 1h, 7d, or a whole number of milliseconds',
-      expect.stringMatching(/^broken\.yaml:11:3 logging\.lvl: unknown key "lvl" \(allowed keys: level\)$/),
+      expect.stringMatching(
+        /^broken\.yaml:11:3 logging\.lvl: unknown key "lvl" \(did you mean "level"\? allowed keys: level, format\)$/,
+      ),
     ]);
   });
 

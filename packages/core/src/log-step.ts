@@ -24,8 +24,15 @@ export function createLogStep(logger: Logger): Interceptor {
         steps: ctx.notes.steps,
       };
       if (outcome.kind === 'error') {
+        // A refusal names its policy reason here too: the client may only have been told
+        // "unknown tool" (hidden means hidden), but the operator reading the log must see why.
+        const d = ctx.notes.decision;
+        const decision =
+          d && d.action !== 'allow'
+            ? { decision: d.action, rule: d.rule ?? 'default', reason: d.reason }
+            : {};
         logger.info(
-          { ...base, outcome: 'error', code: outcome.error.code, error: outcome.error.message },
+          { ...base, outcome: 'error', code: outcome.error.code, error: outcome.error.message, ...decision },
           'call refused or failed',
         );
       } else {

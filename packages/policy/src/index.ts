@@ -10,6 +10,7 @@ export type {
   RuleConfig,
 } from './config.js';
 export { buildPolicyEngine, policyConfigIssues, policyVersion } from './build.js';
+export { hiddenUpstreamWarnings, upstreamsHiddenFromEveryone } from './hidden-upstreams.js';
 export type { BuildOptions, BuildResult } from './build.js';
 export { PolicyEngine } from './engine.js';
 export { isUpstreamRequest, SERVER_REQUEST_METHODS } from './upstream-requests.js';

@@ -129,10 +129,16 @@ export class McpUpstreamConnection implements UpstreamConnection {
     } catch (err) {
       conn.closing = true;
       await reap(client, connecting, spec.startTimeoutMs);
-      const tail = built.lastStderr();
-      throw tail === undefined
-        ? err
-        : new Error(`${describeStartError(err)} — last stderr line: ${tail}`, { cause: err });
+      // The real cause first: how the process ended and what it said. The handshake error
+      // ("connection closed during the probe") is only the symptom, so it comes last.
+      const tail = built.stderrTail();
+      const ended = built.endedNow();
+      if (tail.length === 0 && ended === undefined) throw err;
+      const cause = [
+        ended === undefined ? undefined : `the process ended (${ended})`,
+        tail.length === 0 ? undefined : `its last stderr lines: ${tail.join(' | ')}`,
+      ].filter((p): p is string => p !== undefined);
+      throw new Error(`${cause.join('; ')} — during start: ${describeStartError(err)}`, { cause: err });
     } finally {
       clearTimeout(timer);
       if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
@@ -355,7 +361,10 @@ export class McpUpstreamConnection implements UpstreamConnection {
         this.settle({ kind: 'too_large', limit: this.spec.maxMessageBytes });
         return;
       }
-      this.logger.warn({ err: err.message }, 'upstream connection error');
+      // While closing (shutdown, restart), answers that can no longer be delivered ("Not
+      // connected") and late responses are expected: debug, not warnings.
+      const expected = this.closing || /\bNot connected\b/.test(err.message);
+      this.logger[expected ? 'debug' : 'warn']({ err: err.message }, 'upstream connection error');
     };
     this.client.onclose = () => {
       if (this.closing) return;

@@ -154,8 +154,10 @@ export function describeStartError(err: unknown): string {
 export function toWireError(err: unknown, logger: Logger, method: string): ProtocolError {
   if (err instanceof ProtocolError) return err;
   if (isGatewayError(err)) {
+    // Expected, not a warning: servers ask for roots (etc.) at start or between calls, when no
+    // client call is in flight to answer for; the refusal is a normal part of the protocol.
     if (err.code === 'cannot_route_server_request')
-      logger.warn({ method, reason: err.message }, 'refused upstream request');
+      logger.debug({ method, reason: err.message }, 'refused upstream request');
     return new ProtocolError(err.jsonrpcCode, err.message, err.data);
   }
   const e = err as { code?: unknown; message?: unknown; data?: unknown };

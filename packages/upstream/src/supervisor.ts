@@ -265,7 +265,9 @@ export class UpstreamSupervisor {
           for (const kind of kinds) this.emit({ type: 'list_changed', upstream: this.spec.name, kind });
         } while (slot.again);
       } catch (err) {
-        this.log.warn({ err: describeStartError(err), kinds }, 'refreshing the catalog failed');
+        // At shutdown the connection closes under a refresh in flight: expected, not a warning.
+        const level = this.stop.signal.aborted ? 'debug' : 'warn';
+        this.log[level]({ err: describeStartError(err), kinds }, 'refreshing the catalog failed');
       } finally {
         this.refreshing.delete(key);
       }

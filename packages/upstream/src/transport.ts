@@ -12,6 +12,11 @@ import { BoundedLineReader, guardInboundDepth } from './inbound-limits.js';
 import { authorizingFetch } from './oauth/authorize-fetch.js';
 import { limitedFetch } from './size-limit.js';
 
+/** Stderr lines quoted when a start fails: enough for an npm 404 or a stack trace's head. */
+const TAIL_LINES = 6;
+/** Lines that never say why: npm's blank "404" lines and its pointer to a debug log. */
+const NOISE = /^npm (?:error|ERR!)(?: 404)?\s*$|complete log of this run can be found/;
+
 /** Longest stderr line kept (the rest is cut) — a child printing without newlines must not grow memory. */
 const MAX_STDERR_LINE = 8 * 1024;
 
@@ -19,8 +24,12 @@ export interface BuiltTransport {
   readonly transport: Transport;
   /** The child's pid for stdio upstreams, once started. */
   pid(): number | undefined;
-  /** The child's last stderr line, if any (quoted in start failures: it usually says why). */
+  /** The child's last stderr line, if any. */
   lastStderr(): string | undefined;
+  /** The child's last few meaningful stderr lines (quoted first in start failures: they say why). */
+  stderrTail(): string[];
+  /** How the child ended, read directly ("exit code 1"), when it has already ended. */
+  endedNow(): string | undefined;
   /** How the child ended ("exit code 3", "signal SIGKILL"), once it has; call `watchExit` after start. */
   exitDescription(): string | undefined;
   /** Starts watching the spawned child (the SDK spawns it during connect). */
@@ -48,10 +57,15 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
     });
     transport.bound(spec, logger, onDropped);
     let last: string | undefined;
+    const tail: string[] = [];
     const stderr = transport.stderr as Readable | null;
     if (stderr) {
       forwardLines(stderr, (line) => {
         last = line;
+        if (!NOISE.test(line)) {
+          tail.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+          if (tail.length > TAIL_LINES) tail.shift();
+        }
         logger.info({ upstream: spec.name, stderr: line }, 'upstream stderr');
       });
     }
@@ -60,6 +74,12 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
       transport,
       pid: () => transport.pid ?? undefined,
       lastStderr: () => last,
+      stderrTail: () => [...tail],
+      endedNow: () => {
+        const child = (transport as unknown as { _process?: ChildProcess })._process;
+        if (child?.signalCode) return `signal ${child.signalCode}`;
+        return typeof child?.exitCode === 'number' ? `exit code ${child.exitCode}` : undefined;
+      },
       exitDescription: () => exit,
       watchExit: () => {
         // The SDK keeps the ChildProcess private; the exit code is worth reaching for (it is what an
@@ -90,6 +110,8 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
     transport,
     pid: () => undefined,
     lastStderr: () => undefined,
+    stderrTail: () => [],
+    endedNow: () => undefined,
     exitDescription: () => undefined,
     watchExit: () => undefined,
   };

@@ -134,7 +134,11 @@ export class AuditRecorder {
       if (events.length > 0) {
         await Promise.all(events.map((e) => rec.append(e)));
         const unknown = events.filter((e) => e.type === EVENT_TYPES.callUnknown).length;
-        rec.log.warn({ unknown }, 'marked calls left open by a stopped gateway as "outcome unknown"');
+        // Worth a warning only when a call's outcome is really unknown; closing the sessions a
+        // stopped gateway left open is routine.
+        if (unknown > 0)
+          rec.log.warn({ unknown }, 'marked calls left open by a stopped gateway as "outcome unknown"');
+        else rec.log.debug({ events: events.length }, 'closed records left open by a stopped gateway');
       }
     }
     const interval = opts.checkpointIntervalMs ?? 30_000;

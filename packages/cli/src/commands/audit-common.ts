@@ -24,7 +24,13 @@ export async function loadGatewayConfig(
     ctx.stderr.write(`mcpgate ${cmd}: ${found.message}\n`);
     return undefined;
   }
-  const loaded = await loadConfig({ path: found.path, env: ctx.env, cwd: ctx.cwd });
+  // Reading the audit starts no upstream: their secrets stay unresolved (and unneeded).
+  const loaded = await loadConfig({
+    path: found.path,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    resolveUpstreamSecrets: false,
+  });
   if (!loaded.ok) {
     for (const e of loaded.errors) ctx.stderr.write(`${formatIssue(found.path, e)}\n`);
     return undefined;

@@ -1,3 +1,4 @@
+import { OUTPUT_OPTIONS, outputFormat, outputWidth, renderTable, type Column } from '../runtime/table.js';
 import type { CallRow } from '@mcpgate/audit';
 import { queryCalls } from '@mcpgate/audit';
 import { str, UsageError, type Command } from '../command.js';
@@ -29,27 +30,37 @@ function durationMs(c: CallRow): string {
   return c.completedAt ? String(c.completedAt.getTime() - c.requestedAt.getTime()) : '';
 }
 
-/** A plain aligned table: one line per call. */
-export function callsTable(rows: readonly CallRow[]): string {
-  const head = ['time', 'user', 'method', 'upstream', 'target', 'decision', 'outcome', 'ms', 'correlation'];
+/** Month, day and time to the second (UTC) fit a table; the JSON formats keep the full timestamp. */
+export function tableTime(d: Date): string {
+  return d.toISOString().slice(5, 19).replace('T', ' ');
+}
+
+/**
+ * One row per call, fitted to `width` columns: text columns are cut with "…", while ids wrap
+ * (they are what you copy into the next command) and times keep their 14 characters.
+ */
+export function callsTable(rows: readonly CallRow[], width: number): string {
+  const columns: Column[] = [
+    { header: 'time (UTC)', min: 14 },
+    { header: 'user', min: 6 },
+    { header: 'method', min: 8 },
+    { header: 'target', min: 8 },
+    { header: 'result', min: 8 },
+    { header: 'ms', align: 'right', min: 2 },
+    { header: 'correlation', overflow: 'wrap', min: 11 },
+  ];
   const body = rows.map((c) => [
-    c.requestedAt.toISOString(),
+    tableTime(c.requestedAt),
     c.subject ?? '',
     c.method ?? '',
-    c.upstream ?? '',
-    c.target ?? '',
-    c.decision ?? '',
-    c.outcome ?? (c.recordType === 'call.request' ? 'pending' : ''),
+    [c.upstream, c.target].filter(Boolean).join('/'),
+    [c.decision, c.outcome ?? (c.recordType === 'call.request' ? 'pending' : undefined)]
+      .filter(Boolean)
+      .join(' '),
     durationMs(c),
     c.correlationId,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (r: string[]): string =>
-    r
-      .map((v, i) => v.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return `${[line(head), ...body.map(line)].join('\n')}\n${rows.length} call(s)\n`;
+  return `${renderTable(columns, body, width)}${rows.length} call(s)\n`;
 }
 
 export function callJson(c: CallRow): Record<string, unknown> {
@@ -66,7 +77,7 @@ export const auditQueryCommand: Command = {
   help: [
     'Usage: mcpgate audit query [--since 24h | --from DATE] [--to DATE] [--user SUBJECT] [--group G]',
     '                           [--upstream NAME] [--tool NAME] [--decision allow|deny|…] [--outcome ok|tool_error|CODE|unknown]',
-    '                           [--session ID] [--text WORDS] [--limit 100] [--format table|json|jsonl] [--config FILE]',
+    '                           [--session ID] [--text WORDS] [--limit 100] [--format table|json|jsonl] [--width N]\n                           [--config FILE]',
     '',
     'Lists calls oldest first (the most recent --limit matches). --text searches the recorded',
     'arguments and results (case-insensitive). The query itself is recorded in the audit trail.',
@@ -83,12 +94,11 @@ export const auditQueryCommand: Command = {
     session: { type: 'string' },
     text: { type: 'string' },
     limit: { type: 'string' },
-    format: { type: 'string' },
+    ...OUTPUT_OPTIONS,
   },
   async run(ctx) {
-    const format = str(ctx.values, 'format') ?? 'table';
-    if (!['table', 'json', 'jsonl'].includes(format))
-      throw new UsageError('--format is table, json or jsonl');
+    const format = outputFormat(ctx);
+    const width = outputWidth(ctx);
     const limitRaw = str(ctx.values, 'limit');
     const limit = limitRaw === undefined ? 100 : Number(limitRaw);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a positive integer');
@@ -110,7 +120,7 @@ export const auditQueryCommand: Command = {
       });
       if (format === 'json') ctx.stdout.write(`${JSON.stringify(rows.map(callJson), null, 2)}\n`);
       else if (format === 'jsonl') for (const r of rows) ctx.stdout.write(`${JSON.stringify(callJson(r))}\n`);
-      else ctx.stdout.write(callsTable(rows));
+      else ctx.stdout.write(callsTable(rows, width));
       return 0;
     });
   },

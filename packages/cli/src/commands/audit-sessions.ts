@@ -1,3 +1,5 @@
+import { OUTPUT_OPTIONS, outputFormat, outputWidth, renderTable, type Column } from '../runtime/table.js';
+import { tableTime } from './audit-query.js';
 import { listSessions } from '@mcpgate/audit';
 import { str, UsageError, type Command } from '../command.js';
 import {
@@ -14,7 +16,7 @@ export const auditSessionsCommand: Command = {
   summary: 'list recorded client sessions (who, how, when, how many calls)',
   help: [
     'Usage: mcpgate audit sessions [--since 24h | --from DATE] [--to DATE] [--user SUBJECT] [--limit 100]',
-    '                              [--format table|json|jsonl] [--config FILE]',
+    '                              [--format table|json|jsonl] [--width N] [--config FILE]',
     '',
     'Then: mcpgate audit replay <session id> shows one session as a timeline.',
   ].join('\n'),
@@ -23,12 +25,11 @@ export const auditSessionsCommand: Command = {
     ...WINDOW_OPTIONS,
     user: { type: 'string' },
     limit: { type: 'string' },
-    format: { type: 'string' },
+    ...OUTPUT_OPTIONS,
   },
   async run(ctx) {
-    const format = str(ctx.values, 'format') ?? 'table';
-    if (!['table', 'json', 'jsonl'].includes(format))
-      throw new UsageError('--format is table, json or jsonl');
+    const format = outputFormat(ctx);
+    const width = outputWidth(ctx);
     const limit = Number(str(ctx.values, 'limit') ?? 100);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a positive integer');
     const window = parseWindow(ctx.values);
@@ -48,12 +49,23 @@ export const auditSessionsCommand: Command = {
       if (format === 'json') ctx.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       else if (format === 'jsonl') for (const s of json) ctx.stdout.write(`${JSON.stringify(s)}\n`);
       else {
-        const head = ['started', 'ended', 'user', 'face', 'client', 'calls', 'session'];
+        const columns: Column[] = [
+          { header: 'started (UTC)', min: 14 },
+          { header: 'took', min: 6 },
+          { header: 'user', min: 6 },
+          { header: 'face', min: 6 },
+          { header: 'client', min: 6 },
+          { header: 'calls', align: 'right' },
+          { header: 'session', overflow: 'wrap', min: 11 },
+        ];
         const body = rows.map((s) => {
           const client = s.info.client as { name?: string; version?: string } | undefined;
+          const took = s.endedAt
+            ? `${Math.round((s.endedAt.getTime() - s.startedAt.getTime()) / 1000)}s`
+            : '(open)';
           return [
-            s.startedAt.toISOString(),
-            s.endedAt?.toISOString() ?? '(open)',
+            tableTime(s.startedAt),
+            took,
             s.subject ?? '',
             `${typeof s.info.face === 'string' ? s.info.face : ''}/${typeof s.info.era === 'string' ? s.info.era : ''}`,
             client ? `${client.name ?? ''} ${client.version ?? ''}` : '',
@@ -61,13 +73,7 @@ export const auditSessionsCommand: Command = {
             s.id,
           ];
         });
-        const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-        const line = (r: string[]): string =>
-          r
-            .map((x, i) => x.padEnd(widths[i]!))
-            .join('  ')
-            .trimEnd();
-        ctx.stdout.write(`${[line(head), ...body.map(line)].join('\n')}\n${rows.length} session(s)\n`);
+        ctx.stdout.write(`${renderTable(columns, body, width)}${rows.length} session(s)\n`);
       }
       return 0;
     });

@@ -20,6 +20,16 @@ export interface CommandEntry {
  */
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: 'init',
+    summary: 'write a commented starter config (./mcpgate.yaml) for a laptop or a shared gateway',
+    load: async () => (await import('./init.js')).initCommand,
+  },
+  {
+    name: 'client add',
+    summary: 'add this mcpgate to an MCP client (claude-desktop, claude-code, cursor, vscode)',
+    load: async () => (await import('./client-add.js')).clientAddCommand,
+  },
+  {
     name: 'stdio',
     summary: 'serve the gateway over stdio (for Claude Desktop, Claude Code, Cursor, VS Code)',
     load: async () => (await import('./stdio.js')).stdioCommand,

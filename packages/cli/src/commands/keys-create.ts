@@ -17,7 +17,13 @@ export async function withKeyStore(
     ctx.stderr.write(`mcpgate keys: ${found.message}\n`);
     return 1;
   }
-  const loaded = await loadConfig({ path: found.path, env: ctx.env, cwd: ctx.cwd });
+  // Key management starts no upstream: their secrets stay unresolved (and unneeded).
+  const loaded = await loadConfig({
+    path: found.path,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    resolveUpstreamSecrets: false,
+  });
   if (!loaded.ok) {
     for (const e of loaded.errors) ctx.stderr.write(`${formatIssue(found.path, e)}\n`);
     return 1;

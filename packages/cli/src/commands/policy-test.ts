@@ -45,7 +45,12 @@ export const policyTestCommand: Command = {
     let section = policy;
     if (typeof config === 'string') {
       const configPath = resolve(dirname(path), config);
-      const loaded = await loadConfig({ path: configPath, env: ctx.env, cwd: ctx.cwd });
+      const loaded = await loadConfig({
+        path: configPath,
+        env: ctx.env,
+        cwd: ctx.cwd,
+        resolveUpstreamSecrets: false,
+      });
       if (!loaded.ok) {
         for (const e of loaded.errors) ctx.stderr.write(`${formatIssue(configPath, e)}\n`);
         return 1;

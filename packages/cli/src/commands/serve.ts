@@ -19,12 +19,13 @@ import {
 } from '@mcpgate/faces';
 import type { Command } from '../command.js';
 import { createLogger } from '../runtime/logger.js';
-import { loadConfigForCommand } from '../runtime/load-config.js';
+import { loadConfigForCommand, logConfigWarnings } from '../runtime/load-config.js';
 import { composeRuntime, type Runtime } from '../runtime/compose.js';
 import { addAuditOutletMetrics } from '../runtime/audit-outlet-metrics.js';
 import { onShutdownSignal } from '../runtime/signals.js';
 import { watchConfig } from '../runtime/reload.js';
 import { whileAlive } from '../runtime/keep-alive.js';
+import { checkPortFree } from '../runtime/port-check.js';
 import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { guardProcess } from '../runtime/defect-guard.js';
 import { VERSION } from '../version.js';
@@ -49,10 +50,14 @@ export const serveCommand: Command = {
     'log-level': { type: 'string' },
   },
   async run(ctx) {
-    const loaded = await loadConfigForCommand(ctx);
+    const loaded = await loadConfigForCommand(ctx, { startsUpstreams: true });
     if (!loaded) return 1;
     const config = loaded.config;
-    const logger = createLogger((ctx.values['log-level'] as string | undefined) ?? config.logging.level);
+    const logger = createLogger(
+      (ctx.values['log-level'] as string | undefined) ?? config.logging.level,
+      config.logging.format,
+    );
+    logConfigWarnings(logger, loaded.path, loaded.warnings);
     const host = (ctx.values.host as string | undefined) ?? config.server.host;
     const portFlag = ctx.values.port as string | undefined;
     const port = portFlag !== undefined ? Number(portFlag) : config.server.port;
@@ -72,6 +77,9 @@ export const serveCommand: Command = {
       }
       logger.warn({ host }, LOCAL_MODE_WARNING);
     }
+    // Before anything slow starts: a busy port is the most common first-run failure.
+    const portProblem = await checkPortFree(host, port);
+    if (portProblem !== undefined) return fail(portProblem);
     let tls: { cert: Buffer; key: Buffer } | undefined;
     if (config.server.tls) {
       try {

@@ -1,7 +1,7 @@
 import { serveGatewayStdio } from '@mcpgate/faces';
 import type { Command } from '../command.js';
 import { createLogger } from '../runtime/logger.js';
-import { loadConfigForCommand } from '../runtime/load-config.js';
+import { loadConfigForCommand, logConfigWarnings } from '../runtime/load-config.js';
 import { composeRuntime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
 import { watchConfig } from '../runtime/reload.js';
@@ -27,7 +27,8 @@ export const stdioCommand: Command = {
     'Usage: mcpgate stdio [--config FILE]',
     '',
     'Speaks MCP on stdin/stdout to the client that spawned it (both protocol eras) and relays to the',
-    'configured upstreams. Logs are JSON on stderr. Config: --config, then $MCPGATE_CONFIG, then ./mcpgate.yaml.',
+    'configured upstreams. Logs go to stderr (logging.format). Config: --config, then',
+    '$MCPGATE_CONFIG, then ./mcpgate.yaml.',
     '',
     'When stdin ends, requests already received are still answered (for up to 30 s), then the gateway',
     'flushes its audit trail, ends its upstreams and exits 0.',
@@ -40,10 +41,11 @@ export const stdioCommand: Command = {
     'log-level': { type: 'string' },
   },
   async run(ctx) {
-    const loaded = await loadConfigForCommand(ctx);
+    const loaded = await loadConfigForCommand(ctx, { startsUpstreams: true });
     if (!loaded) return 1;
     const level = (ctx.values['log-level'] as string | undefined) ?? loaded.config.logging.level;
-    const logger = createLogger(level);
+    const logger = createLogger(level, loaded.config.logging.format);
+    logConfigWarnings(logger, loaded.path, loaded.warnings);
     let runtime;
     try {
       runtime = await composeRuntime(loaded.config, logger);
@@ -88,7 +90,7 @@ export const stdioCommand: Command = {
       // A person ran this in a terminal: tell them what they are looking at.
       ctx.stderr.write(
         'mcpgate is serving MCP on stdin/stdout and waiting for a client. Add it to your MCP client\n' +
-          '(see examples/quickstart/clients/), or press Ctrl-C to stop.\n',
+          'with `mcpgate client add <claude-desktop|claude-code|cursor|vscode>`, or press Ctrl-C to stop.\n',
       );
     }
     const reloads = watchConfig(loaded.path, ctx.env, ctx.cwd, runtime, logger);

@@ -1,7 +1,7 @@
 import { relative, isAbsolute } from 'node:path';
 import { findConfigPath, formatIssue, loadConfig, type ConfigIssue } from '@mcpgate/config';
 import { bool, str, type Command } from '../command.js';
-import { CONFIG_CHECKS } from '../runtime/config-checks.js';
+import { SERVING_CHECKS } from '../runtime/config-checks.js';
 
 /** The path as the operator will recognize it: relative to where they ran the command when inside it. */
 function displayPath(cwd: string, path: string): string {
@@ -59,7 +59,7 @@ export const validateCommand: Command = {
       return 1;
     }
     const file = displayPath(cwd, found.path);
-    const result = await loadConfig({ path: found.path, env, cwd, checks: CONFIG_CHECKS });
+    const result = await loadConfig({ path: found.path, env, cwd, checks: SERVING_CHECKS });
     if (!result.ok) {
       emit(false, file, result.errors, []);
       return 1;

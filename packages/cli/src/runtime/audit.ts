@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@mcpgate/core';
 import type { GatewayConfig } from '@mcpgate/config';
@@ -30,14 +31,28 @@ export interface AuditRuntime {
 
 /**
  * The checkpoint signing key never lives in the database: from `audit.signingKey` (PEM, usually a
- * secret reference) or `audit.signingKeyFile`; by default one is generated beside the embedded
- * data directory on first run and its path logged — also when store.url switches to Postgres, so
- * that switch needs no other change (a shared deployment should configure one explicitly).
+ * secret reference) or `audit.signingKeyFile`; else the default file beside the embedded data
+ * directory. The gateway (`role: 'gateway'`) creates that file on first run and logs its path,
+ * also when store.url switches to Postgres, so that switch needs no other change. Any other
+ * command (`role: 'operator'`: keys, audit, approvals...) signs the events it records too, but on a
+ * Postgres store it never invents a signer: a missing key is an error saying what to set, instead
+ * of a second, unexpected signer in `audit verify`.
  */
-export function resolveSigningKey(config: GatewayConfig, logger: Logger): SigningKey {
+export function resolveSigningKey(
+  config: GatewayConfig,
+  logger: Logger,
+  role: 'gateway' | 'operator' = 'operator',
+): SigningKey {
   if (config.audit.signingKey) return signingKeyFromPem(config.audit.signingKey);
   const file =
     config.audit.signingKeyFile ?? join(dirname(storeDir(config.store, config.baseDir)), 'audit-signing.key');
+  if (role === 'operator' && config.store.url && !config.audit.signingKeyFile && !existsSync(file)) {
+    throw new Error(
+      `no audit signing key: audit.signingKey and audit.signingKeyFile are not set, and ${file} does not exist. ` +
+        'With a PostgreSQL store this command signs what it records and will not create a new signer; set ' +
+        "audit.signingKey: '${file:PATH}' (or ${env:NAME}) or audit.signingKeyFile to this host's key (docs/audit.md)",
+    );
+  }
   const loaded = loadOrCreateSigningKey(file);
   if (loaded.created) {
     logger.warn(
@@ -91,7 +106,7 @@ export async function openAudit(
   version: string,
 ): Promise<AuditRuntime> {
   const log = logger.child({ component: 'audit' });
-  const signingKey = resolveSigningKey(config, log);
+  const signingKey = resolveSigningKey(config, log, 'gateway');
   const store = await openStore(config.store, { baseDir: config.baseDir, logger: log, direct: true });
   const witness = createWitnessPublisher(witnessConfig(config), log);
   let recorder: AuditRecorder;

@@ -1,7 +1,7 @@
 import type { SectionChecks } from '@mcpgate/config';
 import { consoleConfigIssues } from '@mcpgate/console';
 import { maskingConfigIssues } from '@mcpgate/masking';
-import { policyConfigIssues } from '@mcpgate/policy';
+import { hiddenUpstreamWarnings, policyConfigIssues } from '@mcpgate/policy';
 
 /**
  * Load-time checks the concern packages contribute (what JSON Schema cannot express). The gateway's
@@ -11,4 +11,23 @@ export const CONFIG_CHECKS: SectionChecks = {
   masking: (section) => maskingConfigIssues(section),
   policy: (section) => policyConfigIssues(section),
   console: (section, config) => consoleConfigIssues(section, config),
+};
+
+/**
+ * CONFIG_CHECKS plus warnings that only matter to what a gateway will serve (an upstream the
+ * policy hides from everyone): for `validate`, `stdio`, `serve` and reloads, not for every
+ * operator command that happens to read the same file.
+ */
+export const SERVING_CHECKS: SectionChecks = {
+  ...CONFIG_CHECKS,
+  policy: (section, config) => {
+    const errors = policyConfigIssues(section);
+    // Only a policy that compiles is worth reasoning about.
+    return errors.length > 0
+      ? errors
+      : hiddenUpstreamWarnings(
+          section,
+          config.upstreams.map((u) => u.name),
+        );
+  },
 };

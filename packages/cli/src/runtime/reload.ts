@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { formatIssue, loadConfig } from '@mcpgate/config';
 import type { Logger } from '@mcpgate/core';
-import { CONFIG_CHECKS } from './config-checks.js';
+import { SERVING_CHECKS } from './config-checks.js';
 import type { Runtime } from './compose.js';
 
 export interface ConfigWatch {
@@ -28,7 +28,7 @@ export function watchConfig(
   let timer: NodeJS.Timeout | undefined;
 
   const doReload = async (): Promise<void> => {
-    const result = await loadConfig({ path, env, cwd, checks: CONFIG_CHECKS });
+    const result = await loadConfig({ path, env, cwd, checks: SERVING_CHECKS });
     if (!result.ok) {
       log.error(
         { errors: result.errors.map((i) => formatIssue(path, i)) },

@@ -69,8 +69,14 @@ export function createAuthorizeSteps(engine: PolicyEngine, deps: PolicyStepDeps 
       ctx.notes.decision = decision;
       if (decision.action !== 'deny') return CONTINUE;
       const kind = catalogKindOf(ctx.target);
-      if (kind && engine.isHidden(ctx.session.identity, kind, ctx.target))
+      if (kind && engine.isHidden(ctx.session.identity, kind, ctx.target)) {
+        // The caller is told the name does not exist; the record and the log say why.
+        ctx.notes.decision = {
+          ...decision,
+          reason: `hidden from this caller, who may never call it (${decision.reason ?? 'denied'})`,
+        };
         return reject(notFoundError(ctx.target)!);
+      }
       return reject(denied(decision));
     },
     onUpstream: (msg) =>
