@@ -189,6 +189,40 @@ audit:
     }
   }, 120_000);
 
+  it("an operator command's own chain (approvals, access) is witnessed like the gateway's", async () => {
+    const cliChains = async (): Promise<Set<string>> =>
+      new Set(
+        (
+          await sql.query<{ chain_id: string }>(
+            "SELECT DISTINCT chain_id FROM checkpoints WHERE chain_id LIKE 'cli-%'",
+          )
+        ).rows.map((r) => r.chain_id),
+      );
+    for (const args of [
+      ['approvals', 'list'],
+      ['access', 'list'],
+    ]) {
+      const before = await cliChains();
+      const r = await cli(dir, args);
+      expect(r.code, r.stderr).toBe(0);
+      const added = [...(await cliChains())].filter((c) => !before.has(c));
+      expect(added, args.join(' ')).toHaveLength(1);
+      const chain = added[0]!;
+      const signed = await sql.query<{ seq: string; hash: string }>(
+        'SELECT seq, hash FROM checkpoints WHERE chain_id = $1',
+        [chain],
+      );
+      const lines = readFileSync(witnessFile(), 'utf8').trim().split('\n');
+      for (const c of signed.rows) {
+        const copy = lines
+          .map((l) => JSON.parse(l) as { chain_id: string; seq: number; hash: string })
+          .find((l) => l.chain_id === chain && l.seq === Number(c.seq));
+        expect(copy?.hash, `${args.join(' ')}: ${chain}/${c.seq}`).toBe(c.hash);
+      }
+      expect(signed.rows.length).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
   it('a superuser rewrite with re-hashed chains passes plain verify, and fails against every witness', async () => {
     // gw:1: checkpoints dropped (nothing re-signed); gw:2: re-signed with the rewriter's own key.
     const seq1 = await rewriteChain(sql, 'gw:1');

@@ -1,5 +1,5 @@
-import { hostname, userInfo } from 'node:os';
-import { AuditRecorder, openStore } from '@mcpgate/audit';
+import { userInfo } from 'node:os';
+import { openStore } from '@mcpgate/audit';
 import { localIdentity } from '@mcpgate/auth';
 import type { GatewayConfig } from '@mcpgate/config';
 import { isGatewayError, silentLogger, type Identity } from '@mcpgate/core';
@@ -15,7 +15,7 @@ import {
   type PolicyEngine,
 } from '@mcpgate/policy';
 import type { CommandContext } from '../command.js';
-import { resolveSigningKey } from '../runtime/audit.js';
+import { resolveSigningKey, startCommandRecorder, type CommandRecorder } from '../runtime/audit.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
 
 /** What the `access` and `tools` commands work with, in local mode. */
@@ -56,15 +56,12 @@ export async function withPolicyServices(
   const engine = built.engine;
   const signingKey = resolveSigningKey(config, silentLogger);
   const store = await openStore(config.store, { baseDir: config.baseDir });
-  let recorder: AuditRecorder | undefined;
+  let own: CommandRecorder | undefined;
   try {
-    recorder = await AuditRecorder.start(store, {
-      signingKey,
-      recover: false,
-      replicaId: `cli-${hostname()}`.slice(0, 64).replace(/[^A-Za-z0-9._-]/g, '-'),
+    own = await startCommandRecorder(store, config, signingKey, silentLogger, {
       checkpointIntervalMs: config.audit.checkpointInterval,
     });
-    const audit = auditSinkFromRecorder(recorder);
+    const audit = auditSinkFromRecorder(own.recorder);
     const services: PolicyServices = {
       config,
       engine,
@@ -80,7 +77,7 @@ export async function withPolicyServices(
     }
     throw err;
   } finally {
-    await recorder?.close();
+    await own?.close();
     await store.close();
   }
 }

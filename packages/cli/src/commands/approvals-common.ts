@@ -1,4 +1,4 @@
-import { homedir, hostname, userInfo } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import {
   approvalError,
   approvalJson,
@@ -8,11 +8,11 @@ import {
   type ApprovalStatus,
   type Reviewer,
 } from '@mcpgate/approvals';
-import { AuditRecorder, openStore } from '@mcpgate/audit';
+import { openStore } from '@mcpgate/audit';
 import { defaultTokenStorePath, getAccessToken, TokenStore } from '@mcpgate/auth';
 import { isGatewayError, silentLogger } from '@mcpgate/core';
 import { str, UsageError, type CommandContext, type OptionSpec } from '../command.js';
-import { resolveSigningKey } from '../runtime/audit.js';
+import { resolveSigningKey, startCommandRecorder, type CommandRecorder } from '../runtime/audit.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
 
 type Json = Record<string, unknown>;
@@ -115,15 +115,13 @@ export async function withApprovals(
     };
     const signingKey = resolveSigningKey(config, silentLogger);
     const store = await openStore(config.store, { baseDir: config.baseDir });
-    let recorder: AuditRecorder | undefined;
+    let audit: CommandRecorder | undefined;
     let service: ApprovalService | undefined;
     try {
-      recorder = await AuditRecorder.start(store, {
-        signingKey,
-        recover: false,
-        replicaId: `cli-${hostname()}`.slice(0, 64).replace(/[^A-Za-z0-9._-]/g, '-'),
+      audit = await startCommandRecorder(store, config, signingKey, silentLogger, {
         checkpointIntervalMs: config.audit.checkpointInterval,
       });
+      const recorder = audit.recorder;
       const a = config.approvals;
       service = new ApprovalService({
         sql: store,
@@ -174,7 +172,7 @@ export async function withApprovals(
       return await fn(backend, `${reviewer.subject} (groups: ${reviewer.groups.join(', ') || 'none'})`);
     } finally {
       await service?.close();
-      await recorder?.close();
+      await audit?.close();
       await store.close();
     }
   } catch (err) {

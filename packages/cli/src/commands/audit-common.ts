@@ -1,10 +1,10 @@
 import { hostname, userInfo } from 'node:os';
 import type { SigningKey, Store } from '@mcpgate/audit';
-import { AuditRecorder, createWitnessPublisher, openStore, type WitnessPublisher } from '@mcpgate/audit';
+import { openStore, type AuditRecorder } from '@mcpgate/audit';
 import { isGatewayError, type Logger } from '@mcpgate/core';
 import { findConfigPath, formatIssue, loadConfig, parseDuration, type GatewayConfig } from '@mcpgate/config';
 import { str, UsageError, type CommandContext, type OptionSpec } from '../command.js';
-import { resolveSigningKey, witnessConfig } from '../runtime/audit.js';
+import { resolveSigningKey, startCommandRecorder, type CommandRecorder } from '../runtime/audit.js';
 import { VERSION } from '../version.js';
 
 /** `--config` plus the time-window flags every reading command shares. */
@@ -87,21 +87,16 @@ export async function withAudit(
   const config = await loadGatewayConfig(ctx, cmd);
   if (!config) return 1;
   let store: Store | undefined;
-  let recorder: AuditRecorder | undefined;
-  let witness: WitnessPublisher | undefined;
+  let audit: CommandRecorder | undefined;
   try {
     const signingKey = resolveSigningKey(config, stderrLogger(ctx, cmd));
     store = await openStore(config.store, { baseDir: config.baseDir });
-    // This command's own chain (its audit.read record) is witnessed like a gateway's.
-    witness = createWitnessPublisher(witnessConfig(config), stderrLogger(ctx, cmd));
-    recorder = await AuditRecorder.start(store, {
-      ...(witness ? { onCheckpoint: (row) => witness?.publish(row) } : {}),
-      replicaId: `cli-${hostname()}`.slice(0, 64).replace(/[^A-Za-z0-9._-]/g, '-'),
-      signingKey,
-      recover: false,
+    // This command's own chain (its audit.read record) is signed and witnessed like a gateway's.
+    audit = await startCommandRecorder(store, config, signingKey, stderrLogger(ctx, cmd), {
       payloadCapBytes: config.audit.payloadCapBytes,
       version: VERSION,
     });
+    const recorder = audit.recorder;
     return await fn({ config, store, recorder, signingKey });
   } catch (err) {
     // Usage errors are main's to print with the help text; anything the gateway can name is printed plainly.
@@ -109,8 +104,7 @@ export async function withAudit(
     ctx.stderr.write(`mcpgate ${cmd}: ${err.message}\n`);
     return 1;
   } finally {
-    await recorder?.close();
-    await witness?.close();
+    await audit?.close();
     await store?.close();
   }
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@mcpgate/core';
 import type { GatewayConfig } from '@mcpgate/config';
@@ -11,6 +12,7 @@ import {
   serveStoreControl,
   signingKeyFromPem,
   storeDir,
+  type RecorderOptions,
   type SigningKey,
   type SinkConfig,
   type SinkRunner,
@@ -155,4 +157,44 @@ export async function openAudit(
       await store.close();
     },
   };
+}
+
+/** A command's own audit recorder and how to close it (its witnesses get the final checkpoint). */
+export interface CommandRecorder {
+  readonly recorder: AuditRecorder;
+  close(): Promise<void>;
+}
+
+/**
+ * The audit chain of a CLI command (replica `cli-<host>`): its records (reads, decisions, grants)
+ * are signed like a gateway's, and its checkpoints are published to the configured witnesses, so a
+ * rewrite of what operators did is as detectable as a rewrite of what the gateway did.
+ */
+export async function startCommandRecorder(
+  store: Store,
+  config: GatewayConfig,
+  signingKey: SigningKey,
+  logger: Logger,
+  extra: Partial<Pick<RecorderOptions, 'payloadCapBytes' | 'version' | 'checkpointIntervalMs'>> = {},
+): Promise<CommandRecorder> {
+  const witness = createWitnessPublisher(witnessConfig(config), logger);
+  try {
+    const recorder = await AuditRecorder.start(store, {
+      ...extra,
+      ...(witness ? { onCheckpoint: (row) => witness.publish(row) } : {}),
+      replicaId: `cli-${hostname()}`.slice(0, 64).replace(/[^A-Za-z0-9._-]/g, '-'),
+      signingKey,
+      recover: false,
+    });
+    return {
+      recorder,
+      close: async () => {
+        await recorder.close();
+        await witness?.close();
+      },
+    };
+  } catch (err) {
+    await witness?.close();
+    throw err;
+  }
 }
