@@ -42,9 +42,10 @@ policy:
       approval: { reviewers: [me], approvals: 1, mode: wait, timeout: 5m, allowSelfApproval: true }
 `);
     gw = await connectGateway(configPath);
-    const line = gw.stderr.find((l) => l.startsWith('mcpgate console: open '));
+    // stderr is piped here, so the line is a JSON log line like the others, with the link in `url`.
+    const line = gw.stderr.find((l) => l.includes('"msg":"mcpgate console: open '));
     expect(line, gw.stderr.join('\n')).toBeDefined();
-    link = line!.slice('mcpgate console: open '.length);
+    link = (JSON.parse(line!) as { url: string }).url;
     browser = await launchBrowser();
   });
   afterAll(async () => {

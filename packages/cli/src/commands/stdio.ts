@@ -1,6 +1,6 @@
 import { serveGatewayStdio } from '@mcpgate/faces';
 import type { Command } from '../command.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger, logStyle } from '../runtime/logger.js';
 import { loadConfigForCommand, logConfigWarnings } from '../runtime/load-config.js';
 import { composeRuntime } from '../runtime/compose.js';
 import { onShutdownSignal } from '../runtime/signals.js';
@@ -72,8 +72,14 @@ export const stdioCommand: Command = {
       return 1;
     }
     if (web) {
-      // Printed once, for the person at this machine; the link signs in once.
-      ctx.stderr.write(`mcpgate console: open ${web.url}\n`);
+      // Printed once, for the person at this machine, whatever logging.level says; the link signs
+      // in once. Where stderr carries JSON log lines, it is one too, so log pipelines still parse.
+      const say = `mcpgate console: open ${web.url}`;
+      ctx.stderr.write(
+        logStyle(loaded.config.logging.format).pretty
+          ? `${say}\n`
+          : `${JSON.stringify({ time: new Date().toISOString(), msg: say, url: web.url })}\n`,
+      );
     }
     const face = serveGatewayStdio({
       gateway: runtime.gateway,
