@@ -128,11 +128,12 @@ export class McpUpstreamConnection implements UpstreamConnection {
       ]);
     } catch (err) {
       conn.closing = true;
+      // Read before reaping: an end that reaping causes is not the cause.
+      const ended = built.endedNow();
       await reap(client, connecting, spec.startTimeoutMs);
       // The real cause first: how the process ended and what it said. The handshake error
       // ("connection closed during the probe") is only the symptom, so it comes last.
       const tail = built.stderrTail();
-      const ended = built.endedNow();
       if (tail.length === 0 && ended === undefined) throw err;
       const cause = [
         ended === undefined ? undefined : `the process ended (${ended})`,

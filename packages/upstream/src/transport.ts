@@ -76,6 +76,7 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
       lastStderr: () => last,
       stderrTail: () => [...tail],
       endedNow: () => {
+        if (transport.ended !== undefined) return transport.ended;
         const child = (transport as unknown as { _process?: ChildProcess })._process;
         if (child?.signalCode) return `signal ${child.signalCode}`;
         return typeof child?.exitCode === 'number' ? `exit code ${child.exitCode}` : undefined;
@@ -146,6 +147,19 @@ class TreeEndingStdioTransport extends StdioClientTransport {
       },
     });
     (this as unknown as { _readBuffer: BoundedLineReader })._readBuffer = reader;
+  }
+
+  /** How the child ended ("exit code 1", "signal SIGKILL"), caught when it does. */
+  ended: string | undefined;
+
+  override async start(): Promise<void> {
+    await super.start();
+    // The SDK keeps the ChildProcess private and forgets it on close; the exit code is what an
+    // operator needs first when a server fails to start, so it is caught here as it happens.
+    const child = (this as unknown as { _process?: ChildProcess })._process;
+    child?.once('exit', (code, signal) => {
+      this.ended = signal ? `signal ${signal}` : `exit code ${code}`;
+    });
   }
 
   override async close(): Promise<void> {

@@ -176,6 +176,11 @@ describe('supervision', () => {
         specs: [
           stdioSpec('missing', '/nonexistent/mcp-server-binary', []),
           stdioSpec('exits', process.execPath, ['-e', 'process.exit(7)']),
+          // What a wrong package name under npx looks like: the cause is on stderr, then exit 1.
+          stdioSpec('wrong-package', process.execPath, [
+            '-e',
+            "console.error('npm error code E404'); console.error(\"npm error 404  '@nope/server@*' is not in this registry.\"); process.exit(1)",
+          ]),
           baseSpec('refused', { transport: 'streamable-http', url: `http://127.0.0.1:${refused}/mcp` }),
           baseSpec('broken', {
             transport: 'streamable-http',
@@ -207,6 +212,10 @@ describe('supervision', () => {
         expect(pool.catalog(name).tools).toEqual([]);
       }
       expect(byName.missing?.lastError).toMatch(/ENOENT/);
+      // The real cause first: how the process ended and what it said; the handshake symptom last.
+      expect(byName['wrong-package']?.lastError).toMatch(
+        /^the process ended \(exit code 1\); its last stderr lines: npm error code E404 \| npm error 404 {2}'@nope\/server@\*' is not in this registry\. — during start/,
+      );
       expect(pool.catalog('memory').tools.map((t) => t.name)).toEqual(
         expect.arrayContaining(['create_entities', 'read_graph']),
       );
