@@ -371,7 +371,9 @@ describe('audit report over a simulated month', () => {
     const large = await peak(END, 'large.jsonl');
     expect(small.events).toBeGreaterThan(15_000);
     expect(large.events).toBeGreaterThanOrEqual(5 * small.events * 0.9);
-    // Holding the records would add well over 100 MiB for the 80k more; streaming adds noise only.
-    expect(large.mib - small.mib).toBeLessThan(40);
+    // Holding the 80k more records would add their JSONL text alone (~1.2 KB each, ~95 MiB) plus
+    // object overhead; streaming adds only GC noise, which was seen up to ~46 MiB on a loaded
+    // 2-core machine (RSS peaks depend on when the collector runs), hence the margin.
+    expect(large.mib - small.mib).toBeLessThan(80);
   }, 120_000);
 });
