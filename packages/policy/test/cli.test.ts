@@ -237,6 +237,10 @@ describe('mcpgate access / tools against a local store (built CLI, child process
       decidedBy: `local:${me}`,
     });
     expect(list.find((g) => g.id === myId)).toMatchObject({ status: 'pending' });
+    // --format json is the same document as the deprecated --json; jsonl is one grant a line.
+    expect(JSON.parse((await mcpgate(['access', 'list', '--format', 'json'], dir)).stdout)).toEqual(list);
+    const jsonl = (await mcpgate(['access', 'list', '--format', 'jsonl'], dir)).stdout.trim().split('\n');
+    expect(jsonl.map((l) => JSON.parse(l) as unknown)).toEqual(list);
 
     const rev = await mcpgate(['access', 'revoke', requestId, '--reason', 'done'], dir);
     expect(rev.code, rev.stderr).toBe(0);
