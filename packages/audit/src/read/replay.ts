@@ -97,7 +97,7 @@ export function renderTimeline(events: readonly EventRow[], opts: RenderOptions 
         lines.push(`${at}  ${c(ok ? '32' : '31', '◀')} ${name(e)}  ${what}  ${c('2', `(${dur}${up})`)}`);
         for (const m of (body.masking as Obj[] | undefined) ?? [])
           lines.push(
-            `${' '.repeat(at.length - (opts.color ? 9 : 0))}    ${c('33', 'masked')} ${text(m.detector)} at ${text(m.path)} ×${text(m.count)} (${text(m.strategy)})`,
+            `${' '.repeat(at.length - (opts.color ? 8 : 0))}    ${c('33', 'masked')} ${text(m.detector)} at ${text(m.path)} ×${text(m.count)} (${text(m.strategy)})`,
           );
         break;
       }
@@ -133,11 +133,11 @@ export function renderTimeline(events: readonly EventRow[], opts: RenderOptions 
         );
         if (body.payload !== undefined)
           lines.push(
-            `${' '.repeat(at.length - (opts.color ? 9 : 0))}    ${c('2', clip(body.payload, width))}`,
+            `${' '.repeat(at.length - (opts.color ? 8 : 0))}    ${c('2', clip(body.payload, width))}`,
           );
         for (const m of (body.masking as Obj[] | undefined) ?? [])
           lines.push(
-            `${' '.repeat(at.length - (opts.color ? 9 : 0))}    ${c('33', 'masked')} ${text(m.detector)} at ${text(m.path)} ×${text(m.count)} (${text(m.strategy)})`,
+            `${' '.repeat(at.length - (opts.color ? 8 : 0))}    ${c('33', 'masked')} ${text(m.detector)} at ${text(m.path)} ×${text(m.count)} (${text(m.strategy)})`,
           );
         break;
       }
