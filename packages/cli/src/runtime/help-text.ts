@@ -24,7 +24,7 @@ function fill(pieces: readonly string[], first: string, hang: string, width: num
 }
 
 /** A usage line (or its continuation): break between bracketed groups, not inside them. */
-const USAGE = /^(Usage: mcpgate (?:[a-z-]+ )?[a-z-]+ |\s+(?=[[(]|mcpgate ))/;
+const USAGE = /^(Usage: mcpgate (?:[a-z-]+ )?[a-z-]+ |\s+mcpgate (?:[a-z-]+ )?[a-z-]+ |\s+(?=[[(]))/;
 /** A list item "  name   description": continuation lines hang under the description. */
 const ITEM = /^(\s+\S+(?: \S+)?\s{2,})/;
 
