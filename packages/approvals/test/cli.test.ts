@@ -237,9 +237,20 @@ describe('mcpgate approvals, remote mode (--url, the reviewer’s own login)', (
   it('lists and approves through the admin API with the token from `mcpgate login`', async () => {
     const a = await request(r.service, person('oidc:alice', ['eng']), 'deploy', { service: 'web' });
     const env = { XDG_CONFIG_HOME: home };
-    const list = await mcpgate(['approvals', 'list', '--url', url, '--json'], env);
+    const list = await mcpgate(['approvals', 'list', '--url', url, '--format', 'json'], env);
     expect(list.stderr).toBe('');
     expect((JSON.parse(list.stdout) as { items: { id: string }[] }).items.map((x) => x.id)).toEqual([a.id]);
+    // jsonl: one approval object per line; --json: the deprecated alias of --format json.
+    const jsonl = await mcpgate(['approvals', 'list', '--url', url, '--format', 'jsonl'], env);
+    expect(
+      jsonl.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id),
+    ).toEqual([a.id]);
+    const alias = await mcpgate(['approvals', 'list', '--url', url, '--json'], env);
+    expect(JSON.parse(alias.stdout)).toEqual(JSON.parse(list.stdout));
+    expect(alias.stderr).toContain('--json is deprecated; use --format json');
 
     const groups = await mcpgate(['approvals', 'approve', a.id, '--url', url, '--as-groups', 'sre'], env);
     expect(groups.code).toBe(2);

@@ -85,6 +85,25 @@ describe('mcpgate migrate / audit … (embedded store, end to end)', () => {
     expect(none.code).toBe(1);
   });
 
+  it('replay fits 80 columns by default and --width N when given, losing no event', async () => {
+    const lines = (text: string): string[] => text.trimEnd().split('\n');
+    const wide = await cli(dir, ['audit', 'replay', 's_cli', '--width', '400']);
+    // The unfitted timeline is wider than 80, or the fitting below proves nothing.
+    expect(Math.max(...lines(wide.stdout).map((l) => [...l].length))).toBeGreaterThan(80);
+    const narrow = await cli(dir, ['audit', 'replay', 's_cli']);
+    expect(narrow.code).toBe(0);
+    for (const l of lines(narrow.stdout)) expect([...l].length, l).toBeLessThanOrEqual(80);
+    const at50 = await cli(dir, ['audit', 'replay', 's_cli', '--width', '50']);
+    for (const l of lines(at50.stdout)) expect([...l].length, l).toBeLessThanOrEqual(50);
+    // Every event still starts its own line under a time stamp.
+    const starts = (text: string): number => lines(text).filter((l) => /^\d\d:\d\d/.test(l)).length;
+    expect(starts(narrow.stdout)).toBe(starts(wide.stdout));
+    expect(starts(at50.stdout)).toBe(starts(wide.stdout));
+    expect(narrow.stdout).toMatch(/refused policy_denied/);
+    const bad = await cli(dir, ['audit', 'replay', 's_cli', '--width', 'ten']);
+    expect(bad.code).toBe(2);
+  });
+
   it('verify, export, offline verify of the file; a one-line edit fails with exit 1', async () => {
     const v = await cli(dir, ['audit', 'verify']);
     expect(v.stdout).toMatch(/^OK: \d+ records in \d+ chain\(s\)/);

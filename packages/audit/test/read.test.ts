@@ -145,6 +145,20 @@ for (const make of backends('read')) {
       );
     });
 
+    it('fits a timeline to N columns, with or without colour, dropping no word', async () => {
+      const events = await sessionEvents(store, 's_bob');
+      const plain = renderTimeline(events, { columns: 60 });
+      const coloured = renderTimeline(events, { columns: 60, color: true });
+      const strip = (t: string): string =>
+        t.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+      for (const text of [plain, strip(coloured)])
+        for (const l of text.trimEnd().split('\n')) expect([...l].length, l).toBeLessThanOrEqual(60);
+      expect(strip(coloured)).toBe(plain);
+      const words = (t: string): string => t.split(/\s+/).join('');
+      // Only spaces move; the unfitted text (values clipped the same) has every character.
+      expect(words(plain)).toBe(words(renderTimeline(events, { width: 60 })));
+    });
+
     it('records who read the audit', async () => {
       await rec.recordRead({ subject: 'os:auditor', host: 'h', pid: 1 }, 'query', {
         user: 'os:alice',

@@ -83,6 +83,14 @@ describe('mcpgate keys (built CLI, embedded store)', () => {
     expect(keys.map((k) => [k.name, k.groups])).toEqual([['ci-bot', ['ci', 'deploy']]]);
     expect(listed.stdout).not.toContain(key.slice(22));
     expect(mcpgate(['keys', 'list']).stdout).toMatch(/ci-bot\s+ci,deploy/);
+    // --json is the deprecated alias of --format json (a notice on stderr); jsonl: a key a line.
+    expect(listed.stderr).toContain('--json is deprecated; use --format json');
+    const asJson = mcpgate(['keys', 'list', '--format', 'json']);
+    expect(asJson.stderr).toBe('');
+    expect(JSON.parse(asJson.stdout)).toEqual(keys);
+    const lines = mcpgate(['keys', 'list', '--format', 'jsonl']).stdout.trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual(keys);
+    expect(mcpgate(['keys', 'list', '--format', 'xml']).code).toBe(2);
 
     const config: AuthConfig = withAuthDefaults({
       mode: 'oauth',

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeOption } from './options.js';
+import { fitHelp } from './runtime/help-text.js';
 import { wrapText } from './runtime/text.js';
 
 /** A flag as node:util parseArgs takes it, plus the sentence `--help` prints for it. */
@@ -78,7 +79,8 @@ export function formatHelp(cmd: Command, width = 80): string {
     const [first = '', ...rest] = lines;
     return [`  ${label.padEnd(col)}  ${first}`.trimEnd(), ...rest.map((l) => indent + l)].join('\n');
   });
-  return `mcpgate ${cmd.name} — ${cmd.summary}\n\n${cmd.help}\n\nOptions:\n${flags.join('\n')}\n`;
+  const title = fitHelp(`mcpgate ${cmd.name} — ${cmd.summary}`, width);
+  return `${title}\n\n${fitHelp(cmd.help, width)}\n\nOptions:\n${flags.join('\n')}\n`;
 }
 
 export function str(values: CommandContext['values'], key: string): string | undefined {

@@ -40,5 +40,13 @@ audit: { signingKeyFile: ./audit-signing.key }
     const json = verify('--json');
     expect(json.status, json.stderr).toBe(0);
     expect((JSON.parse(json.stdout) as { warnings: string[] }).warnings).toEqual([]);
+    expect(json.stderr).toContain('--json is deprecated; use --format json');
+    const formatted = verify('--format', 'json');
+    expect(formatted.status, formatted.stderr).toBe(0);
+    expect((JSON.parse(formatted.stdout) as { warnings: string[] }).warnings).toEqual([]);
+    // One report per run: jsonl is refused with the formats it takes.
+    const jsonl = verify('--format', 'jsonl');
+    expect(jsonl.status).toBe(2);
+    expect(jsonl.stderr).toContain('--format takes table, json');
   });
 });

@@ -99,7 +99,12 @@ describe('mcpgate validate (built CLI, child process)', () => {
     expect(r.stderr).toMatch(/^checks\.yaml:4:3 masking\.seal\.publicKey: .+\n$/);
   });
 
-  it('--json prints the same issues as JSON on stdout, same exit codes', () => {
+  it('--format json|jsonl (and the deprecated --json) print the issues as JSON, same exit codes', () => {
+    const formatted = mcpgate(['validate', '--format', 'json', '--config', 'broken.yaml'], { cwd: dir });
+    expect(formatted.code).toBe(1);
+    const line = mcpgate(['validate', '--format', 'jsonl', '--config', 'broken.yaml'], { cwd: dir });
+    expect(line.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(line.stdout)).toEqual(JSON.parse(formatted.stdout));
     const bad = mcpgate(['validate', '--json', '--config', 'broken.yaml'], { cwd: dir });
     expect(bad.code).toBe(1);
     const body = JSON.parse(bad.stdout) as {
@@ -108,6 +113,8 @@ describe('mcpgate validate (built CLI, child process)', () => {
       errors: { path: string; line: number }[];
     };
     expect(body.ok).toBe(false);
+    expect(body).toEqual(JSON.parse(formatted.stdout));
+    expect(bad.stderr).toContain('--json is deprecated');
     expect(body.file).toBe('broken.yaml');
     expect(body.errors.map((e) => [e.line, e.path])).toEqual([
       [4, 'upstreams.docs.url'],

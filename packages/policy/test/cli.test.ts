@@ -82,6 +82,9 @@ describe('mcpgate policy test / policy explain (built CLI, child processes)', ()
       'FAIL  wrong on purpose: expected allow, got deny (rule contractors-no-writes)',
     );
     expect(r.stdout).toContain('1 passed, 1 failed');
+    const j = await mcpgate(['policy', 'test', file, '--format', 'json'], dir);
+    expect(j.code).toBe(1);
+    expect(JSON.stringify(JSON.parse(j.stdout))).toContain('wrong on purpose');
   });
 
   it('tests the policy of a config file, and refuses an unsafe pattern at load', async () => {
@@ -154,6 +157,19 @@ describe('mcpgate policy test / policy explain (built CLI, child processes)', ()
       ['reads', 'tools'],
       ['prod', 'upstreams'],
     ]);
+    // --json is the deprecated alias: the same document as --format json; jsonl puts it on one line.
+    const ask = ['policy', 'explain', '--as', 'bob', '--upstream', 'fs', '--tool', 'delete_file'];
+    expect(j.stderr).toContain('--json is deprecated');
+    // (input.now is the moment of each run, so the rest is compared.)
+    const same = (text: string) => {
+      const o = JSON.parse(text) as typeof out;
+      return { decision: o.decision, considered: o.considered };
+    };
+    const expected = { decision: out.decision, considered: out.considered };
+    expect(same((await mcpgate([...ask, '--format', 'json'], dir)).stdout)).toEqual(expected);
+    const line = (await mcpgate([...ask, '--format', 'jsonl'], dir)).stdout;
+    expect(line.trim().split('\n')).toHaveLength(1);
+    expect(same(line)).toEqual(expected);
     const bad = await mcpgate(['policy', 'explain', '--as', 'bob', '--tool', 'x', '--args', '[1]'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--args must be a JSON object');
@@ -237,6 +253,10 @@ describe('mcpgate access / tools against a local store (built CLI, child process
       decidedBy: `local:${me}`,
     });
     expect(list.find((g) => g.id === myId)).toMatchObject({ status: 'pending' });
+    // --format json is the same document as the deprecated --json; jsonl is one grant a line.
+    expect(JSON.parse((await mcpgate(['access', 'list', '--format', 'json'], dir)).stdout)).toEqual(list);
+    const jsonl = (await mcpgate(['access', 'list', '--format', 'jsonl'], dir)).stdout.trim().split('\n');
+    expect(jsonl.map((l) => JSON.parse(l) as unknown)).toEqual(list);
 
     const rev = await mcpgate(['access', 'revoke', requestId, '--reason', 'done'], dir);
     expect(rev.code, rev.stderr).toBe(0);

@@ -15,8 +15,13 @@ export async function sessionEvents(sql: SqlQueryable, sessionId: string): Promi
 export interface RenderOptions {
   /** ANSI colours (only when writing to a terminal). */
   readonly color?: boolean;
-  /** Show arguments and results up to this many characters each (default 160). */
+  /** Show arguments and results up to this many characters each (default 160, or `columns`). */
   readonly width?: number;
+  /**
+   * Fit every line to this many terminal columns: the time column stays, the event text wraps
+   * under it (long values are already clipped to `width`). Unset: lines are as long as they are.
+   */
+  readonly columns?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -45,7 +50,7 @@ function time(d: Date, start: Date): string {
  */
 export function renderTimeline(events: readonly EventRow[], opts: RenderOptions = {}): string {
   if (events.length === 0) return 'no events recorded for this session\n';
-  const width = opts.width ?? 160;
+  const width = opts.width ?? opts.columns ?? 160;
   const c = (code: string, s: string): string => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const start = events[0]!.ts;
   const lines: string[] = [];
@@ -92,7 +97,7 @@ export function renderTimeline(events: readonly EventRow[], opts: RenderOptions 
         lines.push(`${at}  ${c(ok ? '32' : '31', '◀')} ${name(e)}  ${what}  ${c('2', `(${dur}${up})`)}`);
         for (const m of (body.masking as Obj[] | undefined) ?? [])
           lines.push(
-            `${' '.repeat(at.length - (opts.color ? 9 : 0))}    ${c('33', 'masked')} ${text(m.detector)} at ${text(m.path)} ×${text(m.count)} (${text(m.strategy)})`,
+            `${' '.repeat(at.length - (opts.color ? 8 : 0))}    ${c('33', 'masked')} ${text(m.detector)} at ${text(m.path)} ×${text(m.count)} (${text(m.strategy)})`,
           );
         break;
       }
@@ -128,11 +133,11 @@ export function renderTimeline(events: readonly EventRow[], opts: RenderOptions 
         );
         if (body.payload !== undefined)
           lines.push(
-            `${' '.repeat(at.length - (opts.color ? 9 : 0))}    ${c('2', clip(body.payload, width))}`,
+            `${' '.repeat(at.length - (opts.color ? 8 : 0))}    ${c('2', clip(body.payload, width))}`,
           );
         for (const m of (body.masking as Obj[] | undefined) ?? [])
           lines.push(
-            `${' '.repeat(at.length - (opts.color ? 9 : 0))}    ${c('33', 'masked')} ${text(m.detector)} at ${text(m.path)} ×${text(m.count)} (${text(m.strategy)})`,
+            `${' '.repeat(at.length - (opts.color ? 8 : 0))}    ${c('33', 'masked')} ${text(m.detector)} at ${text(m.path)} ×${text(m.count)} (${text(m.strategy)})`,
           );
         break;
       }
@@ -140,5 +145,74 @@ export function renderTimeline(events: readonly EventRow[], opts: RenderOptions 
         lines.push(`${at}  ${e.type}  ${c('2', clip(body, width))}`);
     }
   }
-  return `${lines.join('\n')}\n`;
+  const fitted = opts.columns === undefined ? lines : lines.flatMap((l) => fitLine(l, opts.columns!));
+  return `${fitted.join('\n')}\n`;
+}
+
+// ANSI colour codes take no columns; everything else here is one column per code point.
+const ESC = String.fromCharCode(27);
+const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, 'y');
+const ANSI_ALL = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
+
+/** The line as atoms: each visible character, with any colour codes before it attached. */
+function atoms(line: string): string[] {
+  const out: string[] = [];
+  let pending = '';
+  for (let i = 0; i < line.length;) {
+    ANSI.lastIndex = i;
+    const m = ANSI.exec(line);
+    if (m) {
+      pending += m[0];
+      i += m[0].length;
+      continue;
+    }
+    const ch = String.fromCodePoint(line.codePointAt(i)!);
+    out.push(pending + ch);
+    pending = '';
+    i += ch.length;
+  }
+  if (pending && out.length > 0) out[out.length - 1] += pending;
+  else if (pending) out.push(pending);
+  return out;
+}
+
+/** Visible text of an atom (without its colour codes). */
+const visible = (atom: string): string => atom.replace(ANSI_ALL, '');
+
+// The time column ("HH:MM:SS.mmm +   0.000s") and the gap after it.
+const TIME_COLUMN = 26;
+
+/**
+ * One timeline line fitted to `columns`: continuation lines are indented past the time column,
+ * broken at spaces where possible, a word longer than the room left is cut; nothing is dropped.
+ */
+function fitLine(line: string, columns: number): string[] {
+  const all = atoms(line);
+  if (all.length <= columns) return [line];
+  const indent = columns - TIME_COLUMN >= 20 ? TIME_COLUMN : 4;
+  const out: string[] = [];
+  let rest = all;
+  // Never break inside the time column (first line) or the indent (continuations).
+  let keep = Math.min(TIME_COLUMN, columns - 1);
+  while (rest.length > columns) {
+    let cut = -1;
+    for (let i = columns; i > keep; i--)
+      if (visible(rest[i]!) === ' ') {
+        cut = i;
+        break;
+      }
+    const at = cut > 0 ? cut : columns;
+    out.push(rest.slice(0, at).join('').trimEnd());
+    rest = rest.slice(at);
+    while (rest.length > 0 && visible(rest[0]!) === ' ') {
+      // Drop the space, keep its colour codes.
+      const codes = rest[0]!.slice(0, -1);
+      rest = rest.slice(1);
+      if (codes && rest.length > 0) rest = [codes + rest[0]!, ...rest.slice(1)];
+    }
+    if (rest.length > 0) rest = [...atoms(' '.repeat(indent)), ...rest];
+    keep = indent;
+  }
+  if (rest.length > 0) out.push(rest.join(''));
+  return out;
 }

@@ -1,12 +1,13 @@
 import { formatDuration, parseDuration } from '@mcpgate/policy';
-import { bool, str, UsageError, type Command } from '../command.js';
+import { str, UsageError, type Command } from '../command.js';
+import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 import { grantJson, withPolicyServices } from './access-common.js';
 
 export const accessRequestCommand: Command = {
   name: 'access request',
   summary: 'request just-in-time access to an upstream (or some of its tools) for a while',
   help: [
-    'Usage: mcpgate access request --upstream NAME [--tool GLOB] --duration 30m --reason TEXT [--config FILE] [--json]',
+    'Usage: mcpgate access request --upstream NAME [--tool GLOB] --duration 30m --reason TEXT [--config FILE] [--format table|json|jsonl]',
     '',
     'Asks for a grant under the require_grant rule that covers you on that upstream. A reviewer from',
     "the rule's reviewer groups decides with `mcpgate access approve|deny ID`; the grant starts at",
@@ -19,9 +20,10 @@ export const accessRequestCommand: Command = {
     duration: { type: 'string' },
     reason: { type: 'string' },
     config: { type: 'string', short: 'c' },
-    json: { type: 'boolean' },
+    ...FORMAT_OPTIONS,
   },
   run(ctx) {
+    const format = outputFormat(ctx);
     const upstream = str(ctx.values, 'upstream');
     const duration = str(ctx.values, 'duration');
     const reason = str(ctx.values, 'reason');
@@ -36,8 +38,8 @@ export const accessRequestCommand: Command = {
         durationMs: parseDuration(duration),
         reason,
       });
-      if (bool(ctx.values, 'json')) {
-        ctx.stdout.write(`${JSON.stringify(grantJson(g), null, 2)}\n`);
+      if (format !== 'table') {
+        ctx.stdout.write(structuredText(format, grantJson(g)));
         return 0;
       }
       const reviewers = engine.rule(g.rule)?.grant?.reviewers.join(', ') ?? '';

@@ -1,11 +1,12 @@
-import { bool, str, type Command } from '../command.js';
+import { str, type Command } from '../command.js';
+import { outputFormat } from '../runtime/table.js';
 import { APPROVALS_OPTIONS, idArg, MODE_HELP, withApprovals, writeJson } from './approvals-common.js';
 
 export const approvalsApproveCommand: Command = {
   name: 'approvals approve',
   summary: 'approve a pending approval request (as a reviewer)',
   help: [
-    'Usage: mcpgate approvals approve ID [--reason TEXT] [--url URL | --config FILE [--as-groups G1,G2]] [--json]',
+    'Usage: mcpgate approvals approve ID [--reason TEXT] [--url URL | --config FILE [--as-groups G1,G2]] [--format table|json|jsonl]',
     '',
     "You must be in one of the request's reviewer groups and may not approve your own request",
     '(unless its rule allows it). A request needing N approvals is approved by N distinct people.',
@@ -15,11 +16,12 @@ export const approvalsApproveCommand: Command = {
   options: { ...APPROVALS_OPTIONS, reason: { type: 'string' } },
   positionals: true,
   run(ctx) {
+    const format = outputFormat(ctx);
     const id = idArg(ctx);
     const reason = str(ctx.values, 'reason');
     return withApprovals(ctx, 'approvals approve', async (b, who) => {
       const a = await b.decide(id, 'approve', reason);
-      if (bool(ctx.values, 'json')) writeJson(ctx, a);
+      if (format !== 'table') writeJson(ctx, format, a);
       else
         ctx.stdout.write(
           a.status === 'approved'

@@ -12,6 +12,7 @@ import { openStore } from '@mcpgate/audit';
 import { defaultTokenStorePath, getAccessToken, TokenStore } from '@mcpgate/auth';
 import { isGatewayError, silentLogger } from '@mcpgate/core';
 import { str, UsageError, type CommandContext, type OptionSpec } from '../command.js';
+import { FORMAT_OPTIONS, structuredText } from '../runtime/table.js';
 import { resolveSigningKey, startCommandRecorder, type CommandRecorder } from '../runtime/audit.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
 
@@ -22,7 +23,7 @@ export const APPROVALS_OPTIONS: OptionSpec = {
   url: { type: 'string' },
   config: { type: 'string', short: 'c' },
   'as-groups': { type: 'string' },
-  json: { type: 'boolean' },
+  ...FORMAT_OPTIONS,
 };
 
 export const MODE_HELP = [
@@ -184,8 +185,8 @@ export async function withApprovals(
   }
 }
 
-export function writeJson(ctx: CommandContext, value: unknown): void {
-  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+export function writeJson(ctx: CommandContext, format: 'json' | 'jsonl', value: unknown): void {
+  ctx.stdout.write(structuredText(format, value));
 }
 
 /** The single positional approval id. */

@@ -1,5 +1,6 @@
 import { APPROVAL_STATUSES, formatApprovalTable, type ApprovalStatus } from '@mcpgate/approvals';
 import { bool, str, UsageError, type Command } from '../command.js';
+import { outputFormat } from '../runtime/table.js';
 import { APPROVALS_OPTIONS, MODE_HELP, withApprovals, writeJson } from './approvals-common.js';
 
 export const approvalsListCommand: Command = {
@@ -7,9 +8,9 @@ export const approvalsListCommand: Command = {
   summary: 'list approval requests (pending ones by default)',
   help: [
     'Usage: mcpgate approvals list [--status S1,S2 | --all] [--requester SUBJECT] [--upstream NAME]',
-    '                              [--tool NAME] [--limit N] [--cursor C] [--url URL | --config FILE] [--json]',
+    '                              [--tool NAME] [--limit N] [--cursor C] [--url URL | --config FILE] [--format table|json|jsonl]',
     '',
-    `Newest first. Statuses: ${APPROVAL_STATUSES.join(', ')}; default requested. --json prints`,
+    `Newest first. Statuses: ${APPROVAL_STATUSES.join(', ')}; default requested. --format json prints`,
     '{ items, nextCursor }; pass nextCursor to --cursor for the next page.',
     '',
     ...MODE_HELP,
@@ -25,6 +26,7 @@ export const approvalsListCommand: Command = {
     cursor: { type: 'string' },
   },
   run(ctx) {
+    const format = outputFormat(ctx);
     const statusText = str(ctx.values, 'status');
     if (statusText !== undefined && bool(ctx.values, 'all'))
       throw new UsageError('give --status or --all, not both');
@@ -47,8 +49,12 @@ export const approvalsListCommand: Command = {
         ...(limit !== undefined ? { limit } : {}),
         ...(str(ctx.values, 'cursor') !== undefined ? { cursor: str(ctx.values, 'cursor')! } : {}),
       });
-      if (bool(ctx.values, 'json')) writeJson(ctx, page);
-      else {
+      if (format === 'json') writeJson(ctx, format, page);
+      else if (format === 'jsonl') {
+        // One approval per line; the cursor for the next page goes where people look.
+        writeJson(ctx, format, page.items);
+        if (page.nextCursor) ctx.stderr.write(`more: --cursor ${page.nextCursor}\n`);
+      } else {
         ctx.stdout.write(formatApprovalTable(page.items));
         if (page.nextCursor) ctx.stderr.write(`more: --cursor ${page.nextCursor}\n`);
       }

@@ -1,14 +1,19 @@
 import { renderTimeline, sessionEvents } from '@mcpgate/audit';
 import { str, UsageError, type Command } from '../command.js';
+import { outputWidth } from '../runtime/table.js';
 import { CONFIG_OPTION, operator, withAudit } from './audit-common.js';
 
 export const auditReplayCommand: Command = {
   name: 'audit replay',
   summary: 'show one session as a timeline: requests, responses, denials, maskings, approvals, timings',
   help: [
-    'Usage: mcpgate audit replay <session id> [--width 160] [--format text|jsonl] [--config FILE]',
+    'Usage: mcpgate audit replay <session id> [--width N] [--format text|jsonl]',
+    '                            [--config FILE]',
     '',
-    'Find session ids with "mcpgate audit sessions". The replay itself is recorded in the audit trail.',
+    'Lines fit the terminal (80 columns when output is not one, --width N to',
+    'choose): long events wrap under the time column, long values are clipped.',
+    'Find session ids with "mcpgate audit sessions". The replay itself is',
+    'recorded in the audit trail.',
   ].join('\n'),
   options: { ...CONFIG_OPTION, width: { type: 'string' }, format: { type: 'string' } },
   positionals: true,
@@ -17,8 +22,7 @@ export const auditReplayCommand: Command = {
     if (!sessionId || extra.length > 0) throw new UsageError('give exactly one session id');
     const format = str(ctx.values, 'format') ?? 'text';
     if (format !== 'text' && format !== 'jsonl') throw new UsageError('--format is text or jsonl');
-    const width = Number(str(ctx.values, 'width') ?? 160);
-    if (!Number.isInteger(width) || width < 20) throw new UsageError('--width takes an integer ≥ 20');
+    const columns = outputWidth(ctx);
     return withAudit(ctx, 'audit replay', async ({ store, recorder }) => {
       await recorder.recordRead(operator(), 'replay', { session: sessionId });
       const events = await sessionEvents(store, sessionId);
@@ -31,7 +35,7 @@ export const auditReplayCommand: Command = {
           ctx.stdout.write(`${JSON.stringify({ ...e, body: JSON.parse(e.body) as unknown })}\n`);
       else
         ctx.stdout.write(
-          renderTimeline(events, { width, color: (ctx.stdout as NodeJS.WriteStream).isTTY === true }),
+          renderTimeline(events, { columns, color: (ctx.stdout as NodeJS.WriteStream).isTTY === true }),
         );
       return 0;
     });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { PackReport, VerifyReport } from '@mcpgate/audit';
 import { countEvents, verifyExportFile, verifyReportPack, verifyStore } from '@mcpgate/audit';
 import { isGatewayError } from '@mcpgate/core';
-import { bool, str, type Command, type CommandContext } from '../command.js';
+import { str, type Command, type CommandContext } from '../command.js';
+import { outputFormat } from '../runtime/table.js';
 import {
   CONFIG_OPTION,
   givenFilters,
@@ -56,11 +57,11 @@ export const auditVerifyCommand: Command = {
   name: 'audit verify',
   summary: 'recompute the audit hash chains and checkpoint signatures; name the first bad record',
   help: [
-    'Usage: mcpgate audit verify [--since 24h | --from DATE] [--to DATE] [--config FILE] [--key PUBKEY_FILE] [--json]',
-    '       mcpgate audit verify --witness FILE|URL|s3://BUCKET/PREFIX [--key PUBKEY_FILE] [--json]',
-    '       mcpgate audit verify --file EXPORT [--key PUBKEY_FILE] [--json]   (offline, no database)',
-    '       mcpgate audit verify --proof PROOF [--key PUBKEY_FILE] [--json]   (offline: see audit prove)',
-    '       mcpgate audit verify --report DIR [--key PUBKEY_FILE] [--json]    (evidence pack, offline)',
+    'Usage: mcpgate audit verify [--since 24h | --from DATE] [--to DATE] [--config FILE] [--key PUBKEY_FILE] [--format table|json]',
+    '       mcpgate audit verify --witness FILE|URL|s3://BUCKET/PREFIX [--key PUBKEY_FILE] [--format table|json]',
+    '       mcpgate audit verify --file EXPORT [--key PUBKEY_FILE] [--format table|json]   (offline, no database)',
+    '       mcpgate audit verify --proof PROOF [--key PUBKEY_FILE] [--format table|json]   (offline: see audit prove)',
+    '       mcpgate audit verify --report DIR [--key PUBKEY_FILE] [--format table|json]    (evidence pack, offline)',
     '',
     'Exits 0 when every record links to its predecessor, every checkpoint signature verifies and no',
     'signed record is missing; 1 otherwise, naming the first bad record (modified, missing, reordered,',
@@ -79,9 +80,12 @@ export const auditVerifyCommand: Command = {
     witness: { type: 'string' },
     report: { type: 'string' },
     key: { type: 'string' },
+    // One report per run: table (for people) or json; jsonl would add nothing.
+    format: { type: 'string', description: 'table (for people, the default) or json' },
     json: { type: 'boolean' },
   },
   async run(ctx) {
+    const json = outputFormat(ctx, ['table', 'json']) === 'json';
     const keyFile = str(ctx.values, 'key');
     const trustedKeys = keyFile
       ? readFileSync(keyFile, 'utf8')
@@ -89,7 +93,6 @@ export const auditVerifyCommand: Command = {
           .filter((l) => l.length > 0)
       : undefined;
     const file = str(ctx.values, 'file');
-    const json = bool(ctx.values, 'json');
     const proof = str(ctx.values, 'proof');
     if (proof) return verifyProofFile(ctx, proof, trustedKeys, json);
     const packDir = str(ctx.values, 'report');

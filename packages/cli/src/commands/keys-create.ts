@@ -3,7 +3,8 @@ import type { Store } from '@mcpgate/audit';
 import { openStore } from '@mcpgate/audit';
 import { createApiKey, parseDuration, type ApiKeyRecord } from '@mcpgate/auth';
 import { findConfigPath, formatIssue, loadConfig, type GatewayConfig } from '@mcpgate/config';
-import { bool, str, UsageError, type Command, type CommandContext } from '../command.js';
+import { str, UsageError, type Command, type CommandContext } from '../command.js';
+import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 
 /** Loads the config and opens its store for the `keys` commands (shared by keys-list and keys-revoke). */
 export async function withKeyStore(
@@ -58,7 +59,7 @@ export const keysCreateCommand: Command = {
   name: 'keys create',
   summary: 'create an API key for a service account (printed once)',
   help: [
-    'Usage: mcpgate keys create --name NAME [--groups G1,G2] [--expires 90d] [--config FILE] [--json]',
+    'Usage: mcpgate keys create --name NAME [--groups G1,G2] [--expires 90d] [--config FILE] [--format table|json|jsonl]',
     '',
     'Creates a key "mcpg_<id>_<secret>" and prints it once on stdout; only an HMAC of the secret is',
     'stored (keyed by auth.apiKeys.pepper, which must be set in the config). The caller authenticates',
@@ -72,9 +73,10 @@ export const keysCreateCommand: Command = {
     groups: { type: 'string' },
     expires: { type: 'string' },
     config: { type: 'string', short: 'c' },
-    json: { type: 'boolean' },
+    ...FORMAT_OPTIONS,
   },
   run(ctx) {
+    const format = outputFormat(ctx);
     const name = str(ctx.values, 'name');
     if (!name) throw new UsageError('--name is required');
     const groups = (str(ctx.values, 'groups') ?? '')
@@ -97,8 +99,8 @@ export const keysCreateCommand: Command = {
           ...(expiresInMs !== undefined && { expiresInMs }),
           createdBy: `local:${userInfo().username}`,
         });
-        if (bool(ctx.values, 'json')) {
-          ctx.stdout.write(`${JSON.stringify({ key, ...keyJson(record) }, null, 2)}\n`);
+        if (format !== 'table') {
+          ctx.stdout.write(structuredText(format, { key, ...keyJson(record) }));
         } else {
           ctx.stdout.write(`${key}\n`);
           const until = record.expiresAt ? `expires ${record.expiresAt.toISOString()}` : 'does not expire';

@@ -1,12 +1,13 @@
 import { listApiKeys } from '@mcpgate/auth';
 import { bool, type Command } from '../command.js';
+import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 import { keyJson, withKeyStore } from './keys-create.js';
 
 export const keysListCommand: Command = {
   name: 'keys list',
   summary: 'list API keys (never their secrets)',
   help: [
-    'Usage: mcpgate keys list [--all] [--config FILE] [--json]',
+    'Usage: mcpgate keys list [--all] [--config FILE] [--format table|json|jsonl]',
     '',
     'Prints id, name, groups, creation, expiry and last use of every live key; --all includes revoked',
     'ones. Secrets are not stored, so they cannot be listed.',
@@ -14,13 +15,14 @@ export const keysListCommand: Command = {
   options: {
     all: { type: 'boolean' },
     config: { type: 'string', short: 'c' },
-    json: { type: 'boolean' },
+    ...FORMAT_OPTIONS,
   },
   run(ctx) {
+    const format = outputFormat(ctx);
     return withKeyStore(ctx, async (store) => {
       const keys = await listApiKeys(store, { includeRevoked: bool(ctx.values, 'all') });
-      if (bool(ctx.values, 'json')) {
-        ctx.stdout.write(`${JSON.stringify(keys.map(keyJson), null, 2)}\n`);
+      if (format !== 'table') {
+        ctx.stdout.write(structuredText(format, keys.map(keyJson)));
         return 0;
       }
       if (keys.length === 0) {

@@ -1,12 +1,13 @@
 import { revokeApiKey } from '@mcpgate/auth';
-import { bool, str, UsageError, type Command } from '../command.js';
+import { str, UsageError, type Command } from '../command.js';
+import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 import { keyJson, withKeyStore } from './keys-create.js';
 
 export const keysRevokeCommand: Command = {
   name: 'keys revoke',
   summary: 'revoke an API key by id, or every live key of a name',
   help: [
-    'Usage: mcpgate keys revoke (--id ID | --name NAME) [--config FILE] [--json]',
+    'Usage: mcpgate keys revoke (--id ID | --name NAME) [--config FILE] [--format table|json|jsonl]',
     '',
     'Running gateways on PostgreSQL drop the key at once (the revocation is announced on the',
     'database); in any case it stops working within auth.apiKeys.cacheMaxAge (default 5 s).',
@@ -16,16 +17,17 @@ export const keysRevokeCommand: Command = {
     id: { type: 'string' },
     name: { type: 'string' },
     config: { type: 'string', short: 'c' },
-    json: { type: 'boolean' },
+    ...FORMAT_OPTIONS,
   },
   run(ctx) {
+    const format = outputFormat(ctx);
     const id = str(ctx.values, 'id');
     const name = str(ctx.values, 'name');
     if ((id === undefined) === (name === undefined))
       throw new UsageError('give exactly one of --id or --name');
     return withKeyStore(ctx, async (store) => {
       const revoked = await revokeApiKey(store, id !== undefined ? { id } : { name: name! });
-      if (bool(ctx.values, 'json')) ctx.stdout.write(`${JSON.stringify(revoked.map(keyJson), null, 2)}\n`);
+      if (format !== 'table') ctx.stdout.write(structuredText(format, revoked.map(keyJson)));
       else if (revoked.length === 0)
         ctx.stderr.write(`no live API key with ${id !== undefined ? `id ${id}` : `name ${name}`}\n`);
       else for (const k of revoked) ctx.stdout.write(`revoked ${k.id} (key:${k.name})\n`);

@@ -7,6 +7,7 @@ import {
   type RuleTrace,
 } from '@mcpgate/policy';
 import { bool, str, UsageError, type Command } from '../command.js';
+import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
 
 const AUTH_METHODS: readonly AuthMethod[] = ['local', 'oidc', 'introspection', 'api-key', 'none'];
@@ -66,8 +67,8 @@ export const policyExplainCommand: Command = {
   help: [
     'Usage: mcpgate policy explain --as SUBJECT [--groups A,B] [--auth-method oidc] [--key-name NAME]',
     '         (--tool NAME | --prompt NAME | --resource URI) [--upstream NAME] [--method M]',
-    '         [--args JSON] [--at ISO-TIME] [--config FILE] [--json]',
-    '       mcpgate policy explain --steps [--json]',
+    '         [--args JSON] [--at ISO-TIME] [--config FILE] [--format table|json|jsonl]',
+    '       mcpgate policy explain --steps [--format table|json|jsonl]',
     '',
     "Evaluates the config's policy for one hypothetical call without running anything. --tool takes",
     "the upstream's own tool name with --upstream, or the namespaced name (`fs__read_file`). Prints",
@@ -92,12 +93,13 @@ export const policyExplainCommand: Command = {
     args: { type: 'string' },
     at: { type: 'string' },
     config: { type: 'string', short: 'c' },
-    json: { type: 'boolean' },
+    ...FORMAT_OPTIONS,
     steps: { type: 'boolean' },
   },
   async run(ctx) {
+    const format = outputFormat(ctx);
     if (bool(ctx.values, 'steps')) {
-      ctx.stdout.write(bool(ctx.values, 'json') ? `${JSON.stringify(CHAIN_ORDER, null, 2)}\n` : stepsText());
+      ctx.stdout.write(format !== 'table' ? structuredText(format, CHAIN_ORDER) : stepsText());
       return 0;
     }
     const subject = str(ctx.values, 'as');
@@ -160,9 +162,15 @@ export const policyExplainCommand: Command = {
             ? 'resources'
             : undefined;
     const visible = kind ? !engine.isHidden(input.identity, kind, input.target) : true;
-    if (bool(ctx.values, 'json')) {
+    if (format !== 'table') {
       ctx.stdout.write(
-        `${JSON.stringify({ decision, visible, considered, upstreamRequests: up, input: { ...input, now: input.now.toISOString() } }, null, 2)}\n`,
+        structuredText(format, {
+          decision,
+          visible,
+          considered,
+          upstreamRequests: up,
+          input: { ...input, now: input.now.toISOString() },
+        }),
       );
       return 0;
     }

@@ -3,13 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { formatIssue, loadConfig } from '@mcpgate/config';
 import { buildPolicyEngine, runCases, type PolicyTestCase, type PolicyTestReport } from '@mcpgate/policy';
-import { bool, UsageError, type Command } from '../command.js';
+import { UsageError, type Command } from '../command.js';
+import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 
 export const policyTestCommand: Command = {
   name: 'policy test',
   summary: 'run table-driven policy expectations from a YAML file; exit 1 on any mismatch',
   help: [
-    'Usage: mcpgate policy test FILE.yaml [--json]',
+    'Usage: mcpgate policy test FILE.yaml [--format table|json|jsonl]',
     '',
     'FILE holds `tests:` (a list of cases) and either `policy:` (a policy section inline) or',
     '`config: PATH` (a gateway config whose policy is tested; relative to FILE). A case gives the',
@@ -18,9 +19,10 @@ export const policyTestCommand: Command = {
     'optionally `rule` (`default` for the default action) and `visible` (true/false).',
     'Exit code: 0 all pass, 1 a mismatch or an invalid policy, 2 usage.',
   ].join('\n'),
-  options: { json: { type: 'boolean' } },
+  options: { ...FORMAT_OPTIONS },
   positionals: true,
   async run(ctx) {
+    const format = outputFormat(ctx);
     const file = ctx.positionals[0];
     if (!file || ctx.positionals.length > 1) throw new UsageError('give exactly one FILE.yaml');
     const path = resolve(ctx.cwd, file);
@@ -61,8 +63,8 @@ export const policyTestCommand: Command = {
     let report: PolicyTestReport;
     if (!built.ok) report = { errors: built.errors, results: [], passed: 0, failed: built.errors.length };
     else report = runCases(built.engine, tests as PolicyTestCase[]);
-    if (bool(ctx.values, 'json')) {
-      ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (format !== 'table') {
+      ctx.stdout.write(structuredText(format, report));
     } else {
       for (const e of report.errors) ctx.stdout.write(`ERROR ${e}\n`);
       for (const r of report.results)

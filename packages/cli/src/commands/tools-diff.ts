@@ -1,5 +1,6 @@
 import type { PinDiff } from '@mcpgate/policy';
-import { bool, type Command } from '../command.js';
+import { type Command } from '../command.js';
+import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 import { withPolicyServices } from './access-common.js';
 
 function show(value: unknown): string {
@@ -20,19 +21,20 @@ export const toolsDiffCommand: Command = {
   name: 'tools diff',
   summary: 'show upstream tool definitions that changed since they were approved (tool pinning)',
   help: [
-    'Usage: mcpgate tools diff [UPSTREAM] [--config FILE] [--json]',
+    'Usage: mcpgate tools diff [UPSTREAM] [--config FILE] [--format table|json|jsonl]',
     '',
     'Lists every tool whose current definition (name, description, input/output schema, annotations)',
     'differs from the approved one, or that is new, with the fields that changed. Under',
     '`pinning: block` these are hidden and refused until `mcpgate tools approve`. Exit code 3 when',
     'anything differs (for scripts), 0 when everything is pinned.',
   ].join('\n'),
-  options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
+  options: { config: { type: 'string', short: 'c' }, ...FORMAT_OPTIONS },
   positionals: true,
   run(ctx) {
+    const format = outputFormat(ctx);
     return withPolicyServices(ctx, 'tools diff', async ({ pins }) => {
       const diffs = await pins.diff(ctx.positionals[0]);
-      if (bool(ctx.values, 'json')) ctx.stdout.write(`${JSON.stringify(diffs, null, 2)}\n`);
+      if (format !== 'table') ctx.stdout.write(structuredText(format, diffs));
       else if (diffs.length === 0) ctx.stderr.write('every observed tool matches its approved definition\n');
       else ctx.stdout.write(`${diffs.map(render).join('\n\n')}\n`);
       return diffs.length === 0 ? 0 : 3;

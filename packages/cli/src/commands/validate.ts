@@ -1,6 +1,7 @@
 import { relative, isAbsolute } from 'node:path';
 import { findConfigPath, formatIssue, loadConfig, type ConfigIssue } from '@mcpgate/config';
-import { bool, str, type Command } from '../command.js';
+import { str, type Command } from '../command.js';
+import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 import { SERVING_CHECKS } from '../runtime/config-checks.js';
 
 /** The path as the operator will recognize it: relative to where they ran the command when inside it. */
@@ -17,23 +18,25 @@ export const validateCommand: Command = {
   name: 'validate',
   summary: 'check a config file and list every error with its YAML path and line',
   help: [
-    'Usage: mcpgate validate [--config FILE] [--json]',
+    'Usage: mcpgate validate [--config FILE] [--format table|json|jsonl]',
     '',
     'Loads the config exactly as the gateway would — schema, semantic checks, ${env:…} and ${file:…}',
     'references — without starting anything. The file is --config, else $MCPGATE_CONFIG, else',
     './mcpgate.yaml.',
     '',
     'On success prints "ok: <file> (N upstreams)" and exits 0. Otherwise prints every problem as',
-    '"<file>:<line>:<col> <yaml.path>: <message>" on stderr and exits 1. With --json, prints',
+    '"<file>:<line>:<col> <yaml.path>: <message>" on stderr and exits 1. With --format json, prints',
     '{"ok", "file", "upstreams"?, "errors", "warnings"} on stdout instead (same exit codes).',
     'Resolved secret values are never printed.',
   ].join('\n'),
   options: {
     config: { type: 'string', short: 'c' },
-    json: { type: 'boolean' },
+    ...FORMAT_OPTIONS,
   },
-  async run({ values, stdout, stderr, env, cwd }) {
-    const json = bool(values, 'json');
+  async run(ctx) {
+    const { values, stdout, stderr, env, cwd } = ctx;
+    const format = outputFormat(ctx);
+    const json = format !== 'table';
     const emit = (
       ok: boolean,
       file: string,
@@ -41,9 +44,9 @@ export const validateCommand: Command = {
       warnings: readonly ConfigIssue[],
       upstreams?: number,
     ): void => {
-      if (json) {
+      if (format !== 'table') {
         const body = { ok, file, ...(upstreams === undefined ? {} : { upstreams }), errors, warnings };
-        stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+        stdout.write(structuredText(format, body));
         return;
       }
       for (const w of warnings)

@@ -144,3 +144,19 @@ export function writeRecords<T>(
     if (table.footer) ctx.stdout.write(`${table.footer}\n`);
   }
 }
+
+/** `--format` plus the deprecated `--json`, for commands that print results (not tables). */
+export const FORMAT_OPTIONS: OptionSpec = {
+  format: { type: 'string', description: 'table (for people, the default), json or jsonl (for programs)' },
+  json: { type: 'boolean' },
+};
+
+/**
+ * A machine-readable result: `json` as one indented document; `jsonl` as one compact JSON
+ * object per line — each element of a list, or the one object.
+ */
+export function structuredText(format: 'json' | 'jsonl', value: unknown): string {
+  if (format === 'json') return `${JSON.stringify(value, null, 2)}\n`;
+  const items = Array.isArray(value) ? (value as unknown[]) : [value];
+  return items.map((v) => `${JSON.stringify(v)}\n`).join('');
+}
