@@ -2,6 +2,7 @@ import { COMMANDS, type CommandEntry } from './commands/index.js';
 import { formatHelp, parseCommandArgs, UsageError } from './command.js';
 import { VERSION } from './version.js';
 import { closest } from './runtime/text.js';
+import { fitHelp } from './runtime/help-text.js';
 
 // Only the static command table is imported here: top help, unknown-command messages and
 // dispatch work from names and summaries, and just the chosen command's module is loaded.
@@ -9,7 +10,11 @@ import { closest } from './runtime/text.js';
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
-  return `mcpgate ${VERSION} — a governed, audited gateway for MCP tool servers\n\nUsage: mcpgate <command> [options]\n\nCommands:\n${lines}\n\nRun "mcpgate <command> --help" for a command's options.\n`;
+  // Summaries wrap under their own column: the list fits an 80-column terminal.
+  return fitHelp(
+    `mcpgate ${VERSION} — a governed, audited gateway for MCP tool servers\n\nUsage: mcpgate <command> [options]\n\nCommands:\n${lines}\n\nRun "mcpgate <command> --help" for a command's options.\n`,
+    80,
+  );
 }
 
 /** Finds the longest command name matching the leading words (commands like `audit verify`). */

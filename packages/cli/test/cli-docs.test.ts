@@ -33,6 +33,7 @@ describe('CLI surface', () => {
     const top = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
     expect(top.status).toBe(0);
     expect(top.stdout).toContain('Usage: mcpgate <command>');
+    for (const line of top.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
     const version = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' });
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     const names = [...top.stdout.matchAll(/^ {2}(\S+(?: \S+)?) {2,}/gm)].map((m) => m[1]!);
