@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Packs the publishable `mcpgate` package (docs/install.md, docs/decisions/0001-one-package.md).
+// Packs the publishable `mcpgate` package (docs/install.md, docs/decisions/0002-one-published-package.md).
 //
 //   node scripts/release.mjs [--out DIR]      (after `pnpm build`; default DIR: ./release)
 //
