@@ -42,16 +42,15 @@ describe('quickstart client configs', () => {
       if (c.key === 'servers') expect(entry!.type).toBe('stdio');
       const command = entry!.command === 'node' ? process.execPath : entry!.command;
       const client = new Client({ name: c.file, version: '1' });
-      await client.connect(
-        new StdioClientTransport({
-          command,
-          args: entry!.args.map(c.expand),
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...entry!.env },
-          cwd: REPO,
-          stderr: 'ignore',
-        }),
-      );
+      const transport = new StdioClientTransport({
+        command,
+        args: entry!.args.map(c.expand),
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...entry!.env },
+        cwd: REPO,
+        stderr: 'ignore',
+      });
       try {
+        await client.connect(transport, { timeout: 140_000 });
         const names = (await client.listTools()).tools.map((t) => t.name);
         expect(names).toContain('ev__echo');
         expect(names).toContain('fs__read_text_file');
@@ -61,8 +60,11 @@ describe('quickstart client configs', () => {
         });
         expect(JSON.stringify(read)).toContain('quickstart sandbox');
       } finally {
+        // Also when connect failed: the gateway must not outlive the test holding the store's lock
+        // (the next case would then fail on that lock instead of on its own merits).
         await client.close();
+        await transport.close();
       }
-    });
+    }, 150_000); // the first case creates the embedded store (initdb): CPU-bound, slow on a busy CI host
   }
 });
