@@ -38,7 +38,13 @@ export type { AuthorizationServerMetadata } from './discovery.js';
 
 // API keys
 export { API_KEY_PREFIX, isApiKeyFormat, parseApiKey, parseDuration } from './api-keys/format.js';
-export { API_KEY_REVOKED_CHANNEL, createApiKey, listApiKeys, revokeApiKey } from './api-keys/store.js';
+export {
+  API_KEY_REVOKED_CHANNEL,
+  apiKeyJson,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+} from './api-keys/store.js';
 export type { ApiKeyRecord, CreateApiKeyInput } from './api-keys/store.js';
 export { createApiKeyVerifier } from './api-keys/verifier.js';
 export type { ApiKeyOutcome, ApiKeyVerifier, ApiKeyVerifierOptions } from './api-keys/verifier.js';

@@ -102,7 +102,13 @@ describe.each(kinds)('tool pinning state transitions (%s store)', (_kind, open) 
       { field: 'description', before: v1.description, after: v2.description },
     ]);
 
-    expect(await pins.approve('db', 'query', 'local:ops')).toEqual(['query']);
+    // Both whole definitions, for a side-by-side view, and the hash of the one under review.
+    expect(diff[0]!.approved).toMatchObject({ description: v1.description });
+    expect(diff[0]!.current).toMatchObject({ description: v2.description });
+    // Approving with a hash other than the current definition's (it changed after the review) does nothing.
+    expect(await pins.approve('db', 'query', 'local:ops', 'f'.repeat(64))).toEqual([]);
+    expect(pins.blocks({ kind: 'tool', upstream: 'db', name: 'query' })).toBe(true);
+    expect(await pins.approve('db', 'query', 'local:ops', diff[0]!.hash)).toEqual(['query']);
     expect(audit.events.at(-1)).toMatchObject({
       type: 'pin.approved',
       payload: { actor: 'local:ops', tool: 'query' },

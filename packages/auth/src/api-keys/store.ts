@@ -107,6 +107,20 @@ export async function createApiKey(
   return { key, record: publicRecord(fromRow(row)) };
 }
 
+/** One JSON shape for a key (never its secret), shared by `mcpgate keys` and the admin API. */
+export function apiKeyJson(k: ApiKeyRecord): Record<string, unknown> {
+  return {
+    id: k.id,
+    name: k.name,
+    groups: k.groups,
+    createdAt: k.createdAt.toISOString(),
+    expiresAt: k.expiresAt?.toISOString() ?? null,
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+    createdBy: k.createdBy ?? null,
+  };
+}
+
 export async function findApiKey(sql: SqlQueryable, id: string): Promise<StoredApiKey | undefined> {
   const { rows } = await sql.query<Row>(`SELECT ${COLUMNS} FROM mcpgate_api_keys WHERE id = $1`, [id]);
   return rows[0] ? fromRow(rows[0]) : undefined;

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Store } from '@mcpgate/audit';
 import { openStore } from '@mcpgate/audit';
-import { createApiKey, parseDuration, type ApiKeyRecord } from '@mcpgate/auth';
+import { apiKeyJson, createApiKey, parseDuration } from '@mcpgate/auth';
 import { findConfigPath, formatIssue, loadConfig, type GatewayConfig } from '@mcpgate/config';
 import { str, UsageError, type Command, type CommandContext } from '../command.js';
 import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
@@ -42,18 +42,8 @@ export async function withKeyStore(
   }
 }
 
-export function keyJson(k: ApiKeyRecord): Record<string, unknown> {
-  return {
-    id: k.id,
-    name: k.name,
-    groups: k.groups,
-    createdAt: k.createdAt.toISOString(),
-    expiresAt: k.expiresAt?.toISOString() ?? null,
-    revokedAt: k.revokedAt?.toISOString() ?? null,
-    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
-    createdBy: k.createdBy ?? null,
-  };
-}
+/** The key's JSON shape (shared with the admin API the console uses). */
+export const keyJson = apiKeyJson;
 
 export const keysCreateCommand: Command = {
   name: 'keys create',

@@ -2,16 +2,21 @@ import type { GatewayConfig } from '@mcpgate/config';
 import type { AdminHandler, Logger, SqlClient } from '@mcpgate/core';
 import { APPROVALS_CHANNEL } from '@mcpgate/approvals';
 import {
+  AuditLagHistory,
   consolePublicUrl,
   createAuditAdminHandler,
   createConsole,
+  createKeysAdminHandler,
+  createOverviewAdminHandler,
+  createPinsAdminHandler,
   createSessionsAdminHandler,
   type ConsoleHandle,
 } from '@mcpgate/console';
 import type { Runtime } from './compose.js';
 
 /**
- * The admin APIs the console adds (sessions and replay), for bearer callers and the console alike.
+ * The admin APIs the console adds (sessions and replay, audit, API keys, tool pins, overview), for
+ * bearer callers and the console alike.
  * Role groups come from `console.roles` even when the console itself is off: scripts use them too.
  */
 export function consoleAdminHandlers(config: GatewayConfig, runtime: Runtime): AdminHandler[] {
@@ -24,7 +29,26 @@ export function consoleAdminHandlers(config: GatewayConfig, runtime: Runtime): A
       filters: Readonly<Record<string, unknown>>,
     ) => runtime.recordAuditRead(reader, action, filters),
   };
-  return [createSessionsAdminHandler(api), createAuditAdminHandler(api)];
+  // Sampled from now on, in this process (unref'd: it never keeps a process alive).
+  const lag = new AuditLagHistory(() => runtime.auditStats()).start();
+  return [
+    createSessionsAdminHandler(api),
+    createAuditAdminHandler(api),
+    // The same functions as `mcpgate keys …` and `mcpgate tools diff|approve`, for admins.
+    createKeysAdminHandler({
+      sql: runtime.store,
+      roles: config.console.roles,
+      pepper: config.auth.apiKeys.pepper,
+      enabled: config.auth.apiKeys.enabled,
+    }),
+    createPinsAdminHandler({ pinning: runtime.policy.pinning, roles: config.console.roles }),
+    createOverviewAdminHandler({
+      ...api,
+      upstreams: () => runtime.gateway.pool.status(),
+      audit: () => runtime.auditStats(),
+      lag,
+    }),
+  ];
 }
 
 /**

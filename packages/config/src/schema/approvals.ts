@@ -42,7 +42,7 @@ export const approvalsSchema = {
       type: 'string',
       pattern: '^https?://|^\\$\\{',
       description:
-        "Public base URL of this gateway's HTTP face (e.g. `https://mcp.example.com`), used for the approve/deny links in webhook and Slack messages (`<base>/admin/approvals/<id>`).",
+        "Public base URL of this gateway's HTTP face (e.g. `https://mcp.example.com`), used for the links in webhook and Slack messages: Slack's Approve / Deny / Details buttons and the JSON payload's `links.page` open the approval in the web console (`<base>/console/approvals/<id>`); the JSON payload's `links.show|approve|deny` are the admin API for programs.",
     },
     webhooks: {
       type: 'array',

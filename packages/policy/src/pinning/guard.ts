@@ -45,6 +45,11 @@ export interface PinDiff {
   readonly mode: PinningMode;
   readonly changes: readonly FieldChange[];
   readonly seenAt: Date;
+  /** Hash of the definition seen now: approving with it accepts exactly what was reviewed. */
+  readonly hash: string;
+  /** The whole accepted definition (none for a new tool) and the whole current one, for a side-by-side view. */
+  readonly approved: JsonObject | null;
+  readonly current: JsonObject;
 }
 
 /**
@@ -193,13 +198,23 @@ export class ToolPinning implements PinningGuard, VisibilityFilter {
         mode: this.opts.mode(p.upstream),
         changes: diffDefinitions(p.approvedDefinition, p.seenDefinition),
         seenAt: p.changedAt,
+        hash: p.seenHash,
+        approved: p.approvedDefinition ?? null,
+        current: p.seenDefinition,
       }));
   }
 
-  /** Accepts the current definition of one tool, or of every unpinned tool of an upstream (`*`). */
-  async approve(upstream: string, tool: string, by: string): Promise<string[]> {
+  /**
+   * Accepts the current definition of one tool, or of every unpinned tool of an upstream (`*`).
+   * With `hash`, only a definition that still has that hash (the one the operator looked at): a
+   * change that lands between the review and the click is not approved unseen.
+   */
+  async approve(upstream: string, tool: string, by: string, hash?: string): Promise<string[]> {
     const rows = (await this.opts.store.load(upstream)).filter(
-      (p) => pinStatus(p) !== 'pinned' && (tool === '*' || p.tool === tool),
+      (p) =>
+        pinStatus(p) !== 'pinned' &&
+        (tool === '*' || p.tool === tool) &&
+        (hash === undefined || p.seenHash === hash),
     );
     const done: string[] = [];
     for (const p of rows) {
