@@ -5,6 +5,7 @@ import { everythingBin, freePort, pgSchema, type PgDatabase } from '@mcpgate/tes
 import { writeConfig } from '../../cli/test/support.js';
 import { newClient, startServe, type ServeProcess } from '../../cli/test/http-support.js';
 import { CONSOLE_CLIENT, startConsoleIdp, type ConsoleIdp } from './fixtures/idp.js';
+import { expectAccessible } from './fixtures/a11y.js';
 import { launchBrowser, newPerson, screenshot, type Person } from './fixtures/browser.js';
 
 /**
@@ -115,12 +116,14 @@ policy:
     const alice = await aliceCalls(20, 22);
     const id = await pendingId(bob, '"a":20');
     await screenshot(bob.page, 'approvals-inbox');
+    await expectAccessible(bob.page, 'approvals-inbox');
     await bob.page.locator(`li.card[data-approval="${id}"] a`).click();
     await bob.page.getByRole('heading', { name: /get-sum/ }).waitFor();
     await bob.page.getByText('sums-need-approval').waitFor();
     await expect.poll(() => bob.page.locator('[data-field="progress"]').textContent()).toBe('0 of 1');
     await bob.page.getByLabel('Reason (required to deny)').fill('checked the numbers');
     await screenshot(bob.page, 'approval-detail');
+    await expectAccessible(bob.page, 'approval-detail');
     await bob.page.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => bob.page.getByRole('status').textContent()).toBe('Your approval was recorded.');
     const result = await alice.call;
@@ -141,6 +144,7 @@ policy:
     expect(await phone.page.getByRole('button', { name: 'Deny' }).isDisabled()).toBe(true);
     await phone.page.getByLabel('Reason (required to deny)').fill('sums over 2 need a ticket');
     await screenshot(phone.page, 'approval-phone');
+    await expectAccessible(phone.page, 'approval-phone');
     await phone.page.getByRole('button', { name: 'Deny' }).click();
     await expect.poll(() => phone.page.getByRole('status').textContent()).toBe('Your denial was recorded.');
     await expect(alice.call).rejects.toThrow(/sums over 2 need a ticket/);

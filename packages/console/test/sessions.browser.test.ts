@@ -6,6 +6,7 @@ import { everythingBin, freePort, pgSchema, type PgDatabase } from '@mcpgate/tes
 import { writeConfig } from '../../cli/test/support.js';
 import { newClient, startServe, type ServeProcess } from '../../cli/test/http-support.js';
 import { CONSOLE_CLIENT, startConsoleIdp, type ConsoleIdp } from './fixtures/idp.js';
+import { expectAccessible } from './fixtures/a11y.js';
 import { launchBrowser, newPerson, screenshot, type Person } from './fixtures/browser.js';
 
 /** Planted secrets: they must never reach a page or an API response, only masking markers. */
@@ -108,6 +109,7 @@ policy:
     const row = carol.page.locator('tr[data-session]', { hasText: 'alice' });
     await row.first().waitFor();
     await screenshot(carol.page, 'sessions');
+    await expectAccessible(carol.page, 'sessions');
     await row.first().getByRole('link').click();
     await carol.page.getByRole('heading', { name: /Session/ }).waitFor();
     await carol.page.locator('.marker').first().waitFor();
@@ -115,6 +117,7 @@ policy:
     expect(markers.join('\n')).toMatch(/masked \S+ at \S+ ×1/);
     await carol.page.getByText(/ev__get-sum refused \(unknown_tool\)/).waitFor();
     await screenshot(carol.page, 'session-replay');
+    await expectAccessible(carol.page, 'session-replay');
     const html = await carol.page.content();
     expect(html).toContain('ev__echo');
     expect(html).not.toContain(TOKEN);
@@ -174,6 +177,7 @@ policy:
       .first()
       .waitFor();
     await screenshot(carol.page, 'audit');
+    await expectAccessible(carol.page, 'audit');
     const exported = await carol.page.evaluate(async () => {
       const r = await fetch('/admin/audit/export?format=jsonl');
       return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };

@@ -7,6 +7,7 @@ import { userInfo } from 'node:os';
 import type { Browser } from 'playwright-core';
 import { everythingBin } from '@mcpgate/testkit';
 import { CLI, connectGateway, writeConfig, type Connected } from '../../cli/test/support.js';
+import { expectAccessible } from './fixtures/a11y.js';
 import { launchBrowser, newPerson, screenshot, type Person } from './fixtures/browser.js';
 
 /**
@@ -77,6 +78,7 @@ policy:
     await me.page.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => me.page.getByRole('status').textContent()).toBe('Your approval was recorded.');
     await screenshot(me.page, 'stdio-console');
+    await expectAccessible(me.page, 'stdio-console');
     expect(JSON.stringify((await held).content)).toContain('42');
   });
 

@@ -5,6 +5,8 @@ import { onLinkClick, useLocation } from './router.js';
 import { ApprovalsPage } from './pages/approvals.js';
 import { SessionsPage } from './pages/sessions.js';
 import { AuditPage } from './pages/audit.js';
+import { AccessPage } from './pages/access.js';
+import { OverviewPage } from './pages/overview.js';
 
 function App() {
   const [me, setMe] = useState<Me | undefined>();
@@ -82,6 +84,17 @@ function App() {
               Audit
             </a>
           )}
+          <a href="/console/access" aria-current={path.startsWith('/console/access') ? 'page' : undefined}>
+            Access
+          </a>
+          {(me.roles.auditor || me.roles.admin) && (
+            <a
+              href="/console/overview"
+              aria-current={path.startsWith('/console/overview') ? 'page' : undefined}
+            >
+              Overview
+            </a>
+          )}
         </nav>
         <div class="who">
           <span title={me.groups.join(', ')}>{me.name ?? me.subject}</span>
@@ -95,6 +108,10 @@ function App() {
           <p>You are signed out.</p>
         ) : path.startsWith('/console/audit') ? (
           <AuditPage url={url} />
+        ) : path.startsWith('/console/access') ? (
+          <AccessPage me={me} url={url} />
+        ) : path.startsWith('/console/overview') ? (
+          <OverviewPage me={me} url={url} />
         ) : path.startsWith('/console/sessions') ? (
           <SessionsPage me={me} url={url} />
         ) : (
