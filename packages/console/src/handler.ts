@@ -3,6 +3,7 @@ import type { AdminHandler, Identity, Logger, SqlClient } from '@mcpgate/core';
 import { sendJson } from '@mcpgate/core';
 import type { ClaimsMapping } from '@mcpgate/auth';
 import { Assets, SECURITY_HEADERS } from './assets.js';
+import { consolePageForApiLink } from './browser-links.js';
 import {
   cookieNames,
   readCookie,
@@ -245,6 +246,11 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
       const path = url.pathname;
       if (path === '/console' || path.startsWith('/console/')) {
         await handleConsole(req, res, url);
+        return true;
+      }
+      const page = consolePageForApiLink(req, path);
+      if (page !== undefined) {
+        redirect(res, page);
         return true;
       }
       if (path.startsWith('/admin/')) return handleAdmin(req, res, url);

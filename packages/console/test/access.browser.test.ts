@@ -452,7 +452,7 @@ policy:
     const slack = deliveries.find((d) => d.path === '/slack')!.body;
     const json = JSON.parse(deliveries.find((d) => d.path === '/json')!.body) as {
       approval: { id: string };
-      links: { page: string };
+      links: { page: string; show: string; approve: string; deny: string };
     };
     const id = json.approval.id;
     const buttons = [...slack.matchAll(/"url":"([^"]+)"/g)].map((m) => m[1]!);
@@ -463,18 +463,29 @@ policy:
     ]);
     expect(json.links.page).toBe(`${base}/console/approvals/${id}`);
 
-    // Each person-facing link, opened in a browser that is not signed in: sign-in, then the page.
-    for (const link of [...buttons, json.links.page]) {
-      const url = new URL(link);
-      const bob = await signIn('bob', url.pathname + url.search, true);
+    // The JSON payload's API links are for programs: a script still gets JSON from them.
+    const scripted = await fetch(json.links.approve, { headers: { accept: 'application/json' } });
+    expect(scripted.headers.get('content-type')).toContain('application/json');
+    await scripted.arrayBuffer();
+
+    // Every link, opened in a browser that is not signed in: sign-in, then the console page. The
+    // API links too, for receivers that show every link to a person.
+    for (const link of [...buttons, json.links.page, json.links.show, json.links.approve, json.links.deny]) {
+      idp.account = 'bob';
+      const bob = await newPerson(browser, true);
+      await bob.page.goto(link);
+      await bob.page.waitForURL((u) => u.pathname === `/console/approvals/${id}`, { timeout: 30_000 });
       await bob.page.getByRole('heading', { name: /get-env/ }).waitFor();
       expect(
         await bob.page.evaluate(
           () => (globalThis as unknown as { document: { contentType: string } }).document.contentType,
         ),
+        link,
       ).toBe('text/html');
+      if (link.endsWith('/deny') || link.endsWith('decide=deny'))
+        expect(new URL(bob.page.url()).searchParams.get('decide'), link).toBe('deny');
+      expect(bob.errors.filter((e) => /Content.Security.Policy/i.test(e))).toEqual([]);
       await bob.context.close();
-      people.splice(people.indexOf(bob), 1);
     }
 
     // The inbox on a 390×844 phone, with the held call in it.
