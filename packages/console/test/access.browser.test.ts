@@ -174,7 +174,8 @@ policy:
     await alice.page.getByLabel('Tool (optional, a glob)').fill('get-sum');
     await alice.page.getByLabel('Duration').fill('1h');
     await alice.page.getByLabel('Reason', { exact: true }).fill('INC-4711: reconcile the totals');
-    await alice.page.getByRole('button', { name: 'Request' }).click();
+    // From the keyboard: Enter in the last field submits the form.
+    await alice.page.getByLabel('Reason', { exact: true }).press('Enter');
     await alice.page
       .getByRole('status')
       .getByText(/^Requested /)
@@ -299,6 +300,18 @@ policy:
     );
     expect(who.rows[0]?.subject).toBe('key:ci-deployer');
 
+    // Scripts call the same API with a key; its groups decide, as a person's do.
+    const asCi = await fetch(`${base}/admin/keys`, { headers: { authorization: `Bearer ${key}` } });
+    expect(asCi.status).toBe(403);
+    expect(await asCi.json()).toMatchObject({ error: { code: 'forbidden' } });
+    const opsKey = JSON.parse(
+      (await forcedPost(dave, '/admin/keys', { name: 'ops-admin', groups: ['platform-admins'] })).body,
+    ) as { key: string; apiKey: { id: string } };
+    const asOps = await fetch(`${base}/admin/tools/pins`, { headers: { 'x-api-key': opsKey.key } });
+    expect(asOps.status).toBe(200);
+    expect(await asOps.json()).toEqual({ items: [] });
+    expect((await forcedPost(dave, `/admin/keys/${opsKey.apiKey.id}/revoke`, {})).status).toBe(200);
+
     // Once hidden (or after any reload) the key is gone: not in the page, not in any API answer.
     await dave.page.getByRole('button', { name: 'I stored it — hide the key' }).click();
     await dave.page.reload();
@@ -351,7 +364,9 @@ policy:
     await screenshot(dave.page, 'access-pins');
     await expectAccessible(dave.page, 'access: tool pins');
 
-    await pin.getByRole('button', { name: 'Approve the current definition' }).click();
+    // From the keyboard: focus the button, press Enter.
+    await pin.getByRole('button', { name: 'Approve the current definition' }).focus();
+    await dave.page.keyboard.press('Enter');
     await expect
       .poll(() => dave.page.getByRole('status').textContent())
       .toBe('Approved mutable / echo: it is shown and callable again.');
