@@ -85,6 +85,19 @@ console:
     );
   });
 
+  it("docs/console.md's SAML example loads", async () => {
+    const doc = readFileSync(DOC, 'utf8');
+    const saml = doc.slice(doc.indexOf('## SAML 2.0 sign-in'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(saml)![1]!;
+    const r = await loadWith(`upstreams: { fs: { command: echo } }\n${block}`, {
+      '/srv/gw/idp-signing.pem': makeKeyPair('docs example IdP').cert,
+    });
+    expect(r.ok ? [] : r.errors).toEqual([]);
+    if (!r.ok) return;
+    expect(r.config.console.saml).toMatchObject({ groupsAttribute: 'memberOf', label: 'Example Corp SSO' });
+    expect(r.config.console.oidc).toBeUndefined();
+  });
+
   it('refuses a SAML section with a bad certificate, a plain-http IdP elsewhere or a large skew, naming the key', async () => {
     const r = await load(`upstreams: { fs: { command: echo } }
 console:
