@@ -151,8 +151,9 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
   }
 
   function refused(req: IncomingMessage, res: ServerResponse, r: SignInRefusal, message: string): void {
-    log.warn({ error: r.error, reason: r.description }, 'console sign-in refused');
-    opts.onSignInRefused?.(req, r);
+    // The security-event hook logs (aggregated) itself; without one, the log is all there is.
+    if (opts.onSignInRefused) opts.onSignInRefused(req, r);
+    else log.warn({ error: r.error, reason: r.description }, 'console sign-in refused');
     failPage(res, r.status, message);
   }
 

@@ -47,6 +47,9 @@ export class SamlRefusal extends Error {
 
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
+/** A fresh XML ID (request, metadata): 160 random bits; an XML ID must not start with a digit. */
+const newId = (): string => `_${randomBytes(20).toString('hex')}`;
+
 /**
  * SAML 2.0 Web Browser SSO for the console, with `@node-saml/node-saml` doing the XML signature,
  * InResponseTo, time window and audience checks (a maintained library: XML signature handling is
@@ -70,7 +73,7 @@ export class SamlLogin {
       // Consumed atomically by `answer` once everything else has been checked.
       removeAsync: () => Promise.resolve(null),
     };
-    this.verifier = new SAML(this.config(() => 'unused', cache));
+    this.verifier = new SAML(this.config(newId, cache));
   }
 
   private config(generateUniqueId: () => string, cacheProvider?: CacheProvider): SamlConfig {
@@ -97,8 +100,7 @@ export class SamlLogin {
 
   /** An AuthnRequest to the IdP; `browser` goes into the sign-in cookie. */
   async start(returnTo: string): Promise<{ url: string; browser: string }> {
-    // An XML ID must not start with a digit.
-    const requestId = `_${randomBytes(20).toString('hex')}`;
+    const requestId = newId();
     const browser = randomToken();
     await this.store.saveRequest(requestId, sha256(browser), returnTo);
     const url = await new SAML(this.config(() => requestId)).getAuthorizeUrlAsync('', undefined, {});
