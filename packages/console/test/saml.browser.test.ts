@@ -316,3 +316,82 @@ console:
     expect(replays.find((b) => b.aggregated === true)).toBeDefined();
   });
 });
+
+describe('console: SAML as the only way in', () => {
+  let idp: SamlIdp;
+  let db: PgDatabase;
+  let gw: ServeProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    idp = await startSamlIdp();
+    db = await pgSchema({ prefix: 'mcpgate_console_saml_only' });
+    const config = writeConfig(`
+upstreams:
+  everything:
+    alias: ev
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(everythingBin())}, "stdio"]
+    era: legacy
+store: { url: ${JSON.stringify(db.url)} }
+server: { port: ${port} }
+console:
+  enabled: true
+  publicUrl: ${base}
+  saml:
+    entryPoint: ${idp.ssoUrl}
+    issuer: ${base}/console
+    idpCert: \${file:idp-cert.pem}
+    groupsAttribute: memberOf
+  roles: { auditor: [auditors] }
+`);
+    writeFileSync(join(dirname(config), 'idp-cert.pem'), idp.keys.cert);
+    gw = await startServe(config);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await idp?.close();
+    await db?.drop();
+  });
+
+  it('needs no auth.oidc: the sign-in goes straight to the SAML IdP and back', async () => {
+    const start = await fetch(`${base}/console/auth/login?returnTo=/console/sessions`, {
+      redirect: 'manual',
+    });
+    expect(start.status).toBe(303);
+    const location = start.headers.get('location')!;
+    expect(location.startsWith(`${idp.ssoUrl}?SAMLRequest=`)).toBe(true);
+    const cookie = start.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('mcpgate-console-saml='))!
+      .split(';')[0]!;
+    const request = readAuthnRequest(location);
+    const answered = await fetch(request.acsUrl, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        SAMLResponse: idp.response({
+          account: 'carol',
+          inResponseTo: request.id,
+          acsUrl: request.acsUrl,
+          audience: request.issuer,
+        }),
+      }),
+    });
+    expect(answered.status).toBe(303);
+    const done = await fetch(new URL(answered.headers.get('location')!, base), {
+      redirect: 'manual',
+      headers: { cookie },
+    });
+    expect(done.headers.get('location')).toBe('/console/sessions');
+    const session = done.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('mcpgate-console='))!
+      .split(';')[0]!;
+    const me = await fetch(`${base}/admin/console/me`, { headers: { cookie: session } });
+    expect(await me.json()).toMatchObject({ subject: 'carol', roles: { auditor: true } });
+  });
+});
