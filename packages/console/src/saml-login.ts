@@ -6,7 +6,14 @@ import {
   type Profile,
   type SamlConfig,
 } from '@node-saml/node-saml';
-import { parseXml, type XmlElement } from './xml-dom.js';
+import {
+  allStrings,
+  assertionFacts,
+  assertionHasSignature,
+  attributeOf,
+  firstString,
+  responseDestination,
+} from './saml-facts.js';
 import type { Identity } from '@mcpgate/core';
 import { randomToken, sha256 } from './session-store.js';
 import type { SamlStore } from './saml-store.js';
@@ -44,8 +51,6 @@ export class SamlRefusal extends Error {
     super(message);
   }
 }
-
-const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
 /** A fresh XML ID (request, metadata): 160 random bits; an XML ID must not start with a digit. */
 const newId = (): string => `_${randomBytes(20).toString('hex')}`;
@@ -265,66 +270,5 @@ function libraryRefusal(message: string): SamlRefusal {
     code,
     message,
     code === 'saml_idp_error' ? `The identity provider refused the sign-in.` : GENERIC,
-  );
-}
-
-function attributeOf(profile: Profile, name: string): unknown {
-  const attrs = profile.attributes;
-  return attrs !== null && typeof attrs === 'object' ? (attrs as Record<string, unknown>)[name] : undefined;
-}
-
-function allStrings(v: unknown): string[] {
-  const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  return list.filter((x): x is string => typeof x === 'string' && x !== '');
-}
-
-function firstString(v: unknown): string | undefined {
-  return allStrings(v)[0];
-}
-
-type XmlJs = Record<string, unknown>;
-const first = (v: unknown): XmlJs | undefined => (Array.isArray(v) ? (v[0] as XmlJs | undefined) : undefined);
-const attrs = (n: XmlJs | undefined): Record<string, string> =>
-  (n?.$ as Record<string, string> | undefined) ?? {};
-
-/** ID, bearer Recipients and the latest NotOnOrAfter of the verified assertion (as the library parsed it). */
-function assertionFacts(profile: Profile): { id?: string; recipients: string[]; expiresAt?: Date } {
-  const assertion = profile.getAssertion?.()?.Assertion as XmlJs | undefined;
-  const recipients: string[] = [];
-  const expiries: number[] = [];
-  const conditionsEnd = attrs(first(assertion?.Conditions)).NotOnOrAfter;
-  if (conditionsEnd) expiries.push(Date.parse(conditionsEnd));
-  const confirmations = (first(assertion?.Subject)?.SubjectConfirmation as XmlJs[] | undefined) ?? [];
-  for (const c of confirmations) {
-    if (attrs(c).Method !== BEARER) continue;
-    const data = attrs(first(c.SubjectConfirmationData));
-    if (data.Recipient) recipients.push(data.Recipient);
-    if (data.NotOnOrAfter) expiries.push(Date.parse(data.NotOnOrAfter));
-  }
-  const valid = expiries.filter((t) => Number.isFinite(t));
-  const id = attrs(assertion).ID;
-  return {
-    ...(id !== undefined && { id }),
-    recipients,
-    ...(valid.length > 0 && { expiresAt: new Date(Math.max(...valid)) }),
-  };
-}
-
-function responseDestination(xml: string): string | undefined {
-  const root = xml ? parseXml(xml) : undefined;
-  if (!root || root.localName !== 'Response' || !root.hasAttribute('Destination')) return undefined;
-  return root.getAttribute('Destination') ?? undefined;
-}
-
-const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
-
-function assertionHasSignature(samlResponse: string): boolean {
-  const root = parseXml(Buffer.from(samlResponse, 'base64').toString('utf8'));
-  if (!root) return false;
-  const children = (e: XmlElement) => Array.from(e.childNodes).filter((n) => n.nodeType === 1);
-  const assertions =
-    root.localName === 'Assertion' ? [root] : children(root).filter((e) => e.localName === 'Assertion');
-  return assertions.some((a) =>
-    children(a).some((c) => c.localName === 'Signature' && c.namespaceURI === DSIG),
   );
 }
