@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AdminHandler, Identity, Logger, SqlClient } from '@mcpgate/core';
+import type { AdminHandler, Identity, JsonObject, Logger, SqlClient } from '@mcpgate/core';
 import { sendJson } from '@mcpgate/core';
 import type { ClaimsMapping } from '@mcpgate/auth';
 import { Assets, SECURITY_HEADERS } from './assets.js';
@@ -7,6 +7,7 @@ import { consolePageForApiLink } from './browser-links.js';
 import {
   cookieNames,
   readCookie,
+  readForm,
   redirect,
   safeReturnTo,
   sameSecret,
@@ -15,7 +16,10 @@ import {
   type CookieNames,
 } from './http-util.js';
 import { LiveChannel } from './live.js';
+import { chooserPage, failPage } from './login-page.js';
 import { OidcLogin } from './oidc-login.js';
+import { SamlLogin, SamlRefusal, type SamlLoginSettings } from './saml-login.js';
+import { SamlStore } from './saml-store.js';
 import { rolesOf, type RoleGroups } from './roles.js';
 import { ConsoleSessionStore, randomToken, sha256, type ConsoleSession } from './session-store.js';
 
@@ -32,6 +36,13 @@ export interface ConsoleOptions {
     readonly scopes: readonly string[];
     readonly claims: ClaimsMapping;
   };
+  /** SAML 2.0 sign-in (`console.saml`); offered next to OIDC when both are set. */
+  readonly saml?: Omit<SamlLoginSettings, 'acsUrl'> & { readonly label?: string };
+  /**
+   * A refused browser sign-in (OIDC callback, SAML response), for the audit trail as
+   * `security.auth_failed`. `presented` says what was presented, never the value itself.
+   */
+  readonly onSignInRefused?: (req: IncomingMessage, refusal: SignInRefusal) => void;
   /**
    * Sign-in with a one-time link instead (`mcpgate stdio` with `console.listen`): whoever opens
    * `/console/auth/token?token=…` first becomes `identity` — the OS user who started the gateway.
@@ -48,6 +59,15 @@ export interface ConsoleOptions {
   readonly assets?: Assets;
 }
 
+export interface SignInRefusal {
+  readonly status: number;
+  readonly error: string;
+  readonly description: string;
+  readonly presented: JsonObject;
+  /** Who the refused sign-in names, when a verified signature proves it. */
+  readonly subject?: string;
+}
+
 export interface ConsoleHandle {
   /** With `tokenLogin`: the one-time sign-in URL (print it once); undefined otherwise. */
   readonly oneTimeUrl?: string;
@@ -60,6 +80,8 @@ export interface ConsoleHandle {
 }
 
 const LOGIN_COOKIE_SECONDS = 600;
+/** A SAML response with many attributes is tens of KB; nothing legitimate comes near this. */
+const SAML_FORM_LIMIT = 512 * 1024;
 
 /** The web console's server side: static front end, OIDC sign-in, sessions, CSRF, and the admin API bridge. */
 export function createConsole(opts: ConsoleOptions): ConsoleHandle {
@@ -69,6 +91,9 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
   const names: CookieNames = cookieNames(origin.startsWith('https:'));
   const sessions = new ConsoleSessionStore(opts.sql, opts.session.idleTimeout, opts.session.absoluteTimeout);
   const login = opts.oidc && new OidcLogin({ ...opts.oidc, redirectUri: `${origin}/console/auth/callback` });
+  const saml =
+    opts.saml &&
+    new SamlLogin({ ...opts.saml, acsUrl: `${origin}/console/auth/saml/acs` }, new SamlStore(opts.sql));
   // The one-time token is kept only as its hash; it is spent by the first use.
   let oneTimeHash: string | undefined;
   let oneTimeUrl: string | undefined;
@@ -101,6 +126,99 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
 
   const safeMethod = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
 
+  /** `/console/auth/login`: straight to the one configured IdP, or a choice when there are two. */
+  async function signInPage(res: ServerResponse, url: URL): Promise<void> {
+    const returnTo = encodeURIComponent(safeReturnTo(url.searchParams.get('returnTo')));
+    if (login && saml)
+      return chooserPage(res, [
+        {
+          label: `Sign in with ${new URL(opts.oidc.issuer).host} (OpenID Connect)`,
+          href: `/console/auth/oidc/login?returnTo=${returnTo}`,
+        },
+        {
+          label: `Sign in with ${opts.saml.label ?? 'SAML single sign-on'}`,
+          href: `/console/auth/saml/login?returnTo=${returnTo}`,
+        },
+      ]);
+    if (saml) return startSaml(res, url);
+    return startLogin(res, url);
+  }
+
+  async function startSaml(res: ServerResponse, url: URL): Promise<void> {
+    if (!saml) return failPage(res, 404, 'This console does not sign in through SAML.');
+    const start = await saml.start(safeReturnTo(url.searchParams.get('returnTo')));
+    setCookie(res, names, names.saml, start.browser, LOGIN_COOKIE_SECONDS);
+    redirect(res, start.url);
+  }
+
+  function refused(req: IncomingMessage, res: ServerResponse, r: SignInRefusal, message: string): void {
+    // The security-event hook logs (aggregated) itself; without one, the log is all there is.
+    if (opts.onSignInRefused) opts.onSignInRefused(req, r);
+    else log.warn({ error: r.error, reason: r.description }, 'console sign-in refused');
+    failPage(res, r.status, message);
+  }
+
+  /**
+   * The IdP's HTTP-POST to the assertion consumer service. It is a cross-site POST, so it carries
+   * no SameSite=Lax cookie: the answer is checked and stored here, and the sign-in completes on the
+   * same-site GET this redirects to, where the browser's sign-in cookie is present again.
+   */
+  async function samlAcs(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!saml) return failPage(res, 404, 'This console does not sign in through SAML.');
+    const form = await readForm(req, SAML_FORM_LIMIT);
+    const response = form?.get('SAMLResponse') ?? undefined;
+    const presented: JsonObject = {
+      signIn: 'saml',
+      ...(response && { fingerprint: `sha256:${sha256(response).slice(0, 12)}` }),
+    };
+    try {
+      const { completion, subject } = await saml.answer(response);
+      log.info({ subject }, 'console SAML assertion accepted');
+      redirect(res, `/console/auth/saml/complete?c=${encodeURIComponent(completion)}`);
+    } catch (err) {
+      if (!(err instanceof SamlRefusal)) throw err;
+      refused(
+        req,
+        res,
+        {
+          status: err.error === 'saml_no_response' ? 400 : 401,
+          error: err.error,
+          description: err.description,
+          presented,
+          ...(err.subject !== undefined && { subject: err.subject }),
+        },
+        err.message,
+      );
+    }
+  }
+
+  async function samlComplete(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (!saml) return failPage(res, 404, 'This console does not sign in through SAML.');
+    let done: { identity: Identity; returnTo: string };
+    try {
+      done = await saml.complete(url.searchParams.get('c') ?? '', readCookie(req, names.saml));
+    } catch (err) {
+      if (!(err instanceof SamlRefusal)) throw err;
+      return refused(
+        req,
+        res,
+        {
+          status: 401,
+          error: err.error,
+          description: err.description,
+          presented: { signIn: 'saml' },
+          ...(err.subject !== undefined && { subject: err.subject }),
+        },
+        err.message,
+      );
+    }
+    const created = await sessions.create(done.identity);
+    log.info({ subject: done.identity.subject }, 'console sign-in (SAML)');
+    setCookie(res, names, names.saml, '', 0);
+    setCookie(res, names, names.session, created.cookie, Math.floor(opts.session.absoluteTimeout / 1000));
+    redirect(res, done.returnTo);
+  }
+
   async function startLogin(res: ServerResponse, url: URL): Promise<void> {
     if (!login)
       return failPage(
@@ -129,7 +247,18 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
     const pending = await sessions.takeLogin(state);
     if (!pending) return failPage(res, 400, 'This sign-in link was already used or has expired.');
     const error = url.searchParams.get('error');
-    if (error) return failPage(res, 401, `The identity provider refused the sign-in: ${error}.`);
+    if (error)
+      return refused(
+        req,
+        res,
+        {
+          status: 401,
+          error: 'oidc_error',
+          description: `the IdP answered error=${error}`,
+          presented: { signIn: 'oidc' },
+        },
+        `The identity provider refused the sign-in: ${error}.`,
+      );
     let identity: Identity;
     try {
       const callback = new URL(`${origin}${url.pathname}${url.search}`);
@@ -139,8 +268,17 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
         nonce: pending.nonce,
       });
     } catch (err) {
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'console sign-in failed');
-      return failPage(res, 401, 'The sign-in could not be completed. Try again.');
+      return refused(
+        req,
+        res,
+        {
+          status: 401,
+          error: 'oidc_callback_refused',
+          description: err instanceof Error ? err.message : String(err),
+          presented: { signIn: 'oidc' },
+        },
+        'The sign-in could not be completed. Try again.',
+      );
     }
     const created = await sessions.create(identity);
     log.info({ subject: identity.subject }, 'console sign-in');
@@ -171,7 +309,20 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
         sendProblem(res, 404, 'not_found', `no such asset: ${path}`);
       return;
     }
-    if (path === '/console/auth/login' && safeMethod(req)) return startLogin(res, url);
+    if (path === '/console/auth/login' && safeMethod(req)) return signInPage(res, url);
+    if (path === '/console/auth/oidc/login' && safeMethod(req)) return startLogin(res, url);
+    if (path === '/console/auth/saml/login' && safeMethod(req)) return startSaml(res, url);
+    if (path === '/console/auth/saml/acs') {
+      if (req.method !== 'POST') return sendProblem(res, 405, 'method_not_allowed', 'the IdP POSTs here');
+      return samlAcs(req, res);
+    }
+    if (path === '/console/auth/saml/complete' && safeMethod(req)) return samlComplete(req, res, url);
+    if (path === '/console/auth/saml/metadata' && safeMethod(req)) {
+      if (!saml) return sendProblem(res, 404, 'not_found', 'this console does not sign in through SAML');
+      res.writeHead(200, { 'content-type': 'application/samlmetadata+xml', 'cache-control': 'no-cache' });
+      res.end(saml.metadata());
+      return;
+    }
     if (path === '/console/auth/callback' && safeMethod(req)) return finishLogin(req, res, url);
     if (path === '/console/auth/token' && safeMethod(req)) return tokenSignIn(res, url);
     if (path === '/console/auth/logout') {
@@ -258,21 +409,4 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
     },
     close: () => live.close(),
   };
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** A plain page (no script) for a failed sign-in, with a way back. */
-function failPage(res: ServerResponse, status: number, message: string, retry = true): void {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in failed · mcpgate</title>
-<link rel="stylesheet" href="/console/assets/app.css"></head><body><main class="fail"><h1>Sign-in failed</h1>
-<p>${esc(message)}</p>${retry ? '<p><a href="/console/auth/login">Sign in again</a></p>' : ''}</main></body></html>`;
-  res.writeHead(status, {
-    ...SECURITY_HEADERS,
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-  });
-  res.end(html);
 }

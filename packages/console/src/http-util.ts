@@ -9,6 +9,8 @@ export { sendProblem };
 export interface CookieNames {
   readonly session: string;
   readonly login: string;
+  /** A SAML sign-in in progress: binds the IdP's answer to the browser that started it. */
+  readonly saml: string;
   readonly secure: boolean;
 }
 
@@ -18,8 +20,13 @@ export interface CookieNames {
  */
 export function cookieNames(secure: boolean): CookieNames {
   return secure
-    ? { session: '__Host-mcpgate-console', login: '__Host-mcpgate-console-login', secure }
-    : { session: 'mcpgate-console', login: 'mcpgate-console-login', secure };
+    ? {
+        session: '__Host-mcpgate-console',
+        login: '__Host-mcpgate-console-login',
+        saml: '__Host-mcpgate-console-saml',
+        secure,
+      }
+    : { session: 'mcpgate-console', login: 'mcpgate-console-login', saml: 'mcpgate-console-saml', secure };
 }
 
 export function readCookie(req: IncomingMessage, name: string): string | undefined {
@@ -73,4 +80,21 @@ export function redirect(res: ServerResponse, location: string): void {
 export function safeReturnTo(raw: string | null | undefined): string {
   if (!raw || !raw.startsWith('/console') || raw.startsWith('//') || /[\\\r\n]/.test(raw)) return '/console/';
   return raw;
+}
+
+/**
+ * An `application/x-www-form-urlencoded` body of at most `limit` bytes (a SAML response is a few
+ * KB; its base64 grows with the attributes). Undefined when too large or of another type.
+ */
+export async function readForm(req: IncomingMessage, limit: number): Promise<URLSearchParams | undefined> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }

@@ -1,5 +1,6 @@
 /** Who is calling. Never holds a token: only what was proven by one. */
-export type AuthMethod = 'local' | 'oidc' | 'introspection' | 'api-key' | 'none';
+/** `saml`: a web console sign-in through a SAML 2.0 IdP (never an MCP credential). */
+export type AuthMethod = 'local' | 'oidc' | 'introspection' | 'api-key' | 'saml' | 'none';
 
 export interface Identity {
   /** Stable subject: OS user for stdio and local mode (`local:alice`), `sub` claim for OIDC, `key:<name>` for API keys. */

@@ -123,6 +123,7 @@ export const serveCommand: Command = {
         logger,
         adminHandlers,
         keepAliveMs: config.server.keepAlive,
+        onSecurityEvent: (e) => runtime.hooks.onSecurityEvent?.(e),
       });
     } catch (err) {
       await auth.close();

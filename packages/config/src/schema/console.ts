@@ -18,14 +18,15 @@ const groupList = (description: string) =>
 export const consoleSchema = {
   type: 'object',
   description:
-    'The web console at `/console`: approvals inbox and the people-facing pages, signed in through the same OIDC issuer as `auth.oidc`.',
+    'The web console at `/console`: approvals inbox and the people-facing pages, signed in through the same OIDC issuer as `auth.oidc`, or through a SAML 2.0 IdP.',
   additionalProperties: false,
   default: {},
   properties: {
     enabled: {
       type: 'boolean',
       default: false,
-      description: '`mcpgate serve` mounts the console at `/console` (needs `auth.oidc` and `console.oidc`).',
+      description:
+        '`mcpgate serve` mounts the console at `/console` (needs `console.oidc` with `auth.oidc`, or `console.saml`).',
     },
     listen: {
       type: 'string',
@@ -61,12 +62,78 @@ export const consoleSchema = {
         },
       },
     },
+    saml: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['entryPoint', 'issuer', 'idpCert'],
+      description:
+        'Sign-in through a SAML 2.0 identity provider (Web Browser SSO: HTTP-Redirect to the IdP, HTTP-POST back to `<publicUrl>/console/auth/saml/acs`). Assertions must be signed by `idpCert`. With `console.oidc` too, the sign-in page offers both. SP metadata: `<publicUrl>/console/auth/saml/metadata`.',
+      properties: {
+        entryPoint: {
+          type: 'string',
+          pattern: '^https?://|^\\$\\{',
+          description:
+            "The IdP's single sign-on URL (HTTP-Redirect binding). `https://` unless the IdP is on this machine.",
+        },
+        issuer: {
+          type: 'string',
+          minLength: 1,
+          description:
+            "This console's SP entity id, as registered at the IdP (e.g. `https://mcp.example.com/console`).",
+        },
+        idpCert: {
+          anyOf: [
+            { type: 'string', minLength: 1 },
+            { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+          ],
+          description:
+            "The IdP's signing certificate (PEM, or its base64 body); a list during a key rotation. Use `${file:idp.pem}`.",
+        },
+        idpIssuer: {
+          type: 'string',
+          minLength: 1,
+          description: "The IdP's entity id; when set, an assertion from any other issuer is refused.",
+        },
+        audience: {
+          type: 'string',
+          minLength: 1,
+          description: 'The Audience an assertion must name. Default: `issuer`.',
+        },
+        groupsAttribute: {
+          type: 'string',
+          minLength: 1,
+          default: 'groups',
+          description:
+            "Attribute whose values are the person's groups; `console.roles` and policy reviewers match them exactly as OIDC groups.",
+        },
+        subjectAttribute: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'Attribute that holds the subject; default: the NameID. Pick the value the MCP face sees as `sub`, so a person is the same subject in both.',
+        },
+        nameAttribute: { type: 'string', minLength: 1, description: 'Attribute with the display name.' },
+        emailAttribute: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'Attribute with the e-mail address; default: `mail` / `email` / `urn:oid:0.9.2342.19200300.100.1.3`.',
+        },
+        clockSkew: duration('Clock difference tolerated on NotBefore/NotOnOrAfter (at most 5m).', '30s'),
+        label: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 60,
+          description: 'Text of the sign-in button when OIDC is offered too. Default: `SAML single sign-on`.',
+        },
+      },
+    },
     roles: {
       type: 'object',
       additionalProperties: false,
       default: {},
       description:
-        'Console roles from IdP groups (the `auth.oidc.claims.groups` claim). Everyone sees their own sessions and approvals; reviewers are set per policy rule.',
+        'Console roles from IdP groups (the `auth.oidc.claims.groups` claim, or the `console.saml.groupsAttribute` attribute). Everyone sees their own sessions and approvals; reviewers are set per policy rule.',
       properties: {
         auditor: groupList('Groups that read every session and the whole audit trail, export and verify it.'),
         admin: groupList('Groups that manage API keys and tool pins and see upstream health.'),
@@ -94,6 +161,19 @@ export interface ConsoleSection {
     readonly clientId: string;
     readonly clientSecret?: string;
     readonly scopes: readonly string[];
+  };
+  readonly saml?: {
+    readonly entryPoint: string;
+    readonly issuer: string;
+    readonly idpCert: string | readonly string[];
+    readonly idpIssuer?: string;
+    readonly audience?: string;
+    readonly groupsAttribute: string;
+    readonly subjectAttribute?: string;
+    readonly nameAttribute?: string;
+    readonly emailAttribute?: string;
+    readonly clockSkew: number;
+    readonly label?: string;
   };
   readonly roles: { readonly auditor: readonly string[]; readonly admin: readonly string[] };
   readonly session: { readonly idleTimeout: number; readonly absoluteTimeout: number };

@@ -74,6 +74,26 @@ export class SecurityEvents {
     });
   }
 
+  /**
+   * A browser sign-in the web console refused (an OIDC callback, a SAML response): no bearer
+   * credential is involved, so `presented` says what was presented (kind, fingerprint — never the
+   * value). Aggregated like every other failure, by source and error code.
+   */
+  signInRefused(
+    req: IncomingMessage,
+    sourceIp: string | undefined,
+    path: string,
+    refusal: { status: number; error: string; description: string; presented: JsonObject; subject?: string },
+  ): void {
+    this.report(SECURITY_EVENT_TYPES.authFailed, sourceIp, refusal.error, refusal.subject, {
+      reason: refusal.description,
+      error: refusal.error,
+      status: refusal.status,
+      presented: refusal.presented,
+      ...requestFacts(req, sourceIp, path),
+    });
+  }
+
   /** A valid credential presented a session id that belongs to another identity. */
   sessionHijack(
     req: IncomingMessage,
