@@ -69,3 +69,7 @@ export { defaultTokenStorePath, TokenStore } from './client/token-store.js';
 export type { StoredTokens } from './client/token-store.js';
 export { createServiceTokenSource } from './upstream/service-token.js';
 export type { ServiceTokenEvent, ServiceTokenSource } from './upstream/service-token.js';
+export { UserTokenBroker } from './upstream/user-tokens.js';
+export type { CallbackResult, UserTokenBrokerOptions, UserTokenEvent } from './upstream/user-tokens.js';
+export { TokenSealer } from './upstream/token-seal.js';
+export type { OAuthConnection } from './upstream/connections.js';

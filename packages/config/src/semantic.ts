@@ -55,6 +55,41 @@ export function checkSemantics(root: unknown): SchemaIssue[] {
   for (const [name, up] of enabledUpstreams(root)) {
     const oauth = up.oauth;
     if (!isObj(oauth)) continue;
+    if (oauth.grant === 'authorization_code') {
+      for (const k of ['tokenEndpoint', 'privateKey'].filter((k) => k in oauth)) {
+        issues.push({
+          path: ['upstreams', name, 'oauth', k],
+          message: `"${k}" applies only to grant "client_credentials"`,
+        });
+      }
+      if ('clientSecret' in oauth && !('clientId' in oauth)) {
+        issues.push({
+          path: ['upstreams', name, 'oauth', 'clientSecret'],
+          message: '"clientSecret" needs the "clientId" it belongs to',
+        });
+      }
+      const auth = isObj(root) && isObj(root.auth) ? root.auth : {};
+      if (!isObj(auth.upstreamTokens)) {
+        issues.push({
+          path: ['upstreams', name, 'oauth'],
+          message:
+            'grant "authorization_code" keeps users\' tokens encrypted: configure auth.upstreamTokens.keyFile',
+        });
+      } else if (!('publicUrl' in auth.upstreamTokens) && typeof auth.resource !== 'string') {
+        issues.push({
+          path: ['upstreams', name, 'oauth'],
+          message:
+            'grant "authorization_code" needs the gateway\'s public origin for its redirect URI: set auth.upstreamTokens.publicUrl or auth.resource',
+        });
+      }
+      continue;
+    }
+    if (!('clientId' in oauth)) {
+      issues.push({
+        path: ['upstreams', name, 'oauth'],
+        message: 'grant "client_credentials" needs "clientId"',
+      });
+    }
     const servers = ['issuer', 'tokenEndpoint'].filter((k) => k in oauth);
     if (servers.length !== 1) {
       issues.push({

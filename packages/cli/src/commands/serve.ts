@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditStats } from '@mcpgate/audit';
 import type { GatewayConfig } from '@mcpgate/config';
 import {
@@ -30,6 +31,7 @@ import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { guardProcess } from '../runtime/defect-guard.js';
 import { VERSION } from '../version.js';
 import { consoleAdminHandlers, startConsole } from '../runtime/console.js';
+import { createOAuthAdminHandler, oauthCallbackRoute } from '../runtime/oauth-http.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -115,6 +117,8 @@ export const serveCommand: Command = {
       runtime.approvals.adminHandler,
       createGrantsAdminHandler(runtime.policy.grants),
       ...consoleAdminHandlers(config, runtime),
+      // /admin/oauth/connections: users' connections to per-user OAuth upstreams.
+      ...(runtime.oauth ? [createOAuthAdminHandler(runtime.oauth, config.console.roles.admin ?? [])] : []),
     ];
     let webConsole;
     try {
@@ -157,7 +161,11 @@ export const serveCommand: Command = {
         metrics,
         ready: () => readiness(runtime, config),
         adminHandlers,
-        ...(webConsole && { routes: [(req, res) => webConsole.handle(req, res)] }),
+        routes: [
+          // /oauth/callback: the browser's way back from an upstream's authorization server.
+          ...(runtime.oauth ? [oauthCallbackRoute(runtime.oauth)] : []),
+          ...(webConsole ? [(req: IncomingMessage, res: ServerResponse) => webConsole.handle(req, res)] : []),
+        ],
       });
     } catch (err) {
       await webConsole?.close();
