@@ -73,3 +73,5 @@ export { UserTokenBroker } from './upstream/user-tokens.js';
 export type { CallbackResult, UserTokenBrokerOptions, UserTokenEvent } from './upstream/user-tokens.js';
 export { TokenSealer } from './upstream/token-seal.js';
 export type { OAuthConnection } from './upstream/connections.js';
+export { createTokenExchange, TOKEN_EXCHANGE_GRANT } from './upstream/token-exchange.js';
+export { callerToken } from './caller-token.js';

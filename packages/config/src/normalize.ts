@@ -63,8 +63,22 @@ function oauthSpec(o: UpstreamOAuthSection, url: string): UpstreamOAuthSpec {
       resource,
     };
   }
+  if (o.grant === 'token_exchange') {
+    // The semantic checks guarantee the client and its secret.
+    return {
+      grant: 'token_exchange',
+      ...(o.issuer !== undefined && { issuer: o.issuer }),
+      ...(o.tokenEndpoint !== undefined && { tokenEndpoint: o.tokenEndpoint }),
+      clientId: o.clientId!,
+      clientSecret: o.clientSecret!,
+      scopes,
+      resource,
+      ...(o.audience !== undefined && { audience: o.audience }),
+    };
+  }
   // The semantic checks guarantee a client id for client credentials.
-  return { ...o, grant: 'client_credentials', clientId: o.clientId!, scopes, resource };
+  const { audience: _unused, ...service } = o;
+  return { ...service, grant: 'client_credentials', clientId: o.clientId!, scopes, resource };
 }
 
 function toSpec(name: string, up: UpstreamSection, limits: GatewayConfig['limits']): UpstreamSpec {

@@ -46,6 +46,7 @@ export type {
   UpstreamRequestOptions,
   UpstreamOAuthSpec,
   UpstreamServiceOAuthSpec,
+  UpstreamTokenExchangeSpec,
   UpstreamUserAuth,
   UpstreamUserOAuthSpec,
   UpstreamSpec,

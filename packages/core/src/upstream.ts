@@ -115,7 +115,24 @@ export interface UpstreamUserOAuthSpec {
   readonly resource: string;
 }
 
-export type UpstreamOAuthSpec = UpstreamServiceOAuthSpec | UpstreamUserOAuthSpec;
+/**
+ * Token exchange (RFC 8693): the caller's access token is traded at the identity provider the
+ * upstream also trusts for one with the upstream's audience (`token_exchange`); the gateway
+ * authenticates the exchange as `clientId`.
+ */
+export interface UpstreamTokenExchangeSpec {
+  readonly grant: 'token_exchange';
+  readonly issuer?: string;
+  readonly tokenEndpoint?: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+  readonly resource: string;
+  /** RFC 8693 `audience`, for servers that name the upstream by a logical name. */
+  readonly audience?: string;
+}
+
+export type UpstreamOAuthSpec = UpstreamServiceOAuthSpec | UpstreamUserOAuthSpec | UpstreamTokenExchangeSpec;
 
 /**
  * Per-user credentials for one upstream (`grant: authorization_code`), implemented by whoever

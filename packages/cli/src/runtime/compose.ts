@@ -96,6 +96,7 @@ export async function composeRuntime(
         config.upstreams,
         (event) => audit.recorder.recordOAuth(oauthAuditRecord(event)),
         oauth,
+        (event) => audit.recorder.recordOAuth(userOAuthAuditRecord(event, 'token_exchange')),
       ),
       logger: logger.child({ component: 'upstream' }),
       clientInfo: { name: 'mcpgate', version: VERSION },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   createServiceTokenSource,
+  createTokenExchange,
   TokenSealer,
   UserTokenBroker,
   type ServiceTokenEvent,
@@ -22,9 +23,16 @@ export function withUpstreamOAuth(
   specs: readonly UpstreamSpec[],
   onEvent?: (event: ServiceTokenEvent) => void,
   broker?: UserTokenBroker,
+  userEvent?: (event: UserTokenEvent) => void,
 ): UpstreamSpec[] {
   return specs.map((spec) => {
     if (!spec.oauth) return spec;
+    if (spec.oauth.grant === 'token_exchange') {
+      return {
+        ...spec,
+        userAuth: createTokenExchange(spec.name, spec.oauth, { ...(userEvent && { onEvent: userEvent }) }),
+      };
+    }
     if (spec.oauth.grant === 'authorization_code') {
       if (!broker || spec.url === undefined)
         throw new Error(`upstream "${spec.name}" needs the per-user broker`);
@@ -90,13 +98,16 @@ export function oauthAuditRecord(event: ServiceTokenEvent): OAuthAuditRecord {
 }
 
 /** The audit record of a user's connection event: whose, to which upstream, and what happened. */
-export function userOAuthAuditRecord(event: UserTokenEvent): OAuthAuditRecord {
+export function userOAuthAuditRecord(
+  event: UserTokenEvent,
+  grant: 'authorization_code' | 'token_exchange' = 'authorization_code',
+): OAuthAuditRecord {
   const { kind, upstream, subject, ...body } = event;
   return {
     type: `oauth.${kind}`,
     upstream,
     subject,
     outcome: kind === 'refresh_failed' ? 'authorization_required' : 'ok',
-    body: { grant: 'authorization_code', ...body },
+    body: { grant, ...body },
   };
 }

@@ -59,9 +59,9 @@ export const upstreamSchema = {
       properties: {
         grant: {
           type: 'string',
-          enum: ['client_credentials', 'authorization_code'],
+          enum: ['client_credentials', 'authorization_code', 'token_exchange'],
           description:
-            "`client_credentials`: a service identity of the gateway (needs `clientId` and a credential). `authorization_code`: per user — a user's first call starts authorization code + PKCE for that user (the link is handed over by URL-mode elicitation or in the error), and each user's calls carry only their own token; needs `auth.upstreamTokens`.",
+            "`client_credentials`: a service identity of the gateway (needs `clientId` and a credential). `authorization_code`: per user — a user's first call starts authorization code + PKCE for that user (the link is handed over by URL-mode elicitation or in the error), and each user's calls carry only their own token; needs `auth.upstreamTokens`. `token_exchange` (RFC 8693): each call's own access token is exchanged at `issuer` for one with the upstream's audience and the caller's subject (needs `clientId` and `clientSecret`; for upstreams that trust the same identity provider as the gateway).",
         },
         issuer: {
           type: 'string',
@@ -107,6 +107,12 @@ export const upstreamSchema = {
           type: 'string',
           pattern: '^https?://',
           description: "RFC 8707 resource to request the token for. Default: the upstream's `url`.",
+        },
+        audience: {
+          type: 'string',
+          minLength: 1,
+          description:
+            '`token_exchange` only: RFC 8693 `audience` to ask for, for identity providers that name the upstream by a logical name rather than by its URL (`resource`).',
         },
       },
     },
@@ -207,7 +213,7 @@ export type UpstreamsSection = Readonly<Record<string, UpstreamSection>>;
 
 /** `upstreams.<name>.oauth`: the gateway as an OAuth client of that upstream (service or per user). */
 export interface UpstreamOAuthSection {
-  readonly grant: 'client_credentials' | 'authorization_code';
+  readonly grant: 'client_credentials' | 'authorization_code' | 'token_exchange';
   readonly issuer?: string;
   readonly tokenEndpoint?: string;
   readonly clientId?: string;
@@ -216,4 +222,5 @@ export interface UpstreamOAuthSection {
   readonly privateKeyAlgorithm: 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
   readonly scopes?: readonly string[];
   readonly resource?: string;
+  readonly audience?: string;
 }

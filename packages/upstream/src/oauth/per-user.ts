@@ -196,7 +196,7 @@ function connectCatalog(upstream: string): UpstreamCatalog {
     tools: [
       {
         name: CONNECT_TOOL,
-        description: `Authorize the gateway to use "${upstream}" on your behalf. The answer is a link to open in a browser; once you have signed in there, the tools of "${upstream}" are listed.`,
+        description: `Connect the gateway to "${upstream}" as you. When "${upstream}" needs your authorization first, the answer is a link to open in a browser; once you have signed in there (or at once otherwise), the tools of "${upstream}" are listed.`,
         inputSchema: { type: 'object', properties: {} },
         annotations: { readOnlyHint: true, openWorldHint: false },
       },
