@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,7 @@ import { ScriptedBrowser } from '../../auth/test/fixtures/browser.js';
 import { goodClaims, signJwt, writeAuditKey } from './oidc-support.js';
 import { newClient, startServe, type ServeProcess } from './http-support.js';
 import { startProtectedUpstream, type ProtectedUpstream } from './protected-upstream.js';
-import { textOf, waitFor, writeConfig } from './support.js';
+import { CLI, textOf, waitFor, writeConfig } from './support.js';
 
 /**
  * `upstreams.<name>.oauth.grant: authorization_code` end to end: a real oidc-provider, a real
@@ -290,6 +292,57 @@ auth:
       }
     }
   }, 60_000);
+
+  it('lists and revokes with `mcpgate oauth connections`', async () => {
+    const listed = await cli('bob', ['list', '--format', 'json']);
+    expect(listed.code).toBe(0);
+    const items = JSON.parse(listed.stdout) as Array<{ subject: string; upstream: string }>;
+    expect(items.map((i) => [i.subject, i.upstream])).toEqual([['bob', 'tickets']]);
+    for (const token of idp.issued) expect(listed.stdout).not.toContain(token);
+
+    const foreign = await cli('bob', ['revoke', '--upstream', 'tickets', '--user', 'alice']);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain('only admins revoke');
+
+    const revoked = await cli('bob', ['revoke', '--upstream', 'tickets']);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toBe('revoked the connection of bob to tickets\n');
+    expect((await cli('bob', ['revoke', '--upstream', 'tickets'])).code).toBe(1);
+    await waitFor(
+      async () =>
+        (await query<{ subject: string }>("SELECT subject FROM events WHERE type = 'oauth.revoked'")).some(
+          (r) => r.subject === 'bob',
+        ) || undefined,
+      15_000,
+      "bob's oauth.revoked audit record",
+    );
+  }, 60_000);
+
+  /** `mcpgate oauth connections …` as `user`, through the gateway's admin API. */
+  async function cli(
+    user: string,
+    args: string[],
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        [CLI, 'oauth', 'connections', ...args, '--url', gw.url],
+        {
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '',
+            MCPGATE_TOKEN: gatewayTokens[user]!,
+          },
+        },
+      );
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    }
+  }
 
   async function query<R extends Record<string, unknown>>(text: string): Promise<R[]> {
     const sql = new pg.Client({ connectionString: db.url });
