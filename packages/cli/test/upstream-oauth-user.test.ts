@@ -67,7 +67,7 @@ auth:
     writeFileSync(join(dirname(config), 'upstream-tokens.key'), randomBytes(32).toString('base64'), {
       mode: 0o600,
     });
-    for (const user of ['alice', 'bob']) {
+    for (const user of ['alice', 'bob', 'erin']) {
       gatewayTokens[user] = signJwt(idp.key, goodClaims(idp.issuer, resource, { sub: user }), {
         kid: idp.key.kid,
       });
@@ -83,8 +83,12 @@ auth:
     await db?.drop();
   });
 
-  async function clientOf(user: string, elicitUrl = false): Promise<Client> {
-    const client = newClient('legacy', elicitUrl ? { elicitation: { url: {} } } : {});
+  async function clientOf(
+    user: string,
+    elicitUrl = false,
+    era: 'legacy' | 'modern' = 'legacy',
+  ): Promise<Client> {
+    const client = newClient(era, elicitUrl ? { elicitation: { url: {} } } : {});
     if (elicitUrl) {
       // The user's client shows the link; the user follows it and signs in at the IdP.
       client.setRequestHandler('elicitation/create', async (req) => {
@@ -182,6 +186,13 @@ auth:
     } finally {
       await alice.close();
     }
+    // A modern-era (2026-07-28) client: the ask travels as an `input_required` result.
+    const erin = await clientOf('erin', true, 'modern');
+    try {
+      expect(await whoami(erin)).toBe('erin');
+    } finally {
+      await erin.close();
+    }
   }, 60_000);
 
   it("sends each user's own token to the upstream, never the caller's, and refreshes it before it expires", async () => {
@@ -193,7 +204,7 @@ auth:
       set.add(s.token!);
       bySubject.set(s.subject!, set);
     }
-    expect([...bySubject.keys()].sort()).toEqual(['alice', 'bob']);
+    expect([...bySubject.keys()].sort()).toEqual(['alice', 'bob', 'erin']);
     // No token served two users, and the gateway never forwarded a caller's own token.
     const alices = bySubject.get('alice')!;
     for (const t of bySubject.get('bob')!) expect(alices.has(t)).toBe(false);

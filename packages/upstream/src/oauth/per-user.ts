@@ -139,7 +139,9 @@ export class PerUserUpstream {
           this.refresh(conn, kind === 'resources' ? ['resources', 'resourceTemplates'] : [kind]),
         onEvent: (event) => {
           // Only what concerns a call is relayed (the core routes it by correlation id); a broadcast
-          // of one user's connection must not reach every other user.
+          // of one user's connection (a log line between calls, a resource update) must not reach
+          // every other user, and these connections serve no single session to route it to.
+          if (event.type === 'resource_updated') return;
           if (event.type === 'log' && event.correlationId === undefined) return;
           this.emit(event);
         },
