@@ -84,11 +84,32 @@ export function checkSemantics(root: unknown): SchemaIssue[] {
       }
       continue;
     }
+    if ('audience' in oauth && oauth.grant !== 'token_exchange') {
+      issues.push({
+        path: ['upstreams', name, 'oauth', 'audience'],
+        message: '"audience" applies only to grant "token_exchange"',
+      });
+    }
     if (!('clientId' in oauth)) {
       issues.push({
         path: ['upstreams', name, 'oauth'],
-        message: 'grant "client_credentials" needs "clientId"',
+        message: `grant "${String(oauth.grant)}" needs "clientId"`,
       });
+    }
+    if (oauth.grant === 'token_exchange') {
+      if (!('clientSecret' in oauth) || 'privateKey' in oauth) {
+        issues.push({
+          path: ['upstreams', name, 'oauth'],
+          message: 'grant "token_exchange" authenticates the exchange with "clientSecret" (not "privateKey")',
+        });
+      }
+      if (['issuer', 'tokenEndpoint'].filter((k) => k in oauth).length !== 1) {
+        issues.push({
+          path: ['upstreams', name, 'oauth'],
+          message: 'give the authorization server: "issuer" (discovered) or "tokenEndpoint", exactly one',
+        });
+      }
+      continue;
     }
     const servers = ['issuer', 'tokenEndpoint'].filter((k) => k in oauth);
     if (servers.length !== 1) {

@@ -94,7 +94,10 @@ export const serveCommand: Command = {
     const metrics = new GatewayMetrics();
     let runtime: Runtime;
     try {
-      runtime = await composeRuntime(config, logger, { outerFirst: [createMetricsStep(metrics)] });
+      runtime = await composeRuntime(config, logger, {
+        outerFirst: [createMetricsStep(metrics)],
+        servesOAuthCallback: true,
+      });
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));
     }

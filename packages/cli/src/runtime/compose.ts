@@ -60,6 +60,11 @@ export interface Runtime {
 export interface ComposeOptions {
   /** More outer steps (the HTTP face's metrics step); CHAIN_ORDER places them. */
   readonly outerFirst?: readonly Interceptor[];
+  /**
+   * Whether this process serves `/oauth/callback` (`mcpgate serve`). Per-user OAuth upstreams need
+   * it: the browser returns there to the process that started the authorization.
+   */
+  readonly servesOAuthCallback?: boolean;
 }
 
 /**
@@ -86,6 +91,12 @@ export async function composeRuntime(
     });
     cleanups.push(() => approvals.close());
 
+    const perUser = config.upstreams.filter((u) => u.oauth?.grant === 'authorization_code');
+    if (perUser.length > 0 && options.servesOAuthCallback !== true) {
+      throw new Error(
+        `upstream "${perUser[0]!.name}" has oauth.grant "authorization_code", which needs mcpgate serve: the user's browser returns to its /oauth/callback (run mcpgate serve, and mcpgate connect from clients)`,
+      );
+    }
     const oauth = createUserTokenBroker(config, {
       sql: audit.store,
       logger: logger.child({ component: 'oauth' }),
