@@ -32,6 +32,7 @@ describe('per-user OAuth of an upstream through mcpgate serve', () => {
   let db: PgDatabase;
   let gw: ServeProcess;
   let resource: string;
+  let configPath: string;
   const gatewayTokens: Record<string, string> = {};
   const errorBodies: string[] = [];
   const browsers: Record<string, ScriptedBrowser> = {};
@@ -63,6 +64,7 @@ auth:
   upstreamTokens:
     keyFile: ./upstream-tokens.key
 `);
+    configPath = config;
     writeAuditKey(config);
     writeFileSync(join(dirname(config), 'upstream-tokens.key'), randomBytes(32).toString('base64'), {
       mode: 0o600,
@@ -327,6 +329,19 @@ auth:
       15_000,
       "bob's oauth.revoked audit record",
     );
+  }, 60_000);
+
+  it('is refused by mcpgate stdio, which serves no callback for the browser to return to', async () => {
+    const run = await promisify(execFile)(process.execPath, [CLI, 'stdio', '--config', configPath], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('has oauth.grant "authorization_code", which needs mcpgate serve');
   }, 60_000);
 
   /** `mcpgate oauth connections …` as `user`, through the gateway's admin API. */
