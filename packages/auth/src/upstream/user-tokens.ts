@@ -10,12 +10,12 @@ import {
 import { discoverGatewayAuth, loginScopes, type GatewayAuthInfo } from '../client/discover.js';
 import { OAuthError, parseTokenResponse, postForm, refreshTokens, revokeToken } from '../client/oauth.js';
 import { createPkce, randomState } from '../client/pkce.js';
-import { chooseAuthMethod, registrationGrantTypes, type ClientCredentials } from '../client/register.js';
-import { postJson } from '../client/post-json.js';
+import { chooseAuthMethod, type ClientCredentials } from '../client/register.js';
 import { discoverAuthorizationServer } from '../discovery.js';
 import { errorMessage, type FetchLike } from '../http.js';
 import { ConnectionStore, type OAuthConnection, type SealedGrant } from './connections.js';
 import type { TokenSealer } from './token-seal.js';
+import { registerWebClient, Waiters } from './web-client.js';
 
 /** A token is refreshed when less than this (or half its lifetime) remains, so none expires in flight. */
 const EARLY_REFRESH_MS = 60_000;
@@ -91,7 +91,7 @@ export type CallbackResult =
 export class UserTokenBroker {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly pending = new Map<string, Pending>();
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new Waiters();
   private readonly cache = new Map<string, { grant: SealedGrant; readAt: number }>();
   private readonly refreshing = new Map<string, Promise<SealedGrant>>();
   private readonly store: ConnectionStore;
@@ -224,7 +224,7 @@ export class UserTokenBroker {
         clientId: client.clientId,
         ...describe(grant),
       });
-      this.wake(p.subject, up.name);
+      this.waiters.wake(key(p.subject, up.name));
       return { ok: true, upstream: up.name, subject: p.subject };
     } catch (err) {
       const why = reason(err);
@@ -245,7 +245,7 @@ export class UserTokenBroker {
     const message = `The gateway needs your authorization to use "${up.name}" on your behalf: open the link, sign in, and the call goes on.`;
     const caps = link?.clientCapabilities?.elicitation as Record<string, unknown> | undefined;
     if (link && caps && typeof caps.url === 'object' && caps.url !== null) {
-      const done = this.waitFor(subject, up.name);
+      const done = this.waiters.wait(key(subject, up.name));
       const ac = new AbortController();
       const timer = setTimeout(() => ac.abort(), this.options.elicitationWaitMs ?? PENDING_TTL_MS);
       try {
@@ -454,72 +454,10 @@ export class UserTokenBroker {
           authMethod: secret === undefined ? 'none' : chooseAuthMethod(info.server, true),
         };
       }
-      return this.register(info);
+      return registerWebClient(info, this.options.callbackUrl, this.fetchImpl);
     })();
     up.client.catch(() => (up.client = undefined));
     return up.client;
-  }
-
-  /** RFC 7591: the gateway registers itself as a confidential web client with its callback. */
-  private async register(info: GatewayAuthInfo): Promise<ClientCredentials> {
-    const endpoint = info.server.registration_endpoint;
-    if (typeof endpoint !== 'string') {
-      throw new GatewayError(
-        'invalid_params',
-        `${info.issuer} does not offer dynamic client registration: register a client with redirect URI ${this.options.callbackUrl} and set oauth.clientId (and clientSecret)`,
-      );
-    }
-    const methods = info.server.token_endpoint_auth_methods_supported as readonly string[] | undefined;
-    const authMethod =
-      methods === undefined || methods.includes('client_secret_basic')
-        ? 'client_secret_basic'
-        : chooseAuthMethod(info.server, false);
-    const body = await postJson(this.fetchImpl, endpoint, {
-      client_name: 'mcpgate',
-      application_type: 'web',
-      token_endpoint_auth_method: authMethod,
-      grant_types: registrationGrantTypes(info.server).filter((g) => !g.includes('device_code')),
-      response_types: ['code'],
-      redirect_uris: [this.options.callbackUrl],
-    });
-    if (typeof body.client_id !== 'string') {
-      throw new GatewayError('upstream_error', `${endpoint} registered no client_id`);
-    }
-    const secret =
-      typeof body.client_secret === 'string' && body.client_secret !== '' ? body.client_secret : undefined;
-    const granted = body.token_endpoint_auth_method;
-    return {
-      clientId: body.client_id,
-      ...(secret !== undefined && { clientSecret: secret }),
-      authMethod:
-        granted === 'client_secret_basic' || granted === 'client_secret_post' || granted === 'none'
-          ? granted
-          : secret !== undefined
-            ? 'client_secret_basic'
-            : 'none',
-    };
-  }
-
-  private waitFor(subject: string, upstream: string): { promise: Promise<void>; cancel(): void } {
-    const k = key(subject, upstream);
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
-    const set = this.waiters.get(k) ?? new Set();
-    set.add(resolve);
-    this.waiters.set(k, set);
-    return {
-      promise,
-      cancel: () => {
-        set.delete(resolve);
-        if (set.size === 0 && this.waiters.get(k) === set) this.waiters.delete(k);
-      },
-    };
-  }
-
-  private wake(subject: string, upstream: string): void {
-    const set = this.waiters.get(key(subject, upstream));
-    this.waiters.delete(key(subject, upstream));
-    for (const w of set ?? []) w();
   }
 
   private ended(upstream: string, subject: string): void {
