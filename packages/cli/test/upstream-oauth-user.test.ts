@@ -154,6 +154,10 @@ auth:
       expect(refused.code).toBe(-32042);
       expect(refused.message).toContain('upstream "tickets" needs your authorization: open ');
       const link = new URL(refused.url);
+      // Calling again before signing in hands out the same link, not a new pending authorization.
+      expect((await refusal(alice.callTool({ name: 'tickets__connect', arguments: {} }))).url).toBe(
+        refused.url,
+      );
       expect(refused.message).toContain(link.href);
       expect(link.origin).toBe(idp.issuer);
       expect(link.searchParams.get('code_challenge_method')).toBe('S256');

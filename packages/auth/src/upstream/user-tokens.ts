@@ -23,6 +23,8 @@ const EARLY_REFRESH_MS = 60_000;
 const UNKNOWN_LIFETIME_MS = 5 * 60_000;
 /** How long a started authorization may take (link opened, signed in, redirected back). */
 const PENDING_TTL_MS = 10 * 60_000;
+/** A pending link is handed out again while it has at least this long left. */
+const REUSE_MIN_MS = 3 * 60_000;
 /** A decrypted grant is reused this long before the table is read again (revocations elsewhere). */
 const CACHE_MS = 5_000;
 
@@ -287,6 +289,11 @@ export class UserTokenBroker {
   /** A new pending authorization for `subject`: the link to send them to. */
   private async start(up: Upstream, subject: string): Promise<Pending> {
     for (const [state, old] of this.pending) if (old.expires < this.now()) this.pending.delete(state);
+    // A user who calls again before finishing gets the same link (not one more pending entry each
+    // time), as long as it has a few minutes left.
+    for (const p of this.pending.values()) {
+      if (p.subject === subject && p.upstream === up.name && p.expires - this.now() > REUSE_MIN_MS) return p;
+    }
     let info: GatewayAuthInfo;
     let client: ClientCredentials;
     try {
