@@ -348,6 +348,55 @@ auth:
     expect(run.stderr).toContain('has oauth.grant "authorization_code", which needs mcpgate serve');
   }, 60_000);
 
+  it("forgets a connection whose refresh the IdP refuses, audits it, and the user's next call asks again", async () => {
+    // Revoke erin's refresh tokens at the IdP (RFC 7009), as the client the gateway registered.
+    const client = idp.registered.at(-1)!;
+    const basic = `Basic ${Buffer.from(`${client.client_id}:${client.client_secret ?? ''}`).toString('base64')}`;
+    const form = (body: Record<string, string>) => ({
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(body),
+    });
+    let revoked = 0;
+    for (const token of idp.refreshTokens) {
+      const info = (await (await fetch(`${idp.issuer}/token/introspection`, form({ token }))).json()) as {
+        active?: boolean;
+        sub?: string;
+      };
+      if (info.active && info.sub === 'erin') {
+        expect((await fetch(`${idp.issuer}/token/revocation`, form({ token }))).status).toBe(200);
+        revoked += 1;
+      }
+    }
+    expect(revoked).toBeGreaterThan(0);
+    // Erin's access token lives 6 s; past half of it the gateway must refresh, and is refused.
+    await new Promise((r) => setTimeout(r, 3_500));
+    const erin = await clientOf('erin');
+    try {
+      const expired = await refusal(erin.callTool({ name: 'tickets__whoami', arguments: {} }));
+      expect(expired.code).toBe(-32042);
+      expect(expired.message).toContain('your authorization of upstream "tickets" has expired');
+      const again = await refusal(erin.callTool({ name: 'tickets__whoami', arguments: {} }));
+      expect(again.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\?/);
+    } finally {
+      await erin.close();
+    }
+    const failed = await waitFor(
+      async () => {
+        const r = await query<{ subject: string; body: string }>(
+          "SELECT subject, body FROM events WHERE type = 'oauth.refresh_failed'",
+        );
+        return r.some((e) => e.subject === 'erin') ? r : undefined;
+      },
+      15_000,
+      "erin's oauth.refresh_failed audit record",
+    );
+    expect(JSON.parse(failed.find((e) => e.subject === 'erin')!.body)).toMatchObject({
+      error: 'invalid_grant',
+    });
+    for (const token of idp.issued) expect(gw.stderr.join('\n')).not.toContain(token);
+  }, 60_000);
+
   /** `mcpgate oauth connections …` as `user`, through the gateway's admin API. */
   async function cli(
     user: string,

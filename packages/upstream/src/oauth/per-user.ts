@@ -83,6 +83,9 @@ export class PerUserUpstream {
     if (this.stop.signal.aborted) throw this.unavailable('the gateway is shutting down');
     const subject = session.identity.subject;
     await this.auth.ensure(session.identity, link);
+    // Refreshed here, before the request: a refused refresh then reaches the caller as what it is
+    // (authorize again), not as a transport failure of the request it happened under.
+    await this.auth.headers(subject);
     const conn = await this.userConnection(subject);
     return new ConnectAware(conn, this.spec.name, () => this.knowsConnect());
   }
