@@ -1,3 +1,4 @@
+import { rememberCallerToken } from './caller-token.js';
 import { GatewayError, silentLogger, type Identity, type Logger, type SqlClient } from '@mcpgate/core';
 import { bearerChallenge, type BearerError } from './challenge.js';
 import { identityFromClaims } from './claims.js';
@@ -179,14 +180,14 @@ export async function createAuthenticator(
             const out = await jwt.verify(value);
             if (!out.ok)
               return out.unavailable ? unavailable(out.reason) : fail(401, 'invalid_token', out.reason);
-            return checkClaims(out.claims, 'oidc');
+            return withToken(checkClaims(out.claims, 'oidc'), value);
           }
           if (!introspector)
             return fail(401, 'invalid_token', 'token is not a JWT and introspection is not configured');
           const out = await introspector.introspect(value);
           if (!out.ok)
             return out.unavailable ? unavailable(out.reason) : fail(401, 'invalid_token', out.reason);
-          return checkClaims(out.claims, 'introspection');
+          return withToken(checkClaims(out.claims, 'introspection'), value);
         }
       }
     },
@@ -195,6 +196,12 @@ export async function createAuthenticator(
       await apiKeys?.close();
     },
   };
+}
+
+/** Keeps the token beside an accepted identity, for token exchange only (see caller-token.ts). */
+function withToken(result: AuthResult, token: string): AuthResult {
+  if (result.ok) rememberCallerToken(result.identity, token);
+  return result;
 }
 
 /** The GatewayError matching a failure, for faces that answer in JSON-RPC rather than bare HTTP. */

@@ -66,6 +66,11 @@ export interface AuthConfig {
   readonly resourceDocumentation?: string;
   readonly oidc?: OidcConfig;
   readonly apiKeys: ApiKeysConfig;
+  /**
+   * Users' upstream tokens (per-user upstream OAuth): the key-encryption key file and the public
+   * origin the redirect URI is built on.
+   */
+  readonly upstreamTokens?: { readonly keyFile: string; readonly publicUrl?: string };
 }
 
 type OidcInput = Partial<Omit<OidcConfig, 'claims' | 'introspection'>> & {

@@ -28,6 +28,13 @@ const COMMON: Record<string, string> = {
 };
 
 const BY_COMMAND: Record<string, Record<string, string>> = {
+  'oauth connections list': {
+    user: "only this user's connections (subject; other users' need console.roles.admin)",
+  },
+  'oauth connections revoke': {
+    user: "whose connection (subject; default: yours; another user's needs console.roles.admin)",
+    upstream: 'the per-user OAuth upstream to revoke the connection to',
+  },
   serve: {
     host: 'address to listen on (default server.host, 127.0.0.1)',
     port: 'port to listen on (default server.port, 8080)',

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import type { UpstreamSpec } from '@mcpgate/core';
+import type { UpstreamOAuthSpec, UpstreamSpec } from '@mcpgate/core';
 import { parseDuration } from './duration.js';
 import { NORMALIZE } from './schema/common.js';
 import { configSchema } from './schema/root.js';
-import type { UpstreamSection } from './schema/upstreams.js';
+import type { UpstreamOAuthSection, UpstreamSection } from './schema/upstreams.js';
 import { enabledUpstreams } from './semantic.js';
 import type { GatewayConfig } from './types.js';
 
@@ -50,6 +50,37 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+function oauthSpec(o: UpstreamOAuthSection, url: string): UpstreamOAuthSpec {
+  const scopes = [...(o.scopes ?? [])];
+  const resource = o.resource ?? url;
+  if (o.grant === 'authorization_code') {
+    return {
+      grant: 'authorization_code',
+      ...(o.issuer !== undefined && { issuer: o.issuer }),
+      ...(o.clientId !== undefined && { clientId: o.clientId }),
+      ...(o.clientSecret !== undefined && { clientSecret: o.clientSecret }),
+      scopes,
+      resource,
+    };
+  }
+  if (o.grant === 'token_exchange') {
+    // The semantic checks guarantee the client and its secret.
+    return {
+      grant: 'token_exchange',
+      ...(o.issuer !== undefined && { issuer: o.issuer }),
+      ...(o.tokenEndpoint !== undefined && { tokenEndpoint: o.tokenEndpoint }),
+      clientId: o.clientId!,
+      clientSecret: o.clientSecret!,
+      scopes,
+      resource,
+      ...(o.audience !== undefined && { audience: o.audience }),
+    };
+  }
+  // The semantic checks guarantee a client id for client credentials.
+  const { audience: _unused, ...service } = o;
+  return { ...service, grant: 'client_credentials', clientId: o.clientId!, scopes, resource };
+}
+
 function toSpec(name: string, up: UpstreamSection, limits: GatewayConfig['limits']): UpstreamSpec {
   const stdio = up.command !== undefined;
   return {
@@ -62,15 +93,7 @@ function toSpec(name: string, up: UpstreamSection, limits: GatewayConfig['limits
     ...(up.cwd === undefined ? {} : { cwd: up.cwd }),
     ...(up.url === undefined ? {} : { url: up.url }),
     headers: { ...up.headers },
-    ...(up.oauth === undefined || up.url === undefined
-      ? {}
-      : {
-          oauth: {
-            ...up.oauth,
-            scopes: [...(up.oauth.scopes ?? [])],
-            resource: up.oauth.resource ?? up.url,
-          },
-        }),
+    ...(up.oauth === undefined || up.url === undefined ? {} : { oauth: oauthSpec(up.oauth, up.url) }),
     sharing: up.sharing,
     era: up.era,
     requestTimeoutMs: up.requestTimeout,

@@ -55,6 +55,62 @@ export function checkSemantics(root: unknown): SchemaIssue[] {
   for (const [name, up] of enabledUpstreams(root)) {
     const oauth = up.oauth;
     if (!isObj(oauth)) continue;
+    if (oauth.grant === 'authorization_code') {
+      for (const k of ['tokenEndpoint', 'privateKey'].filter((k) => k in oauth)) {
+        issues.push({
+          path: ['upstreams', name, 'oauth', k],
+          message: `"${k}" applies only to grant "client_credentials"`,
+        });
+      }
+      if ('clientSecret' in oauth && !('clientId' in oauth)) {
+        issues.push({
+          path: ['upstreams', name, 'oauth', 'clientSecret'],
+          message: '"clientSecret" needs the "clientId" it belongs to',
+        });
+      }
+      const auth = isObj(root) && isObj(root.auth) ? root.auth : {};
+      if (!isObj(auth.upstreamTokens)) {
+        issues.push({
+          path: ['upstreams', name, 'oauth'],
+          message:
+            'grant "authorization_code" keeps users\' tokens encrypted: configure auth.upstreamTokens.keyFile',
+        });
+      } else if (!('publicUrl' in auth.upstreamTokens) && typeof auth.resource !== 'string') {
+        issues.push({
+          path: ['upstreams', name, 'oauth'],
+          message:
+            'grant "authorization_code" needs the gateway\'s public origin for its redirect URI: set auth.upstreamTokens.publicUrl or auth.resource',
+        });
+      }
+      continue;
+    }
+    if ('audience' in oauth && oauth.grant !== 'token_exchange') {
+      issues.push({
+        path: ['upstreams', name, 'oauth', 'audience'],
+        message: '"audience" applies only to grant "token_exchange"',
+      });
+    }
+    if (!('clientId' in oauth)) {
+      issues.push({
+        path: ['upstreams', name, 'oauth'],
+        message: `grant "${String(oauth.grant)}" needs "clientId"`,
+      });
+    }
+    if (oauth.grant === 'token_exchange') {
+      if (!('clientSecret' in oauth) || 'privateKey' in oauth) {
+        issues.push({
+          path: ['upstreams', name, 'oauth'],
+          message: 'grant "token_exchange" authenticates the exchange with "clientSecret" (not "privateKey")',
+        });
+      }
+      if (['issuer', 'tokenEndpoint'].filter((k) => k in oauth).length !== 1) {
+        issues.push({
+          path: ['upstreams', name, 'oauth'],
+          message: 'give the authorization server: "issuer" (discovered) or "tokenEndpoint", exactly one',
+        });
+      }
+      continue;
+    }
     const servers = ['issuer', 'tokenEndpoint'].filter((k) => k in oauth);
     if (servers.length !== 1) {
       issues.push({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadErrors, yaml } from './helpers.js';
+import { load, loadErrors, yaml } from './helpers.js';
 
 /** Issues as `line:col path: message` strings — compact, and exactly what `mcpgate validate` prints after the file name. */
 function lines(
@@ -124,6 +124,49 @@ describe('loadConfig — every error names its YAML path and line', () => {
       '7:5 upstreams.both.oauth: give one client credential: "clientSecret" or "privateKey", not both',
       '16:5 upstreams.local.oauth: "oauth" applies only to remote upstreams (with "url")',
     ]);
+  });
+
+  it('per-user and token-exchange oauth: what each grant needs, and nothing of the others', async () => {
+    const errors = await loadErrors(
+      yaml(
+        'upstreams:', //                                                                1
+        '  peruser:', //                                                                2
+        '    url: http://127.0.0.1:3001/mcp', //                                        3
+        '    oauth: { grant: authorization_code, clientSecret: s, privateKey: k }', //  4
+        '  exchange:', //                                                               5
+        '    url: http://127.0.0.1:3002/mcp', //                                        6
+        '    oauth: { grant: token_exchange, clientId: gw, issuer: https://i }', //     7
+        '  service:', //                                                                8
+        '    url: http://127.0.0.1:3003/mcp', //                                        9
+        '    oauth: { grant: client_credentials, clientId: gw, issuer: https://i, clientSecret: s, audience: x }', // 10
+      ),
+    );
+    expect(lines(errors)).toEqual([
+      '4:5 upstreams.peruser.oauth: grant "authorization_code" keeps users\' tokens encrypted: configure auth.upstreamTokens.keyFile',
+      '4:41 upstreams.peruser.oauth.clientSecret: "clientSecret" needs the "clientId" it belongs to',
+      '4:58 upstreams.peruser.oauth.privateKey: "privateKey" applies only to grant "client_credentials"',
+      '7:5 upstreams.exchange.oauth: grant "token_exchange" authenticates the exchange with "clientSecret" (not "privateKey")',
+      '10:91 upstreams.service.oauth.audience: "audience" applies only to grant "token_exchange"',
+    ]);
+    const ok = await load(
+      yaml(
+        'auth:',
+        '  mode: oauth',
+        '  resource: https://mcp.example.com/mcp',
+        '  oidc: { issuer: https://sso.example.com }',
+        '  upstreamTokens: { keyFile: keys/upstream.key }',
+        'upstreams:',
+        '  peruser:',
+        '    url: https://issues.example.net/mcp',
+        '    oauth: { grant: authorization_code }',
+      ),
+    );
+    expect(ok.ok ? ok.config.upstreams[0]!.oauth : ok.errors).toEqual({
+      grant: 'authorization_code',
+      scopes: [],
+      resource: 'https://issues.example.net/mcp',
+    });
+    expect(ok.ok && ok.config.auth.upstreamTokens?.keyFile).toBe('/srv/gw/keys/upstream.key');
   });
 
   it('bad names, enums, types, durations and patterns', async () => {

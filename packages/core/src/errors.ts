@@ -27,6 +27,7 @@ export type GatewayErrorCode =
   | 'audit_unavailable'
   | 'unauthenticated'
   | 'forbidden'
+  | 'authorization_required'
   | 'step_failed'
   | 'session_not_found'
   | 'overloaded'
@@ -64,6 +65,10 @@ export const ERROR_CODES: Readonly<Record<GatewayErrorCode, CodeInfo>> = Object.
   audit_unavailable: { jsonrpc: -32040, http: 503 },
   unauthenticated: { jsonrpc: -32041, http: 401 },
   forbidden: { jsonrpc: -32042, http: 403 },
+  // The user must first authorize the gateway at an upstream (per-user OAuth). -32042 is the MCP
+  // spec's URLElicitationRequiredError: `data.elicitations` carries the link, so a client that knows
+  // URL-mode elicitation can show it, and every other client still reads the link in the message.
+  authorization_required: { jsonrpc: -32042, http: 403 },
   step_failed: { jsonrpc: -32603, http: 500 },
   // Transport errors (HTTP face): an unknown or ended session; too many sessions or shutting down.
   session_not_found: { jsonrpc: -32001, http: 404 },

@@ -431,7 +431,7 @@ export class GatewaySession {
     if (!target.upstream) throw new GatewayError('internal', `no upstream resolved for ${method}`);
     const relay = this.gw.relays.get(ctx);
     if (!relay) throw new GatewayError('internal', `no upstream-side relay for ${method}`);
-    const conn = await this.gw.pool.connection(target.upstream, this.info);
+    const conn = await this.gw.pool.connection(target.upstream, this.info, callLink(relay));
     ctx.notes.forwardedAt = new Date();
     // Progress is relayed in order and fully sent before the result: a client drops progress
     // that arrives after the response it belongs to.

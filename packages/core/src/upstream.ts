@@ -1,5 +1,6 @@
 import type { JsonObject, ProgressUpdate } from './call.js';
 import type { CatalogKind, UpstreamCatalog } from './catalog.js';
+import type { Identity } from './identity.js';
 import type { Era, SessionInfo } from './session.js';
 
 export interface UpstreamRequestOptions {
@@ -71,7 +72,11 @@ export interface UpstreamPool {
   start(): Promise<void>;
   names(): readonly string[];
   prefix(upstream: string): string;
-  connection(upstream: string, session: SessionInfo): Promise<UpstreamConnection>;
+  /**
+   * `link`: the downstream call this connection is wanted for — a per-user upstream may have to ask
+   * that call's client to authorize it (URL-mode elicitation) before it can connect.
+   */
+  connection(upstream: string, session: SessionInfo, link?: CallLink): Promise<UpstreamConnection>;
   /** Catalog of an upstream as last fetched (all pages). Empty while it is down. */
   catalog(upstream: string): UpstreamCatalog;
   status(): readonly UpstreamStatus[];
@@ -81,9 +86,8 @@ export interface UpstreamPool {
   close(): Promise<void>;
 }
 
-/** One upstream as the config package normalizes it (secrets already resolved). */
 /** The gateway as OAuth client of one upstream, with a service identity. */
-export interface UpstreamOAuthSpec {
+export interface UpstreamServiceOAuthSpec {
   readonly grant: 'client_credentials';
   readonly issuer?: string;
   readonly tokenEndpoint?: string;
@@ -96,6 +100,59 @@ export interface UpstreamOAuthSpec {
   readonly resource: string;
 }
 
+/**
+ * The gateway as OAuth client of one upstream on behalf of each user: authorization code + PKCE per
+ * user (`authorization_code`). The authorization server is discovered from the upstream's
+ * protected-resource metadata unless `issuer` is given; the client is `clientId` (+ `clientSecret`)
+ * or registered dynamically.
+ */
+export interface UpstreamUserOAuthSpec {
+  readonly grant: 'authorization_code';
+  readonly issuer?: string;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly scopes: readonly string[];
+  readonly resource: string;
+}
+
+/**
+ * Token exchange (RFC 8693): the caller's access token is traded at the identity provider the
+ * upstream also trusts for one with the upstream's audience (`token_exchange`); the gateway
+ * authenticates the exchange as `clientId`.
+ */
+export interface UpstreamTokenExchangeSpec {
+  readonly grant: 'token_exchange';
+  readonly issuer?: string;
+  readonly tokenEndpoint?: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+  readonly resource: string;
+  /** RFC 8693 `audience`, for servers that name the upstream by a logical name. */
+  readonly audience?: string;
+}
+
+export type UpstreamOAuthSpec = UpstreamServiceOAuthSpec | UpstreamUserOAuthSpec | UpstreamTokenExchangeSpec;
+
+/**
+ * Per-user credentials for one upstream (`grant: authorization_code`), implemented by whoever
+ * assembles the pool: the upstream package only asks for them and never sees how they are kept.
+ */
+export interface UpstreamUserAuth {
+  /**
+   * Resolves once `identity` has authorized the gateway at this upstream. Otherwise starts the
+   * authorization and either asks the call's client to open the link (URL-mode elicitation, when
+   * the client declared it) and waits for the user to finish, or throws `authorization_required`
+   * carrying the link.
+   */
+  ensure(identity: Identity, link: CallLink | undefined): Promise<void>;
+  /** `{ authorization: 'Bearer …' }` of `subject` for this upstream, refreshed when due. */
+  headers(subject: string, options?: { readonly renew?: boolean }): Promise<Readonly<Record<string, string>>>;
+  /** Called when a subject's authorization ends (revoked, refresh refused): its connection closes. */
+  onEnded(listener: (subject: string) => void): void;
+}
+
+/** One upstream as the config package normalizes it (secrets already resolved). */
 export interface UpstreamSpec {
   /** Config key: `[a-z0-9-]+`. */
   readonly name: string;
@@ -122,6 +179,11 @@ export interface UpstreamSpec {
    * for it, refreshed as needed) — sent to this upstream only, never a client's credential.
    */
   readonly authorize?: () => Promise<Readonly<Record<string, string>>>;
+  /**
+   * Per-user authorization (`oauth.grant: authorization_code`): every user gets a connection of
+   * their own carrying their own token; set by whoever assembles the pool.
+   */
+  readonly userAuth?: UpstreamUserAuth;
   readonly sharing: 'shared' | 'per-session';
   /** Which protocol era to speak: probe (`auto`), or pin. */
   readonly era: 'auto' | 'legacy' | 'modern';

@@ -9,7 +9,8 @@ import {
   type UpstreamSpec,
   type UpstreamStatus,
 } from '@mcpgate/core';
-import type { McpUpstreamConnection } from './connection.js';
+import type { CallLink, UpstreamConnection } from '@mcpgate/core';
+import { PerUserUpstream } from './oauth/per-user.js';
 import { UpstreamSupervisor } from './supervisor.js';
 
 export interface UpstreamPoolOptions {
@@ -23,7 +24,7 @@ const DEFAULT_CLIENT_INFO: Implementation = { name: 'mcpgate', version: '0.1.0' 
 
 /** The pool the gateway core drives: one supervisor per configured upstream. */
 export class McpUpstreamPool implements UpstreamPool {
-  private readonly upstreams = new Map<string, UpstreamSupervisor>();
+  private readonly upstreams = new Map<string, UpstreamSupervisor | PerUserUpstream>();
   private readonly listeners: Array<(event: UpstreamEvent) => void> = [];
   private readonly logger: Logger;
 
@@ -34,7 +35,13 @@ export class McpUpstreamPool implements UpstreamPool {
       if (this.upstreams.has(spec.name)) {
         throw new GatewayError('internal', `upstream "${spec.name}" is configured twice`);
       }
-      this.upstreams.set(spec.name, new UpstreamSupervisor(spec, opts.logger, info, (e) => this.emit(e)));
+      const emit = (e: UpstreamEvent): void => this.emit(e);
+      this.upstreams.set(
+        spec.name,
+        spec.userAuth
+          ? new PerUserUpstream(spec, opts.logger, info, emit)
+          : new UpstreamSupervisor(spec, opts.logger, info, emit),
+      );
     }
   }
 
@@ -51,8 +58,9 @@ export class McpUpstreamPool implements UpstreamPool {
     return this.get(upstream).spec.prefix;
   }
 
-  connection(upstream: string, session: SessionInfo): Promise<McpUpstreamConnection> {
-    return this.get(upstream).connection(session);
+  connection(upstream: string, session: SessionInfo, link?: CallLink): Promise<UpstreamConnection> {
+    const u = this.get(upstream);
+    return u instanceof PerUserUpstream ? u.connection(session, link) : u.connection(session);
   }
 
   catalog(upstream: string): UpstreamCatalog {
@@ -75,7 +83,7 @@ export class McpUpstreamPool implements UpstreamPool {
     await Promise.allSettled([...this.upstreams.values()].map((u) => u.close()));
   }
 
-  private get(upstream: string): UpstreamSupervisor {
+  private get(upstream: string): UpstreamSupervisor | PerUserUpstream {
     const u = this.upstreams.get(upstream);
     if (!u) {
       throw new GatewayError('upstream_unavailable', `no upstream named "${upstream}" is configured`, {

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '@mcpgate/core';
 import { freePort, memoryBin, mutableServerBin } from '@mcpgate/testkit';
-import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
+import { createUpstreamPool, McpUpstreamConnection, type McpUpstreamPool } from '../src/index.js';
+
+/** The child's pid of a supervised (stdio) connection: the pool hands out the port type. */
+function pidOf(conn: unknown): number | undefined {
+  if (!(conn instanceof McpUpstreamConnection)) throw new Error('not a supervised connection');
+  return conn.pid();
+}
 import {
   baseSpec,
   capturingLogger,
@@ -33,7 +39,7 @@ describe('supervision', () => {
       await pool.start();
       const s = session('s1');
       const conn = await pool.connection('fragile', s);
-      const firstPid = conn.pid()!;
+      const firstPid = pidOf(conn)!;
       const inflight = conn.request(
         'tools/call',
         { name: 'slow', arguments: { steps: 200, stepMs: 100 } },
@@ -70,7 +76,7 @@ describe('supervision', () => {
         events.filter((e) => e.type === 'list_changed').map((e) => (e.type === 'list_changed' ? e.kind : '')),
       ).toEqual(expect.arrayContaining(['tools', 'prompts', 'resources', 'resourceTemplates']));
       const again = await pool.connection('fragile', s);
-      expect(again.pid()).not.toBe(firstPid);
+      expect(pidOf(again)).not.toBe(firstPid);
       expect(isAlive(firstPid)).toBe(false);
       const echo = await again.request(
         'tools/call',
@@ -256,16 +262,20 @@ describe('supervision', () => {
       const a = await pool.connection('own', session('a'));
       const b = await pool.connection('own', session('b'));
       expect(await pool.connection('own', session('a'))).toBe(a);
-      const [pa, pb] = [a.pid()!, b.pid()!];
+      const [pa, pb] = [pidOf(a)!, pidOf(b)!];
       expect(pa).not.toBe(pb);
       expect(isAlive(pa) && isAlive(pb)).toBe(true);
       await pool.closeSession('a');
       await waitFor(() => !isAlive(pa), 5000, 'child of session a to exit');
       expect(isAlive(pb)).toBe(true);
       const fresh = await pool.connection('own', session('a'));
-      expect(fresh.pid()).not.toBe(pa);
+      expect(pidOf(fresh)).not.toBe(pa);
       await pool.close();
-      await waitFor(() => !isAlive(pb) && !isAlive(fresh.pid() ?? pb), 5000, 'all children to exit on close');
+      await waitFor(
+        () => !isAlive(pb) && !isAlive(pidOf(fresh) ?? pb),
+        5000,
+        'all children to exit on close',
+      );
     } finally {
       await pool.close();
     }
@@ -280,7 +290,7 @@ describe('supervision', () => {
     });
     await pool.start();
     const conn = await pool.connection('stubborn', session('s'));
-    const pid = conn.pid()!;
+    const pid = pidOf(conn)!;
     expect(isAlive(pid)).toBe(true);
     await pool.close();
     await waitFor(() => !isAlive(pid), 3000, 'the stubborn child to be killed');
@@ -302,7 +312,7 @@ describe('supervision', () => {
     try {
       await pool.start();
       const conn = await pool.connection('launched', session('s'));
-      const launcher = conn.pid()!;
+      const launcher = pidOf(conn)!;
       const server = Number(readFileSync(pidFile, 'utf8').trim());
       expect(server).not.toBe(launcher);
       expect(isAlive(server)).toBe(true);

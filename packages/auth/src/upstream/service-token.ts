@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
-import { GatewayError, type UpstreamOAuthSpec } from '@mcpgate/core';
+import { GatewayError, type UpstreamServiceOAuthSpec as UpstreamOAuthSpec } from '@mcpgate/core';
 import { discoverAuthorizationServer } from '../discovery.js';
 import { errorMessage, type FetchLike } from '../http.js';
 import { OAuthError, parseTokenResponse, postForm } from '../client/oauth.js';

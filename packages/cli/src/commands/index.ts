@@ -65,6 +65,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./keys-revoke.js')).keysRevokeCommand,
   },
   {
+    name: 'oauth connections list',
+    summary: "list users' connections to per-user OAuth upstreams (never their tokens)",
+    load: async () => (await import('./oauth-connections-list.js')).oauthConnectionsListCommand,
+  },
+  {
+    name: 'oauth connections revoke',
+    summary: "revoke a user's connection to a per-user OAuth upstream (their next call asks again)",
+    load: async () => (await import('./oauth-connections-revoke.js')).oauthConnectionsRevokeCommand,
+  },
+  {
     name: 'login',
     summary: "log in to a central gateway with your organisation's identity provider",
     load: async () => (await import('./login.js')).loginCommand,

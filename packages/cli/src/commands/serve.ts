@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditStats } from '@mcpgate/audit';
 import type { GatewayConfig } from '@mcpgate/config';
 import {
@@ -30,6 +31,7 @@ import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { guardProcess } from '../runtime/defect-guard.js';
 import { VERSION } from '../version.js';
 import { consoleAdminHandlers, startConsole } from '../runtime/console.js';
+import { createOAuthAdminHandler, oauthCallbackRoute } from '../runtime/oauth-http.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -92,7 +94,10 @@ export const serveCommand: Command = {
     const metrics = new GatewayMetrics();
     let runtime: Runtime;
     try {
-      runtime = await composeRuntime(config, logger, { outerFirst: [createMetricsStep(metrics)] });
+      runtime = await composeRuntime(config, logger, {
+        outerFirst: [createMetricsStep(metrics)],
+        servesOAuthCallback: true,
+      });
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));
     }
@@ -115,6 +120,8 @@ export const serveCommand: Command = {
       runtime.approvals.adminHandler,
       createGrantsAdminHandler(runtime.policy.grants),
       ...consoleAdminHandlers(config, runtime),
+      // /admin/oauth/connections: users' connections to per-user OAuth upstreams.
+      ...(runtime.oauth ? [createOAuthAdminHandler(runtime.oauth, config.console.roles.admin ?? [])] : []),
     ];
     let webConsole;
     try {
@@ -158,7 +165,11 @@ export const serveCommand: Command = {
         metrics,
         ready: () => readiness(runtime, config),
         adminHandlers,
-        ...(webConsole && { routes: [(req, res) => webConsole.handle(req, res)] }),
+        routes: [
+          // /oauth/callback: the browser's way back from an upstream's authorization server.
+          ...(runtime.oauth ? [oauthCallbackRoute(runtime.oauth)] : []),
+          ...(webConsole ? [(req: IncomingMessage, res: ServerResponse) => webConsole.handle(req, res)] : []),
+        ],
       });
     } catch (err) {
       await webConsole?.close();

@@ -16,7 +16,13 @@ import { VERSION } from '../version.js';
 import { openAudit } from './audit.js';
 import type { AuditOutletStats } from './audit-outlet-metrics.js';
 import { createPolicy, logPolicyError, type PolicyParts } from './policy.js';
-import { oauthAuditRecord, withUpstreamOAuth } from './upstream-oauth.js';
+import type { UserTokenBroker } from '@mcpgate/auth';
+import {
+  createUserTokenBroker,
+  oauthAuditRecord,
+  userOAuthAuditRecord,
+  withUpstreamOAuth,
+} from './upstream-oauth.js';
 
 export interface Runtime {
   readonly gateway: Gateway;
@@ -28,6 +34,8 @@ export interface Runtime {
   readonly store: Store;
   readonly policy: PolicyParts;
   readonly approvals: ApprovalsRuntime;
+  /** Users' connections to per-user OAuth upstreams (`grant: authorization_code`), when any. */
+  readonly oauth: UserTokenBroker | undefined;
   /** How far the durable audit record is behind (for `/metrics`). */
   auditStats(): AuditStats;
   /** Records a `gateway.defect` event (the process guard's unexpected errors). Never rejects. */
@@ -52,6 +60,11 @@ export interface Runtime {
 export interface ComposeOptions {
   /** More outer steps (the HTTP face's metrics step); CHAIN_ORDER places them. */
   readonly outerFirst?: readonly Interceptor[];
+  /**
+   * Whether this process serves `/oauth/callback` (`mcpgate serve`). Per-user OAuth upstreams need
+   * it: the browser returns there to the process that started the authorization.
+   */
+  readonly servesOAuthCallback?: boolean;
 }
 
 /**
@@ -78,9 +91,23 @@ export async function composeRuntime(
     });
     cleanups.push(() => approvals.close());
 
+    const perUser = config.upstreams.filter((u) => u.oauth?.grant === 'authorization_code');
+    if (perUser.length > 0 && options.servesOAuthCallback !== true) {
+      throw new Error(
+        `upstream "${perUser[0]!.name}" has oauth.grant "authorization_code", which needs mcpgate serve: the user's browser returns to its /oauth/callback (run mcpgate serve, and mcpgate connect from clients)`,
+      );
+    }
+    const oauth = createUserTokenBroker(config, {
+      sql: audit.store,
+      logger: logger.child({ component: 'oauth' }),
+      onEvent: (event) => audit.recorder.recordOAuth(userOAuthAuditRecord(event)),
+    });
     const pool = createUpstreamPool({
-      specs: withUpstreamOAuth(config.upstreams, (event) =>
-        audit.recorder.recordOAuth(oauthAuditRecord(event)),
+      specs: withUpstreamOAuth(
+        config.upstreams,
+        (event) => audit.recorder.recordOAuth(oauthAuditRecord(event)),
+        oauth,
+        (event) => audit.recorder.recordOAuth(userOAuthAuditRecord(event, 'token_exchange')),
       ),
       logger: logger.child({ component: 'upstream' }),
       clientInfo: { name: 'mcpgate', version: VERSION },
@@ -147,6 +174,7 @@ export async function composeRuntime(
       recordAuditRead: (reader, action, filters) => audit.recorder.recordRead(reader, action, filters),
       policy,
       approvals,
+      oauth,
       hooks: {
         onSessionOpen: (info) => audit.recorder.sessionStarted(info),
         onSessionClose: (info) => audit.recorder.sessionEnded(info.id),

@@ -1,4 +1,4 @@
-import { duration } from './common.js';
+import { duration, filePath } from './common.js';
 
 /**
  * `auth`: who may call the HTTP face. Owned by the auth concern (@mcpgate/auth consumes the loaded
@@ -157,6 +157,24 @@ export const authSchema = {
         },
       },
     },
+    upstreamTokens: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['keyFile'],
+      description:
+        "Where the gateway keeps users' tokens for upstreams it reaches on their behalf (`upstreams.<name>.oauth.grant: authorization_code`): sealed in the database with envelope encryption under a key kept outside it. Required when such an upstream is configured.",
+      properties: {
+        keyFile: filePath(
+          'File holding the 256-bit key-encryption key: 32 random bytes as base64 (`openssl rand -base64 32 > upstream-tokens.key`) or 64 hex digits; mode 0600. Losing it loses every connection (users authorize again); never store it in the database.',
+        ),
+        publicUrl: {
+          type: 'string',
+          pattern: URL_PATTERN,
+          description:
+            'Public origin of the gateway as browsers reach it (`https://mcp.example.com`, no path): the redirect URI registered at upstream authorization servers is `<publicUrl>/oauth/callback`. Default: the origin of `auth.resource`.',
+        },
+      },
+    },
     apiKeys: {
       type: 'object',
       additionalProperties: false,
@@ -211,4 +229,5 @@ export interface AuthSection {
     };
   };
   readonly apiKeys: { readonly enabled: boolean; readonly pepper?: string; readonly cacheMaxAge: number };
+  readonly upstreamTokens?: { readonly keyFile: string; readonly publicUrl?: string };
 }

@@ -54,19 +54,20 @@ export const upstreamSchema = {
       type: 'object',
       additionalProperties: false,
       description:
-        'Remote upstream: the gateway obtains an OAuth access token as a service (client credentials, RFC 6749 §4.4) and sends it as `Authorization: Bearer …` with every request to this upstream only. The token is refreshed before it expires and never reaches clients, logs or audit rows.',
-      required: ['grant', 'clientId'],
+        'Remote upstream: the gateway is an OAuth client of this upstream and sends its access token as `Authorization: Bearer …` with every request to this upstream only — as a service (`client_credentials`) or on behalf of each user (`authorization_code`). Tokens are refreshed before they expire and never reach clients, logs or audit rows.',
+      required: ['grant'],
       properties: {
         grant: {
           type: 'string',
-          enum: ['client_credentials'],
-          description: 'The grant: `client_credentials` (a service identity of the gateway).',
+          enum: ['client_credentials', 'authorization_code', 'token_exchange'],
+          description:
+            "`client_credentials`: a service identity of the gateway (needs `clientId` and a credential). `authorization_code`: per user — a user's first call starts authorization code + PKCE for that user (the link is handed over by URL-mode elicitation or in the error), and each user's calls carry only their own token; needs `auth.upstreamTokens`. `token_exchange` (RFC 8693): each call's own access token is exchanged at `issuer` for one with the upstream's audience and the caller's subject (needs `clientId` and `clientSecret`; for upstreams that trust the same identity provider as the gateway).",
         },
         issuer: {
           type: 'string',
           pattern: '^https?://',
           description:
-            'Authorization server issuer; its token endpoint is discovered (OpenID Connect / RFC 8414). Give this or `tokenEndpoint`.',
+            "Authorization server issuer; its endpoints are discovered (OpenID Connect / RFC 8414). `client_credentials`: give this or `tokenEndpoint`. `authorization_code`: optional — by default discovered from the upstream's protected-resource metadata (RFC 9728).",
         },
         tokenEndpoint: {
           type: 'string',
@@ -76,13 +77,14 @@ export const upstreamSchema = {
         clientId: {
           type: 'string',
           minLength: 1,
-          description: "The gateway's client id at the authorization server.",
+          description:
+            "The gateway's client id at the authorization server. Required for `client_credentials`; for `authorization_code` optional — without it the gateway registers itself dynamically (RFC 7591) with redirect URI `<publicUrl>/oauth/callback`.",
         },
         clientSecret: {
           type: 'string',
           minLength: 1,
           description:
-            'Client secret (`client_secret_basic`), as a reference: `${env:NAME}` / `${file:PATH}`. Give this or `privateKey`.',
+            'Client secret (`client_secret_basic`), as a reference: `${env:NAME}` / `${file:PATH}`. `client_credentials`: give this or `privateKey`. `authorization_code`: for a confidential `clientId`.',
         },
         privateKey: {
           type: 'string',
@@ -105,6 +107,12 @@ export const upstreamSchema = {
           type: 'string',
           pattern: '^https?://',
           description: "RFC 8707 resource to request the token for. Default: the upstream's `url`.",
+        },
+        audience: {
+          type: 'string',
+          minLength: 1,
+          description:
+            '`token_exchange` only: RFC 8693 `audience` to ask for, for identity providers that name the upstream by a logical name rather than by its URL (`resource`).',
         },
       },
     },
@@ -203,15 +211,16 @@ export interface UpstreamSection {
 
 export type UpstreamsSection = Readonly<Record<string, UpstreamSection>>;
 
-/** `upstreams.<name>.oauth`: the gateway as an OAuth client (a service identity) of that upstream. */
+/** `upstreams.<name>.oauth`: the gateway as an OAuth client of that upstream (service or per user). */
 export interface UpstreamOAuthSection {
-  readonly grant: 'client_credentials';
+  readonly grant: 'client_credentials' | 'authorization_code' | 'token_exchange';
   readonly issuer?: string;
   readonly tokenEndpoint?: string;
-  readonly clientId: string;
+  readonly clientId?: string;
   readonly clientSecret?: string;
   readonly privateKey?: string;
   readonly privateKeyAlgorithm: 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
   readonly scopes?: readonly string[];
   readonly resource?: string;
+  readonly audience?: string;
 }

@@ -62,8 +62,16 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     match: 'prefix',
     methods: ['GET', 'POST'],
     exposure: 'public',
-    examples: ['/admin/approvals', '/admin/grants'],
-    what: 'admin API: approvals and grants (remote `--url` mode of the CLI, webhook links)',
+    examples: ['/admin/approvals', '/admin/grants', '/admin/oauth/connections'],
+    what: "admin API: approvals, grants and users' upstream OAuth connections (remote `--url` mode of the CLI, webhook links)",
+  },
+  {
+    path: '/oauth/callback',
+    match: 'exact',
+    methods: ['GET'],
+    exposure: 'public',
+    examples: ['/oauth/callback'],
+    what: "redirect URI of per-user upstream OAuth (the browser's return from an upstream's authorization server)",
   },
   ...PROBE_PATHS.map((path): HttpRoute => ({
     path,
