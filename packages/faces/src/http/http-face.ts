@@ -6,7 +6,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Gateway, Identity, Logger } from '@mcpgate/core';
+import type { Gateway, Identity, Logger, SqlClient } from '@mcpgate/core';
 import { InputExchangeRegistry } from '../input-exchange.js';
 import type { SessionHooks } from '../stdio-face.js';
 import {
@@ -20,6 +20,8 @@ import {
 } from './guards.js';
 import { refuseTooDeep } from './depth-guard.js';
 import { createMcpEndpoint } from './mcp-endpoint.js';
+import { ReplicaLink } from './replica-link.js';
+import { SessionDirectory } from './session-directory.js';
 import { ADMIN_PREFIX, MCP_PATH, MESSAGES_PATH, PROBE_PATHS, SSE_PATH } from './routes.js';
 import type { GatewayMetrics } from './metrics.js';
 import {
@@ -107,6 +109,15 @@ export interface HttpFaceOptions {
    * authentication; each answers and returns true, or returns false to let the face go on.
    */
   readonly routes?: readonly RouteHandler[];
+  /**
+   * Scale-out: replicas sharing this Postgres serve each other's legacy sessions and input
+   * exchanges (see docs/decisions/0004-session-mobility.md). Only for a shared Postgres store.
+   */
+  readonly scaleOut?: {
+    readonly sql: SqlClient;
+    /** Some upstream is `sharing: per-session`: sessions stay on the replica that opened them. */
+    readonly pinSessions: boolean;
+  };
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -147,7 +158,18 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
   const drainBytes = Math.max(DRAIN_BYTES, settings.bodyLimit);
   const log = logger.child({ face: 'http' });
   const sessions = new LegacySessions();
-  const exchanges = new InputExchangeRegistry();
+  let cluster: { link: ReplicaLink; directory: SessionDirectory; pinSessions: boolean } | undefined;
+  if (opts.scaleOut) {
+    const link = new ReplicaLink(opts.scaleOut.sql, log.child({ component: 'replicas' }));
+    await link.start();
+    const directory = new SessionDirectory(opts.scaleOut.sql, log);
+    cluster = { link, directory, pinSessions: opts.scaleOut.pinSessions };
+    log.info(
+      { replica: link.tag, pinSessions: opts.scaleOut.pinSessions },
+      'scale-out: sessions shared through the store',
+    );
+  }
+  const exchanges = new InputExchangeRegistry(undefined, cluster?.link, log);
   const onSecurityEvent = opts.hooks?.onSecurityEvent?.bind(opts.hooks);
   const security = new SecurityEvents(log, onSecurityEvent);
   const common = {
@@ -166,7 +188,9 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     ...common,
     bodyLimit: settings.bodyLimit,
     resumptionBuffer: settings.resumptionBuffer,
+    ...(cluster && { cluster }),
   });
+  await cluster?.directory.start((idHash) => mcp.endedElsewhere(idHash));
   const sse = createSseEndpoint({ ...common, messagesPath: MESSAGES_PATH });
   const hosts = allowedHostSet(settings.allowedHosts, settings.host, opts.resource);
   const originPolicy = { origins: settings.allowedOrigins, allowLoopbackOrigins: isLoopback(settings.host) };
@@ -437,6 +461,15 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     void mcp.sweepModern(Date.now(), settings.sessionIdleTimeout).then((n) => {
       if (n > 0) log.info({ principals: n }, 'ended idle modern sessions');
     });
+    if (cluster) {
+      // The store's idle clock lags this replica's by at most one sweep: allow for it.
+      void mcp.sweepCluster(settings.sessionIdleTimeout, sweepEvery).then(
+        (n) => {
+          if (n > 0) log.info({ sessions: n }, 'ended legacy sessions idle on every replica');
+        },
+        (err: unknown) => log.warn({ err: String(err) }, 'scale-out session sweep failed'),
+      );
+    }
   }, sweepEvery);
   sweeper.unref();
 
@@ -460,6 +493,8 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         }
         await sessions.closeAll('shutdown');
         await mcp.close();
+        await cluster?.directory.close();
+        await cluster?.link.close();
         security.close();
         server.closeAllConnections();
         await stopped;

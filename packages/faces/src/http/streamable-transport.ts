@@ -26,17 +26,36 @@ const MAX_BATCH = 100;
 const STANDALONE = '_GET_stream';
 /** The priming event's place in the buffer: it makes a stream resumable but is never replayed. */
 const PRIMING = Object.freeze({}) as JSONRPCMessage;
+/** The id of a replayed `initialize` (see restore): no client request can carry it. */
+const RESTORE_ID = '\u0000mcpgate-restore';
 
 export interface StreamableTransportOptions {
   readonly sessionId: string;
   readonly keepAliveMs: number;
   /** Resumption buffer; without one, event ids are not sent and nothing can be resumed. */
   readonly events?: BoundedEventStore;
-  /** The session's `initialize` was accepted (the session now exists). */
-  readonly onInitialized?: () => void;
+  /**
+   * The session's `initialize` was accepted (the session now exists). A returned promise holds
+   * the answer (which carries the session id) until it settles: scale-out stores the session
+   * first, so the client's next request may reach any replica. If it rejects, the client gets an
+   * error instead and `onInitFailed` runs.
+   */
+  readonly onInitialized?: (params: Record<string, unknown>) => void | Promise<void>;
+  readonly onInitFailed?: (err: unknown) => void;
   /** The client ended the session with DELETE. */
   readonly onDelete?: () => void | Promise<void>;
+  /**
+   * Scale-out: this replica's tag. Ids of the gateway's requests to the client (elicitation,
+   * sampling, roots) then carry it, so the client's answer — which a load balancer may send to
+   * any replica — finds its way back to the replica waiting for it.
+   */
+  readonly replicaTag?: string;
+  /** An answer to another replica's request arrived here: hand it to that replica. */
+  readonly forwardAnswer?: (replicaTag: string, message: JSONRPCMessage) => void;
 }
+
+/** `m.<replica tag>.<original id>`: an id this gateway gave one of its requests to the client. */
+const TAGGED_ID = /^m\.([0-9a-z]+)\.(.+)$/;
 
 /** One POST's response stream: open until every request it carried is answered. */
 interface PostStream {
@@ -82,6 +101,54 @@ export class StreamableHttpServerTransport implements Transport {
 
   get isInitialized(): boolean {
     return this.initialized;
+  }
+
+  /**
+   * Scale-out: this replica serves a session another replica opened. The client's `initialize`
+   * (from the shared store) is replayed into the connected server so it knows the negotiated
+   * version and the client's capabilities; the replayed answer goes nowhere.
+   */
+  async restore(init: Record<string, unknown>): Promise<void> {
+    this.initialized = true;
+    const answered = new Promise<void>((resolve) => (this.restoring = resolve));
+    this.onmessage?.({
+      jsonrpc: '2.0',
+      id: RESTORE_ID,
+      method: 'initialize',
+      params: init,
+    });
+    await answered;
+  }
+
+  private restoring: (() => void) | undefined;
+  private initGate: { readonly id: RequestId; readonly promise: Promise<void> } | undefined;
+
+  /** A client's answer to this replica's request, forwarded by the replica that received it. */
+  inject(message: JSONRPCMessage): void {
+    if (this.closed) return;
+    this.onmessage?.(this.untag(message));
+  }
+
+  /** Routes a client's answer: to this replica's server (id untagged), or to the replica that asked. */
+  private deliver(m: JSONRPCMessage, extra: MessageExtraInfo): void {
+    if (this.opts.replicaTag && (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m))) {
+      const tagged = typeof m.id === 'string' ? TAGGED_ID.exec(m.id) : null;
+      if (tagged && tagged[1] !== this.opts.replicaTag && this.opts.forwardAnswer) {
+        this.opts.forwardAnswer(tagged[1]!, m);
+        return;
+      }
+      this.onmessage?.(this.untag(m), extra);
+      return;
+    }
+    this.onmessage?.(m, extra);
+  }
+
+  private untag(m: JSONRPCMessage): JSONRPCMessage {
+    if (!('id' in m) || typeof m.id !== 'string' || 'method' in m) return m;
+    const tagged = TAGGED_ID.exec(m.id);
+    if (!tagged) return m;
+    const raw = tagged[2]!;
+    return { ...m, id: /^\d+$/.test(raw) ? Number(raw) : raw };
   }
 
   /** One HTTP request of this session: `parsed` is the POST body, already read and parsed. */
@@ -186,7 +253,8 @@ export class StreamableHttpServerTransport implements Transport {
         );
       }
       this.initialized = true;
-      this.opts.onInitialized?.();
+      const gate = this.opts.onInitialized?.(init.params ?? {});
+      if (gate) this.initGate = { id: (init as { id: RequestId }).id, promise: gate };
     } else {
       if (!this.initialized)
         return sendRpcError(res, 400, -32000, 'Bad Request: Server not initialized', headers);
@@ -194,7 +262,7 @@ export class StreamableHttpServerTransport implements Transport {
     }
     const extra: MessageExtraInfo = { authInfo };
     if (!messages.some((m) => isJSONRPCRequest(m))) {
-      for (const m of messages) this.onmessage?.(m, extra);
+      for (const m of messages) this.deliver(m, extra);
       res.writeHead(202, headers);
       res.end();
       return;
@@ -221,7 +289,7 @@ export class StreamableHttpServerTransport implements Transport {
     if (this.opts.events && this.versions.includes(version) && version >= '2025-11-25') {
       writer.prime(this.opts.events.put(streamId, PRIMING));
     }
-    for (const m of messages) this.onmessage?.(m, extra);
+    for (const m of messages) this.deliver(m, extra);
   }
 
   private get(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): void {
@@ -286,9 +354,38 @@ export class StreamableHttpServerTransport implements Transport {
     }
   }
 
-  send(message: JSONRPCMessage, options?: SendOptions): Promise<void> {
+  send(outgoing: JSONRPCMessage, options?: SendOptions): Promise<void> {
     if (this.closed) return Promise.resolve();
+    // The gateway's own requests to the client carry this replica's tag (see replicaTag).
+    const message: JSONRPCMessage =
+      this.opts.replicaTag && isJSONRPCRequest(outgoing)
+        ? { ...outgoing, id: `m.${this.opts.replicaTag}.${String(outgoing.id)}` }
+        : outgoing;
     const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
+    if (isResponse && message.id === RESTORE_ID && this.restoring) {
+      this.restoring();
+      this.restoring = undefined;
+      return Promise.resolve();
+    }
+    if (isResponse && this.initGate && message.id === this.initGate.id) {
+      const gate = this.initGate;
+      this.initGate = undefined;
+      const id = message.id;
+      return gate.promise.then(
+        () => this.send(message, options),
+        async (err: unknown) => {
+          await this.send(
+            {
+              jsonrpc: '2.0',
+              id,
+              error: { code: -32000, message: 'the session could not be stored; try again' },
+            },
+            options,
+          );
+          this.opts.onInitFailed?.(err);
+        },
+      );
+    }
     const requestId = isResponse ? message.id : options?.relatedRequestId;
     if (requestId === undefined) {
       if (isResponse) {
