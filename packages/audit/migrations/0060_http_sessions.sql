@@ -39,3 +39,22 @@ CREATE TABLE IF NOT EXISTS mcpgate_replica_messages (
 );
 
 CREATE INDEX IF NOT EXISTS mcpgate_replica_messages_age_idx ON mcpgate_replica_messages (created_at);
+
+-- Resumption across replicas: the events of a legacy session's stream whose connection dropped
+-- before the stream was over ("spilled" by the replica that wrote them; nothing is written while
+-- clients stay connected). Any replica replays them for a GET with Last-Event-ID and follows the
+-- stream through NOTIFY on channel mcpgate_stream_events. `stream` is `<replica tag>.<stream>`;
+-- `final` marks the end of a stream. Bounded per stream by server.resumptionBuffer and by age
+-- (server.resumptionMaxAge).
+CREATE TABLE IF NOT EXISTS mcpgate_stream_events (
+  session_hash  text             NOT NULL,
+  stream        text             NOT NULL,
+  seq           double precision NOT NULL,
+  event_id      text             NOT NULL,
+  message       jsonb,
+  final         boolean          NOT NULL DEFAULT false,
+  created_at    timestamptz      NOT NULL DEFAULT now(),
+  PRIMARY KEY (stream, seq)
+);
+
+CREATE INDEX IF NOT EXISTS mcpgate_stream_events_age_idx ON mcpgate_stream_events (created_at);

@@ -53,6 +53,10 @@ export interface Replicas {
   readonly replicas: readonly ServeProcess[];
   /** Replica ids (`audit.replicaId`), in the order of `replicas`. */
   readonly ids: readonly string[];
+  /** Each replica's config file (rewrite it and send SIGHUP to reload). */
+  readonly configs: readonly string[];
+  /** Each replica's scale-out tag (random per process; it prefixes the event ids it writes). */
+  readonly tags: readonly string[];
   readonly haproxyLog: readonly string[];
   stop(): Promise<void>;
 }
@@ -76,6 +80,7 @@ export async function startReplicas(opts: ReplicasOptions): Promise<Replicas> {
   const db = opts.db ?? (await pgSchema({ prefix: 'mcpgate_replicas' }));
   const ids = Array.from({ length: count }, (_, i) => `gw-${i + 1}`);
   const replicas: ServeProcess[] = [];
+  const configs: string[] = [];
   let haproxy: ChildProcess | undefined;
   const haproxyLog: string[] = [];
   const stop = async (): Promise<void> => {
@@ -95,9 +100,9 @@ store: { url: ${JSON.stringify(db.url)} }
 audit: { signingKeyFile: ./audit-signing.key, replicaId: ${id} }
 server: { port: 0 }
 `;
-      replicas.push(
-        await startServe(writeConfig(opts.config(base, id), mkdtempSync(join(tmpdir(), `mcpgate-${id}-`)))),
-      );
+      const config = writeConfig(opts.config(base, id), mkdtempSync(join(tmpdir(), `mcpgate-${id}-`)));
+      configs.push(config);
+      replicas.push(await startServe(config));
     }
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'mcpgate-haproxy-'));
@@ -125,7 +130,12 @@ server: { port: 0 }
       20_000,
       'haproxy to forward /mcp to a replica',
     );
-    return { url, db, replicas, ids, haproxyLog, stop };
+    const tags = replicas.map((r) => {
+      const line = logged(r, 'scale-out: sessions shared through the store')[0];
+      if (typeof line?.replica !== 'string') throw new Error(`replica ${r.url} logged no scale-out tag`);
+      return line.replica;
+    });
+    return { url, db, replicas, ids, configs, tags, haproxyLog, stop };
   } catch (err) {
     await stop();
     throw err;

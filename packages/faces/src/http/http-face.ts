@@ -19,7 +19,8 @@ import {
   sourceIp,
 } from './guards.js';
 import { refuseTooDeep } from './depth-guard.js';
-import { createMcpEndpoint } from './mcp-endpoint.js';
+import { createMcpEndpoint, type Cluster } from './mcp-endpoint.js';
+import { SharedStreams } from './shared-streams.js';
 import { ReplicaLink } from './replica-link.js';
 import { SessionDirectory } from './session-directory.js';
 import { ADMIN_PREFIX, MCP_PATH, MESSAGES_PATH, PROBE_PATHS, SSE_PATH } from './routes.js';
@@ -68,6 +69,8 @@ export interface HttpFaceSettings {
   readonly maxSessions: number;
   readonly keepAlive: number;
   readonly resumptionBuffer: number;
+  /** Scale-out: how long spilled resumption events stay in the store (default 10 min). */
+  readonly resumptionMaxAge?: number;
   /** Time allowed for the request line and headers (default 20 s). */
   readonly headersTimeout?: number;
   /** Time allowed for a request body once the headers arrived (default 30 s). */
@@ -158,12 +161,23 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
   const drainBytes = Math.max(DRAIN_BYTES, settings.bodyLimit);
   const log = logger.child({ face: 'http' });
   const sessions = new LegacySessions();
-  let cluster: { link: ReplicaLink; directory: SessionDirectory; pinSessions: boolean } | undefined;
+  let cluster: Cluster | undefined;
   if (opts.scaleOut) {
     const link = new ReplicaLink(opts.scaleOut.sql, log.child({ component: 'replicas' }));
     await link.start();
     const directory = new SessionDirectory(opts.scaleOut.sql, log);
-    cluster = { link, directory, pinSessions: opts.scaleOut.pinSessions };
+    const streams =
+      settings.resumptionBuffer > 0
+        ? new SharedStreams(opts.scaleOut.sql, link, log, settings.resumptionBuffer)
+        : undefined;
+    await streams?.start();
+    cluster = {
+      link,
+      directory,
+      pinSessions: opts.scaleOut.pinSessions,
+      resumptionMaxAge: settings.resumptionMaxAge ?? 600_000,
+      ...(streams && { streams }),
+    };
     log.info(
       { replica: link.tag, pinSessions: opts.scaleOut.pinSessions },
       'scale-out: sessions shared through the store',
@@ -494,6 +508,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         await sessions.closeAll('shutdown');
         await mcp.close();
         await cluster?.directory.close();
+        await cluster?.streams?.close();
         await cluster?.link.close();
         security.close();
         server.closeAllConnections();

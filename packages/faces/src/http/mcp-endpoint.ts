@@ -27,11 +27,16 @@ import {
 import { StreamableHttpServerTransport } from './streamable-transport.js';
 import type { ReplicaLink } from './replica-link.js';
 import { sessionIdHash, type SessionDirectory } from './session-directory.js';
+import type { SharedStreams } from './shared-streams.js';
 
 /** Scale-out: what replicas sharing one Postgres use to serve each other's sessions. */
 export interface Cluster {
   readonly link: ReplicaLink;
   readonly directory: SessionDirectory;
+  /** Resumption across replicas (absent when server.resumptionBuffer is 0). */
+  readonly streams?: SharedStreams;
+  /** `server.resumptionMaxAge`: spilled events older than this are deleted. */
+  readonly resumptionMaxAge: number;
   /**
    * Some upstream runs one process (or connection) per session: a session is then served only by
    * the replica that opened it (the others answer 404, the client re-initializes).
@@ -197,6 +202,13 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         void entry.close('session store unreachable');
       },
       onDelete: () => entry.close('deleted by client'),
+      ...(cluster?.streams && {
+        shared: {
+          tag: cluster.link.tag,
+          persist: (stream, events, final) => void cluster.streams!.persist(idHash, stream, events, final),
+          open: (last) => cluster.streams!.open(idHash, last),
+        },
+      }),
       ...(cluster && {
         replicaTag: cluster.link.tag,
         forwardAnswer: (tag: string, message: JSONRPCMessage) => {
@@ -321,6 +333,14 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
   }
 
   if (cluster) {
+    cluster.link.on('stream-spill', async (body) => {
+      const s = byHash.get(String(body.session));
+      const transport = s ? legacyTransports.get(s.wireId) : undefined;
+      const stream = String(body.stream);
+      if (!transport?.spillNow(stream)) return { unknown: true };
+      await cluster.streams?.flushed(stream);
+      return {};
+    });
     cluster.link.on('answer', (body) => {
       const s = byHash.get(String(body.session));
       const transport = s ? legacyTransports.get(s.wireId) : undefined;
@@ -352,6 +372,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       );
     }
     await cluster.directory.purge(24 * 3600_000);
+    await cluster.streams?.purge(cluster.resumptionMaxAge);
     return expired.length;
   }
 
