@@ -66,6 +66,10 @@ export interface ReplicasOptions {
   /** The config of one replica; `base` has `store`, `audit` (its own replicaId) and `server`. */
   readonly config: (base: string, replicaId: string) => string;
   readonly db?: PgDatabase;
+  /** Environment of every replica (secrets the config references). */
+  readonly env?: Record<string, string>;
+  /** The load balancer's port, when the config must name it (`auth.resource`); default: a free one. */
+  readonly port?: number;
 }
 
 /**
@@ -102,9 +106,9 @@ server: { port: 0 }
 `;
       const config = writeConfig(opts.config(base, id), mkdtempSync(join(tmpdir(), `mcpgate-${id}-`)));
       configs.push(config);
-      replicas.push(await startServe(config));
+      replicas.push(await startServe(config, opts.env));
     }
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), 'mcpgate-haproxy-'));
     const cfg = join(dir, 'haproxy.cfg');
     writeFileSync(
@@ -123,9 +127,10 @@ server: { port: 0 }
     await waitFor(
       async () => {
         if (haproxy?.exitCode !== null) throw new Error(`haproxy exited:\n${haproxyLog.join('\n')}`);
-        // 405 comes from a gateway (GET /mcp without a session); haproxy itself would say 503.
+        // A gateway answers GET /mcp with 405 (no session) or 401 (no credential); haproxy
+        // itself says 503 while no replica is up.
         const r = await fetch(`${url}/mcp`).catch(() => undefined);
-        return r?.status === 405 ? true : undefined;
+        return r?.status === 405 || r?.status === 401 ? true : undefined;
       },
       20_000,
       'haproxy to forward /mcp to a replica',
