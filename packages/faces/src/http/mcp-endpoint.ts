@@ -151,6 +151,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       kind: 'streamable',
       ownerKey,
       info: lazy.info,
+      ...(cluster && { idHash }),
       lastSeen: Date.now(),
       openStreams: 0,
       close: (reason) =>
@@ -412,7 +413,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         }
         // A refreshed token for the same principal: later audit records carry the new token id.
         s.info.identity = r.scope.identity;
-        if (cluster) seen.add(sessionIdHash(sid));
+        if (s.idHash !== undefined) seen.add(s.idHash);
         // A session with a request or stream open is not idle, however long the call takes.
         s.openStreams++;
         s.lastSeen = Date.now();

@@ -117,6 +117,8 @@ export interface LegacySession {
   readonly kind: 'streamable' | 'sse';
   readonly ownerKey: string;
   readonly info: SessionInfo;
+  /** Scale-out: the SHA-256 of the wire id (how the store and other replicas name the session). */
+  readonly idHash?: string;
   lastSeen: number;
   /** Requests and event streams of this session still open: a session with one is not idle. */
   openStreams: number;
