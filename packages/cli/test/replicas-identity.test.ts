@@ -34,12 +34,13 @@ function createKey(config: string, name: string): string {
   return /mcpg_[0-9a-f]+_[0-9a-f]+/.exec(r.stdout)![0];
 }
 
-async function replicasWith(sharing: 'shared' | 'per-session'): Promise<Replicas> {
+async function replicasWith(sharing: 'shared' | 'per-session', server?: string): Promise<Replicas> {
   const port = await freePort();
   return startReplicas({
     count: 2,
     port,
     env,
+    ...(server !== undefined && { server }),
     config: (base) => `
 upstreams:
   everything:
@@ -75,7 +76,7 @@ describe('replicas keep a session bound to its identity', () => {
   let mallory: string;
 
   beforeAll(async () => {
-    lb = await replicasWith('shared');
+    lb = await replicasWith('shared', 'sessionIdleTimeout: 4s');
     alice = createKey(lb.configs[0]!, 'alice');
     mallory = createKey(lb.configs[0]!, 'mallory');
     sql = new pg.Client({ connectionString: lb.db.url });
@@ -134,7 +135,64 @@ describe('replicas keep a session bound to its identity', () => {
     ]);
     expect(ended.rowCount).toBe(1);
   });
+
+  it('keeps a session that one replica serves alive, though another replica dropped its idle copy', async () => {
+    const sid = await rawInitialize(lb.url, { authorization: `Bearer ${alice}` });
+    const [a, b] = lb.replicas;
+    for (const r of [a!, b!]) {
+      const ok = await fetch(`${r.url}/mcp`, { method: 'POST', headers: headers(alice, sid), body: ping });
+      expect(ok.status).toBe(200);
+    }
+    // Twice the idle timeout of traffic on replica A only: B's copy goes idle, the session does not.
+    const until = Date.now() + 8_000;
+    while (Date.now() < until) {
+      const ok = await fetch(`${a!.url}/mcp`, { method: 'POST', headers: headers(alice, sid), body: ping });
+      expect(ok.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const onB = await fetch(`${b!.url}/mcp`, { method: 'POST', headers: headers(alice, sid), body: ping });
+    expect(onB.status).toBe(200);
+    const ended = await sql.query(`SELECT 1 FROM events WHERE type = 'session.ended' AND session_id = $1`, [
+      await sessionIdOf(sql, sid),
+    ]);
+    expect(ended.rowCount).toBe(0);
+  }, 60_000);
+
+  it('ends a session no replica has seen for server.sessionIdleTimeout, recorded once', async () => {
+    const sid = await rawInitialize(lb.url, { authorization: `Bearer ${alice}` });
+    for (const r of lb.replicas) {
+      const ok = await fetch(`${r.url}/mcp`, { method: 'POST', headers: headers(alice, sid), body: ping });
+      expect(ok.status).toBe(200);
+    }
+    const sessionId = await sessionIdOf(sql, sid);
+    await waitFor(
+      async () => {
+        const r = await sql.query(`SELECT 1 FROM events WHERE type = 'session.ended' AND session_id = $1`, [
+          sessionId,
+        ]);
+        return r.rowCount === 1 ? true : undefined;
+      },
+      30_000,
+      'the idle session to end',
+    );
+    for (const r of lb.replicas) {
+      const gone = await fetch(`${r.url}/mcp`, { method: 'POST', headers: headers(alice, sid), body: ping });
+      expect(gone.status).toBe(404);
+    }
+    const ended = await sql.query(`SELECT 1 FROM events WHERE type = 'session.ended' AND session_id = $1`, [
+      sessionId,
+    ]);
+    expect(ended.rowCount).toBe(1);
+  }, 60_000);
 });
+
+async function sessionIdOf(sql: pg.Client, sid: string): Promise<string> {
+  const r = await sql.query<{ session_id: string }>(
+    'SELECT session_id FROM mcpgate_http_sessions WHERE id_hash = $1',
+    [createHash('sha256').update(sid).digest('hex')],
+  );
+  return r.rows[0]!.session_id;
+}
 
 describe('replicas with a per-session upstream', () => {
   let lb: Replicas;

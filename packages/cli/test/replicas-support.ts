@@ -68,6 +68,8 @@ export interface ReplicasOptions {
   readonly db?: PgDatabase;
   /** Environment of every replica (secrets the config references). */
   readonly env?: Record<string, string>;
+  /** More keys of each replica's `server` section (`sessionIdleTimeout: 4s`). */
+  readonly server?: string;
   /** The load balancer's port, when the config must name it (`auth.resource`); default: a free one. */
   readonly port?: number;
 }
@@ -102,7 +104,7 @@ export async function startReplicas(opts: ReplicasOptions): Promise<Replicas> {
       const base = `
 store: { url: ${JSON.stringify(db.url)} }
 audit: { signingKeyFile: ./audit-signing.key, replicaId: ${id} }
-server: { port: 0 }
+server: { port: 0${opts.server ? `, ${opts.server}` : ''} }
 `;
       const config = writeConfig(opts.config(base, id), mkdtempSync(join(tmpdir(), `mcpgate-${id}-`)));
       configs.push(config);

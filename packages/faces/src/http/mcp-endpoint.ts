@@ -154,8 +154,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       ...(cluster && { idHash }),
       lastSeen: Date.now(),
       openStreams: 0,
+      // `closing` is set before any of the work runs: closing the transport calls back into
+      // close() ('transport closed'), which must not turn a release into an end.
       close: (reason) =>
-        (closing ??= (async () => {
+        (closing ??= Promise.resolve().then(async () => {
           drop();
           if (cluster) {
             await cluster.directory
@@ -167,16 +169,16 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
           await transport.close().catch(() => undefined);
           await lazy.close();
           opts.logger.info({ session: lazy.info.id, reason }, 'legacy session closed');
-        })()),
+        })),
       ...(cluster &&
         !pinned && {
           release: (reason: string) =>
-            (closing ??= (async () => {
+            (closing ??= Promise.resolve().then(async () => {
               drop();
               await transport.close().catch(() => undefined);
               await lazy.close(false);
               opts.logger.debug({ session: lazy.info.id, reason }, 'legacy session copy released');
-            })()),
+            })),
         }),
     };
     const transport = new StreamableHttpServerTransport({
