@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { everythingBin } from '@mcpgate/testkit';
+import { everythingBin, mutableServerBin } from '@mcpgate/testkit';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,10 @@ upstreams:
     command: ${JSON.stringify(process.execPath)}
     args: [${JSON.stringify(everythingBin())}, "stdio"]
     era: legacy
+  mutable:
+    alias: mu
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(mutableServerBin())}]
 ${base}
 policy: { default: allow }
 `,
@@ -240,6 +244,28 @@ policy: { default: allow }
       return (r.rows[0] as { n: number }).n > 0 ? true : undefined;
     });
     expect(stored).toBe(true);
+  }, 60_000);
+
+  it("an upstream's tools/list_changed on one replica reaches a session whose GET stream another holds", async () => {
+    const sid = await rawInitialize(lb.url);
+    await post(lb.url, sid, { jsonrpc: '2.0', method: 'notifications/initialized' });
+    const [x, y] = [lb.replicas[0]!, lb.replicas[1]!];
+    const abort = new AbortController();
+    const get = await fetch(`${y.url}/mcp`, { headers: headers(sid), signal: abort.signal });
+    expect(get.status).toBe(200);
+    const sse = new SseReader(get.body!);
+    // The change happens in replica X's own upstream process; Y's never changes.
+    await post(x.url, sid, {
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'tools/call',
+      params: { name: 'mu__set_description', arguments: { tool: 'filler_1', description: 'changed on X' } },
+    });
+    let event: SseEvent;
+    do event = await sse.next();
+    while (!event.data.includes('notifications/tools/list_changed'));
+    expect(event.id.startsWith(`${lb.tags[1]}.`)).toBe(true);
+    abort.abort();
   }, 60_000);
 });
 

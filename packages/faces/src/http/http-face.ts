@@ -21,6 +21,7 @@ import {
 import { refuseTooDeep } from './depth-guard.js';
 import { createMcpEndpoint, type Cluster } from './mcp-endpoint.js';
 import { SharedStreams } from './shared-streams.js';
+import { shareListChanges } from './list-changes.js';
 import { ReplicaLink } from './replica-link.js';
 import { SessionDirectory } from './session-directory.js';
 import { ADMIN_PREFIX, MCP_PATH, MESSAGES_PATH, PROBE_PATHS, SSE_PATH } from './routes.js';
@@ -205,6 +206,10 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     ...(cluster && { cluster }),
   });
   await cluster?.directory.start((idHash) => mcp.endedElsewhere(idHash));
+  const stopListChanges =
+    cluster && opts.scaleOut
+      ? await shareListChanges(opts.scaleOut.sql, cluster.link.tag, opts.gateway, log)
+      : undefined;
   const sse = createSseEndpoint({ ...common, messagesPath: MESSAGES_PATH });
   const hosts = allowedHostSet(settings.allowedHosts, settings.host, opts.resource);
   const originPolicy = { origins: settings.allowedOrigins, allowLoopbackOrigins: isLoopback(settings.host) };
@@ -507,6 +512,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         }
         await sessions.closeAll('shutdown');
         await mcp.close();
+        await stopListChanges?.();
         await cluster?.directory.close();
         await cluster?.streams?.close();
         await cluster?.link.close();

@@ -152,6 +152,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       ownerKey,
       info: lazy.info,
       ...(cluster && { idHash }),
+      openGateway: () => void lazy.get(server),
       lastSeen: Date.now(),
       openStreams: 0,
       // `closing` is set before any of the work runs: closing the transport calls back into
@@ -415,6 +416,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         }
         // A refreshed token for the same principal: later audit records carry the new token id.
         s.info.identity = r.scope.identity;
+        if (r.req.method === 'GET') s.openGateway?.();
         if (s.idHash !== undefined) seen.add(s.idHash);
         // A session with a request or stream open is not idle, however long the call takes.
         s.openStreams++;

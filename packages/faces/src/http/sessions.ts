@@ -122,6 +122,11 @@ export interface LegacySession {
   lastSeen: number;
   /** Requests and event streams of this session still open: a session with one is not idle. */
   openStreams: number;
+  /**
+   * Opens the session's gateway session on this replica if no request has yet: a replica holding
+   * the session's GET stream must hear the notifications meant for it.
+   */
+  openGateway?(): void;
   /** Ends the session for good (its end is recorded). */
   close(reason: string): Promise<void>;
   /**
