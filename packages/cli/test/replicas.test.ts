@@ -123,6 +123,9 @@ policy: { default: allow }
       logged(r, 'client answer forwarded to the replica that asked'),
     );
     expect(forwarded.length).toBeGreaterThanOrEqual(1);
+    // A client that stays connected costs no resumption write.
+    const spilled = await sql.query('SELECT 1 FROM mcpgate_stream_events WHERE session_hash = $1', [idHash]);
+    expect(spilled.rowCount).toBe(0);
     // The session was opened once: one session.started record, whichever replicas served it.
     const started = await sql.query(
       `SELECT 1 FROM events WHERE session_id = $1 AND type = 'session.started'`,
@@ -240,7 +243,10 @@ policy: { default: allow }
     ).toBe(3);
     // The stream went through the store, bounded in age and size.
     const stored = await waitFor(async () => {
-      const r = await sql.query('SELECT count(*)::int AS n FROM mcpgate_stream_events');
+      const r = await sql.query(
+        `SELECT count(*)::int AS n FROM mcpgate_stream_events WHERE stream = $1 AND event_id = $2`,
+        [first.id.slice(0, first.id.lastIndexOf('_')), first.id],
+      );
       return (r.rows[0] as { n: number }).n > 0 ? true : undefined;
     });
     expect(stored).toBe(true);
