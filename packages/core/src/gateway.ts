@@ -122,14 +122,14 @@ export class Gateway {
 
   /**
    * Tells every session its lists may have changed (after a policy reload changed what is
-   * visible), so clients re-list instead of calling what they can no longer see.
+   * visible, or another replica's upstream announced a change), so clients re-list instead of
+   * calling what they can no longer see.
    */
-  announceListsChanged(): void {
-    for (const s of this.sessions.values()) {
-      s.notifySafe('notifications/tools/list_changed');
-      s.notifySafe('notifications/prompts/list_changed');
-      s.notifySafe('notifications/resources/list_changed');
-    }
+  announceListsChanged(
+    kinds: readonly ('tools' | 'prompts' | 'resources')[] = ['tools', 'prompts', 'resources'],
+  ): void {
+    for (const s of this.sessions.values())
+      for (const kind of kinds) s.notifySafe(`notifications/${kind}/list_changed`);
   }
 
   /** Names of the chain's steps in order (for docs, `mcpgate validate` and tests). */

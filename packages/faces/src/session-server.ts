@@ -10,7 +10,7 @@ import {
   type ProgressUpdate,
   type SessionInfo,
 } from '@mcpgate/core';
-import { InputExchange, InputExchangeRegistry } from './input-exchange.js';
+import { InputExchange, InputExchangeRegistry, roundOf } from './input-exchange.js';
 
 /** Methods a client may send that the gateway relays (core's method table); everything else is -32601. */
 const RELAYED = RELAYED_METHODS;
@@ -37,6 +37,8 @@ export interface SessionServerOptions {
    */
   readonly session: (server: Server, client: ClientDescription) => GatewaySession;
   readonly exchanges: InputExchangeRegistry;
+  /** The caller's owner key (modern HTTP): only they may answer the input requests of their calls. */
+  readonly ownerKey?: string;
 }
 
 /**
@@ -62,7 +64,7 @@ export function createSessionServer(opts: SessionServerOptions): Server {
       const params = forwardableParams(request.params, ctx);
       try {
         if (isModern(ctx) && MULTI_ROUND.has(method)) {
-          return (await handleModernMultiRound(opts.exchanges, session, method, params, ctx)) as never;
+          return (await handleModernMultiRound(opts, session, method, params, ctx)) as never;
         }
         return (await session.handle(method, params, callIO(server, ctx), ctx.mcpReq.signal)) as never;
       } catch (err) {
@@ -78,7 +80,7 @@ function isModern(ctx: ServerContext): boolean {
 }
 
 async function handleModernMultiRound(
-  exchanges: InputExchangeRegistry,
+  opts: SessionServerOptions,
   session: GatewaySession,
   method: string,
   params: JsonObject | undefined,
@@ -86,35 +88,21 @@ async function handleModernMultiRound(
 ): Promise<JsonObject> {
   const state = params?.requestState;
   if (InputExchangeRegistry.isToken(state)) {
-    const ex = exchanges.get(state);
-    if (!ex)
-      throw new GatewayError(
-        'invalid_params',
-        'requestState is unknown or has expired; start the call again',
-      );
-    ex.answer((ctx.mcpReq.inputResponses ?? params?.inputResponses) as Record<string, unknown> | undefined);
-    return roundOf(ex, ctx);
+    return opts.exchanges.retry(
+      state,
+      opts.ownerKey,
+      (ctx.mcpReq.inputResponses ?? params?.inputResponses) as Record<string, unknown> | undefined,
+      ctx.mcpReq.signal,
+    );
   }
   const base = callIO(undefined, ctx);
-  const ex = new InputExchange(exchanges, ({ request, signal }) =>
-    session.handle(method, params, { ...base, request: (m, p) => request(m, p) }, signal),
+  const ex = new InputExchange(
+    opts.exchanges,
+    ({ request, signal }) =>
+      session.handle(method, params, { ...base, request: (m, p) => request(m, p) }, signal),
+    opts.ownerKey,
   );
-  return roundOf(ex, ctx);
-}
-
-/**
- * One round of an exchange, answered on this request. Only while this request is waiting does
- * its cancellation cancel the call: over HTTP a round's request ends (and its stream closes)
- * when it returns input_required, which must not cancel the call the next round continues.
- */
-async function roundOf(ex: InputExchange, ctx: ServerContext): Promise<JsonObject> {
-  const onAbort = (): void => ex.abort.abort();
-  ctx.mcpReq.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await ex.next();
-  } finally {
-    ctx.mcpReq.signal.removeEventListener('abort', onAbort);
-  }
+  return roundOf(ex, ctx.mcpReq.signal);
 }
 
 /**

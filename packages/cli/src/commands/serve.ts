@@ -163,6 +163,13 @@ export const serveCommand: Command = {
         }),
         hooks: runtime.hooks,
         metrics,
+        // Replicas on one Postgres serve each other's sessions (docs/decisions/0004).
+        ...(runtime.store.kind === 'postgres' && {
+          scaleOut: {
+            sql: runtime.store,
+            pinSessions: config.upstreams.some((u) => u.sharing === 'per-session'),
+          },
+        }),
         ready: () => readiness(runtime, config),
         adminHandlers,
         routes: [

@@ -86,6 +86,10 @@ export const serverSchema = {
       description:
         'Events kept per legacy session for resumption with `Last-Event-ID` (the oldest are dropped first; `0` disables resumption).',
     },
+    resumptionMaxAge: duration(
+      'Several replicas on one Postgres: a stream whose connection dropped before it was over is copied to the store so any replica can resume it; its events are deleted after this long. At most `resumptionBuffer` events are kept per stream.',
+      '10m',
+    ),
     shutdownGrace: duration(
       'On SIGTERM: how long in-flight requests may take to finish after the listener stops accepting, before they are cut.',
       '10s',
@@ -118,6 +122,7 @@ export interface ServerSection {
   readonly maxSessions: number;
   readonly keepAlive: number;
   readonly resumptionBuffer: number;
+  readonly resumptionMaxAge: number;
   readonly shutdownGrace: number;
   readonly headersTimeout: number;
   readonly bodyTimeout: number;

@@ -42,6 +42,13 @@ export class BoundedEventStore implements EventStore {
     return { streamId: from.streamId, events };
   }
 
+  /** Every buffered event of one stream, oldest first. */
+  of(streamId: string): [string, JSONRPCMessage][] {
+    const out: [string, JSONRPCMessage][] = [];
+    for (const [id, ev] of this.events) if (ev.streamId === streamId) out.push([id, ev.message]);
+    return out;
+  }
+
   storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
     return Promise.resolve(this.put(streamId, message));
   }

@@ -6,7 +6,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Gateway, Identity, Logger } from '@mcpgate/core';
+import type { Gateway, Identity, Logger, SqlClient } from '@mcpgate/core';
 import { InputExchangeRegistry } from '../input-exchange.js';
 import type { SessionHooks } from '../stdio-face.js';
 import {
@@ -19,7 +19,11 @@ import {
   sourceIp,
 } from './guards.js';
 import { refuseTooDeep } from './depth-guard.js';
-import { createMcpEndpoint } from './mcp-endpoint.js';
+import { createMcpEndpoint, type Cluster } from './mcp-endpoint.js';
+import { SharedStreams } from './shared-streams.js';
+import { shareListChanges } from './list-changes.js';
+import { ReplicaLink } from './replica-link.js';
+import { SessionDirectory } from './session-directory.js';
 import { ADMIN_PREFIX, MCP_PATH, MESSAGES_PATH, PROBE_PATHS, SSE_PATH } from './routes.js';
 import type { GatewayMetrics } from './metrics.js';
 import {
@@ -66,6 +70,8 @@ export interface HttpFaceSettings {
   readonly maxSessions: number;
   readonly keepAlive: number;
   readonly resumptionBuffer: number;
+  /** Scale-out: how long spilled resumption events stay in the store (default 10 min). */
+  readonly resumptionMaxAge?: number;
   /** Time allowed for the request line and headers (default 20 s). */
   readonly headersTimeout?: number;
   /** Time allowed for a request body once the headers arrived (default 30 s). */
@@ -107,6 +113,15 @@ export interface HttpFaceOptions {
    * authentication; each answers and returns true, or returns false to let the face go on.
    */
   readonly routes?: readonly RouteHandler[];
+  /**
+   * Scale-out: replicas sharing this Postgres serve each other's legacy sessions and input
+   * exchanges (see docs/decisions/0004-session-mobility.md). Only for a shared Postgres store.
+   */
+  readonly scaleOut?: {
+    readonly sql: SqlClient;
+    /** Some upstream is `sharing: per-session`: sessions stay on the replica that opened them. */
+    readonly pinSessions: boolean;
+  };
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -147,7 +162,29 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
   const drainBytes = Math.max(DRAIN_BYTES, settings.bodyLimit);
   const log = logger.child({ face: 'http' });
   const sessions = new LegacySessions();
-  const exchanges = new InputExchangeRegistry();
+  let cluster: Cluster | undefined;
+  if (opts.scaleOut) {
+    const link = new ReplicaLink(opts.scaleOut.sql, log.child({ component: 'replicas' }));
+    await link.start();
+    const directory = new SessionDirectory(opts.scaleOut.sql, log);
+    const streams =
+      settings.resumptionBuffer > 0
+        ? new SharedStreams(opts.scaleOut.sql, link, log, settings.resumptionBuffer)
+        : undefined;
+    await streams?.start();
+    cluster = {
+      link,
+      directory,
+      pinSessions: opts.scaleOut.pinSessions,
+      resumptionMaxAge: settings.resumptionMaxAge ?? 600_000,
+      ...(streams && { streams }),
+    };
+    log.info(
+      { replica: link.tag, pinSessions: opts.scaleOut.pinSessions },
+      'scale-out: sessions shared through the store',
+    );
+  }
+  const exchanges = new InputExchangeRegistry(undefined, cluster?.link, log);
   const onSecurityEvent = opts.hooks?.onSecurityEvent?.bind(opts.hooks);
   const security = new SecurityEvents(log, onSecurityEvent);
   const common = {
@@ -166,7 +203,13 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     ...common,
     bodyLimit: settings.bodyLimit,
     resumptionBuffer: settings.resumptionBuffer,
+    ...(cluster && { cluster }),
   });
+  await cluster?.directory.start((idHash) => mcp.endedElsewhere(idHash));
+  const stopListChanges =
+    cluster && opts.scaleOut
+      ? await shareListChanges(opts.scaleOut.sql, cluster.link.tag, opts.gateway, log)
+      : undefined;
   const sse = createSseEndpoint({ ...common, messagesPath: MESSAGES_PATH });
   const hosts = allowedHostSet(settings.allowedHosts, settings.host, opts.resource);
   const originPolicy = { origins: settings.allowedOrigins, allowLoopbackOrigins: isLoopback(settings.host) };
@@ -437,6 +480,15 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     void mcp.sweepModern(Date.now(), settings.sessionIdleTimeout).then((n) => {
       if (n > 0) log.info({ principals: n }, 'ended idle modern sessions');
     });
+    if (cluster) {
+      // The store's idle clock lags this replica's by at most one sweep: allow for it.
+      void mcp.sweepCluster(settings.sessionIdleTimeout, sweepEvery).then(
+        (n) => {
+          if (n > 0) log.info({ sessions: n }, 'ended legacy sessions idle on every replica');
+        },
+        (err: unknown) => log.warn({ err: String(err) }, 'scale-out session sweep failed'),
+      );
+    }
   }, sweepEvery);
   sweeper.unref();
 
@@ -460,6 +512,10 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         }
         await sessions.closeAll('shutdown');
         await mcp.close();
+        await stopListChanges?.();
+        await cluster?.directory.close();
+        await cluster?.streams?.close();
+        await cluster?.link.close();
         security.close();
         server.closeAllConnections();
         await stopped;

@@ -63,7 +63,11 @@ export class LazyGatewaySession {
   constructor(
     private readonly opener: SessionOpener,
     readonly info: SessionInfo,
-  ) {}
+    /** Scale-out: another replica opened this session and recorded its start. */
+    restored = false,
+  ) {
+    this.started = restored;
+  }
 
   /** Records the session's start (once). */
   start(): void {
@@ -94,10 +98,11 @@ export class LazyGatewaySession {
     return this.session !== undefined;
   }
 
-  close(): Promise<void> {
+  /** `record: false` drops only this replica's copy (the session goes on elsewhere). */
+  close(record = true): Promise<void> {
     this.closing ??= (async () => {
       await this.session?.close();
-      if (!this.started) return;
+      if (!this.started || !record) return;
       await Promise.resolve(this.opener.hooks?.onSessionClose?.(this.info)).catch((err: unknown) =>
         this.opener.logger.error({ err: String(err), session: this.info.id }, 'session-close hook failed'),
       );
@@ -112,10 +117,23 @@ export interface LegacySession {
   readonly kind: 'streamable' | 'sse';
   readonly ownerKey: string;
   readonly info: SessionInfo;
+  /** Scale-out: the SHA-256 of the wire id (how the store and other replicas name the session). */
+  readonly idHash?: string;
   lastSeen: number;
   /** Requests and event streams of this session still open: a session with one is not idle. */
   openStreams: number;
+  /**
+   * Opens the session's gateway session on this replica if no request has yet: a replica holding
+   * the session's GET stream must hear the notifications meant for it.
+   */
+  openGateway?(): void;
+  /** Ends the session for good (its end is recorded). */
   close(reason: string): Promise<void>;
+  /**
+   * Scale-out: drops only this replica's copy — the session lives on in the shared store and any
+   * replica may serve its next request. Absent where the session exists only here.
+   */
+  release?(reason: string): Promise<void>;
 }
 
 /**
@@ -152,6 +170,11 @@ export class LegacySessions {
     return s;
   }
 
+  /** The session `wireId` names on this replica, whoever owns it. */
+  lookupAny(wireId: string): LegacySession | undefined {
+    return this.byId.get(wireId);
+  }
+
   /** The session `wireId` names when it exists but belongs to someone else (a hijack attempt). */
   foreign(wireId: string, ownerKey: string, kind: LegacySession['kind']): LegacySession | undefined {
     const s = this.byId.get(wireId);
@@ -175,12 +198,20 @@ export class LegacySessions {
   /** Ends sessions with no request and no open stream for `idleMs`. */
   async sweep(now: number, idleMs: number): Promise<number> {
     const idle = [...this.byId.values()].filter((s) => s.openStreams === 0 && now - s.lastSeen > idleMs);
-    await Promise.allSettled(idle.map((s) => s.close('idle')));
+    await Promise.allSettled(idle.map((s) => (s.release ? s.release('idle here') : s.close('idle'))));
     return idle.length;
   }
 
+  /** Every session of this replica: ended, or only released where other replicas go on serving it. */
   async closeAll(reason: string): Promise<void> {
-    await Promise.allSettled([...this.byId.values()].map((s) => s.close(reason)));
+    await Promise.allSettled(
+      [...this.byId.values()].map((s) => (s.release ? s.release(reason) : s.close(reason))),
+    );
+  }
+
+  /** Every session of this replica (the scale-out sweeper refreshes and re-checks them). */
+  all(): IterableIterator<LegacySession> {
+    return this.byId.values();
   }
 }
 

@@ -17,6 +17,7 @@ import {
 import type { BoundedEventStore } from './event-store.js';
 import { RPC, sendRpcError } from './node-io.js';
 import { SseWriter } from './sse-writer.js';
+import { SharedStreams, type SharedTail, type StreamEvent } from './shared-streams.js';
 
 type RequestId = string | number;
 type SendOptions = Parameters<Transport['send']>[1];
@@ -26,17 +27,51 @@ const MAX_BATCH = 100;
 const STANDALONE = '_GET_stream';
 /** The priming event's place in the buffer: it makes a stream resumable but is never replayed. */
 const PRIMING = Object.freeze({}) as JSONRPCMessage;
+/** A buffered event as the store keeps it: the priming event has no message. */
+function asStored([id, message]: [string, JSONRPCMessage]): StreamEvent {
+  return [id, message === PRIMING ? undefined : message];
+}
+
+/** The id of a replayed `initialize` (see restore): no client request can carry it. */
+const RESTORE_ID = '\u0000mcpgate-restore';
 
 export interface StreamableTransportOptions {
   readonly sessionId: string;
   readonly keepAliveMs: number;
   /** Resumption buffer; without one, event ids are not sent and nothing can be resumed. */
   readonly events?: BoundedEventStore;
-  /** The session's `initialize` was accepted (the session now exists). */
-  readonly onInitialized?: () => void;
+  /**
+   * The session's `initialize` was accepted (the session now exists). A returned promise holds
+   * the answer (which carries the session id) until it settles: scale-out stores the session
+   * first, so the client's next request may reach any replica. If it rejects, the client gets an
+   * error instead and `onInitFailed` runs.
+   */
+  readonly onInitialized?: (params: Record<string, unknown>) => void | Promise<void>;
+  readonly onInitFailed?: (err: unknown) => void;
   /** The client ended the session with DELETE. */
   readonly onDelete?: () => void | Promise<void>;
+  /**
+   * Scale-out: this replica's tag. Ids of the gateway's requests to the client (elicitation,
+   * sampling, roots) then carry it, so the client's answer — which a load balancer may send to
+   * any replica — finds its way back to the replica waiting for it.
+   */
+  readonly replicaTag?: string;
+  /** An answer to another replica's request arrived here: hand it to that replica. */
+  readonly forwardAnswer?: (replicaTag: string, message: JSONRPCMessage) => void;
+  /**
+   * Scale-out resumption (see SharedStreams): event ids name this replica; a stream whose
+   * connection drops before it is over is spilled to the store, and a Last-Event-ID written by
+   * another replica is served from the store.
+   */
+  readonly shared?: {
+    readonly tag: string;
+    persist(stream: string, events: readonly StreamEvent[], final: boolean): void;
+    open(lastEventId: string): Promise<SharedTail | undefined>;
+  };
 }
+
+/** `m.<replica tag>.<original id>`: an id this gateway gave one of its requests to the client. */
+const TAGGED_ID = /^m\.([0-9a-z]+)\.(.+)$/;
 
 /** One POST's response stream: open until every request it carried is answered. */
 interface PostStream {
@@ -66,9 +101,16 @@ export class StreamableHttpServerTransport implements Transport {
   private readonly streams = new Map<string, PostStream>();
   private readonly streamOfRequest = new Map<RequestId, string>();
   private standalone: SseWriter | undefined;
+  /** Stream ids carry the replica's tag in a scale-out deployment: `<tag>.p3`. */
+  private readonly prefix: string;
+  private readonly standaloneId: string;
+  /** Streams whose events go to the store too (their connection dropped before they were over). */
+  private readonly spilled = new Set<string>();
 
   constructor(private readonly opts: StreamableTransportOptions) {
     this.sessionId = opts.sessionId;
+    this.prefix = opts.shared && opts.events ? `${opts.shared.tag}.` : '';
+    this.standaloneId = `${this.prefix}${STANDALONE}`;
   }
 
   start(): Promise<void> {
@@ -82,6 +124,54 @@ export class StreamableHttpServerTransport implements Transport {
 
   get isInitialized(): boolean {
     return this.initialized;
+  }
+
+  /**
+   * Scale-out: this replica serves a session another replica opened. The client's `initialize`
+   * (from the shared store) is replayed into the connected server so it knows the negotiated
+   * version and the client's capabilities; the replayed answer goes nowhere.
+   */
+  async restore(init: Record<string, unknown>): Promise<void> {
+    this.initialized = true;
+    const answered = new Promise<void>((resolve) => (this.restoring = resolve));
+    this.onmessage?.({
+      jsonrpc: '2.0',
+      id: RESTORE_ID,
+      method: 'initialize',
+      params: init,
+    });
+    await answered;
+  }
+
+  private restoring: (() => void) | undefined;
+  private initGate: { readonly id: RequestId; readonly promise: Promise<void> } | undefined;
+
+  /** A client's answer to this replica's request, forwarded by the replica that received it. */
+  inject(message: JSONRPCMessage): void {
+    if (this.closed) return;
+    this.onmessage?.(this.untag(message));
+  }
+
+  /** Routes a client's answer: to this replica's server (id untagged), or to the replica that asked. */
+  private deliver(m: JSONRPCMessage, extra: MessageExtraInfo): void {
+    if (this.opts.replicaTag && (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m))) {
+      const tagged = typeof m.id === 'string' ? TAGGED_ID.exec(m.id) : null;
+      if (tagged && tagged[1] !== this.opts.replicaTag && this.opts.forwardAnswer) {
+        this.opts.forwardAnswer(tagged[1]!, m);
+        return;
+      }
+      this.onmessage?.(this.untag(m), extra);
+      return;
+    }
+    this.onmessage?.(m, extra);
+  }
+
+  private untag(m: JSONRPCMessage): JSONRPCMessage {
+    if (!('id' in m) || typeof m.id !== 'string' || 'method' in m) return m;
+    const tagged = TAGGED_ID.exec(m.id);
+    if (!tagged) return m;
+    const raw = tagged[2]!;
+    return { ...m, id: /^\d+$/.test(raw) ? Number(raw) : raw };
   }
 
   /** One HTTP request of this session: `parsed` is the POST body, already read and parsed. */
@@ -186,7 +276,8 @@ export class StreamableHttpServerTransport implements Transport {
         );
       }
       this.initialized = true;
-      this.opts.onInitialized?.();
+      const gate = this.opts.onInitialized?.(init.params ?? {});
+      if (gate) this.initGate = { id: (init as { id: RequestId }).id, promise: gate };
     } else {
       if (!this.initialized)
         return sendRpcError(res, 400, -32000, 'Bad Request: Server not initialized', headers);
@@ -194,13 +285,13 @@ export class StreamableHttpServerTransport implements Transport {
     }
     const extra: MessageExtraInfo = { authInfo };
     if (!messages.some((m) => isJSONRPCRequest(m))) {
-      for (const m of messages) this.onmessage?.(m, extra);
+      for (const m of messages) this.deliver(m, extra);
       res.writeHead(202, headers);
       res.end();
       return;
     }
 
-    const streamId = `p${++this.streamSeq}`;
+    const streamId = `${this.prefix}p${++this.streamSeq}`;
     const writer = new SseWriter(res, this.sseHeaders(headers), this.opts.keepAliveMs, false);
     const stream: PostStream = { writer, unanswered: new Set() };
     for (const m of messages) {
@@ -212,7 +303,10 @@ export class StreamableHttpServerTransport implements Transport {
     // A dropped connection is not a cancellation in this era: the call goes on, its events are
     // buffered, and the client may resume the stream with Last-Event-ID.
     res.once('close', () => {
-      if (stream.writer === writer) stream.writer = undefined;
+      if (stream.writer !== writer) return;
+      stream.writer = undefined;
+      // Still running: the client may resume it on another replica.
+      if (this.streams.get(streamId) === stream && !this.closed) this.spill(streamId);
     });
     const version = init
       ? (init.params as { protocolVersion: string }).protocolVersion
@@ -221,10 +315,14 @@ export class StreamableHttpServerTransport implements Transport {
     if (this.opts.events && this.versions.includes(version) && version >= '2025-11-25') {
       writer.prime(this.opts.events.put(streamId, PRIMING));
     }
-    for (const m of messages) this.onmessage?.(m, extra);
+    for (const m of messages) this.deliver(m, extra);
   }
 
-  private get(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): void {
+  private get(
+    req: IncomingMessage,
+    res: ServerResponse,
+    headers: Record<string, string>,
+  ): void | Promise<void> {
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
       return sendRpcError(res, 406, -32000, 'Not Acceptable: Client must accept text/event-stream', headers);
     }
@@ -232,8 +330,11 @@ export class StreamableHttpServerTransport implements Transport {
       return sendRpcError(res, 400, -32000, 'Bad Request: Server not initialized', headers);
     if (this.versionError(req, res, headers)) return;
     const last = req.headers['last-event-id'];
-    if (this.opts.events && typeof last === 'string' && last.length > 0)
+    if (this.opts.events && typeof last === 'string' && last.length > 0) {
+      if (this.opts.shared && this.prefix && SharedStreams.ownerOf(last) !== this.opts.shared.tag)
+        return this.resumeShared(last, res, headers);
       return this.resume(last, res, headers);
+    }
     if (this.standalone && !this.standalone.closed) {
       return sendRpcError(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session', headers);
     }
@@ -243,7 +344,71 @@ export class StreamableHttpServerTransport implements Transport {
   private attachStandalone(writer: SseWriter, res: ServerResponse): void {
     this.standalone = writer;
     res.once('close', () => {
-      if (this.standalone === writer) this.standalone = undefined;
+      if (this.standalone !== writer) return;
+      this.standalone = undefined;
+      if (!this.closed) this.spill(this.standaloneId);
+    });
+  }
+
+  /**
+   * Scale-out: from now on this stream's events go to the store as well, starting with what the
+   * buffer holds, so any replica can resume it. Streams are spilled only when their connection
+   * drops early (or another replica asks): a client that stays connected costs no store write.
+   */
+  private spill(streamId: string): boolean {
+    const shared = this.opts.shared;
+    if (!shared || !this.prefix || !this.opts.events || this.spilled.has(streamId)) return false;
+    const events = this.opts.events.of(streamId);
+    const live = streamId === this.standaloneId || this.streams.has(streamId);
+    if (events.length === 0 && !live) return false;
+    this.spilled.add(streamId);
+    shared.persist(streamId, events.map(asStored), !live);
+    return true;
+  }
+
+  /**
+   * Another replica received a Last-Event-ID of this stream: the client is there now. Detach the
+   * stream's connection here (if this replica still thinks it is open) and spill it.
+   */
+  spillNow(streamId: string): boolean {
+    if (this.spilled.has(streamId)) return true;
+    if (streamId === this.standaloneId) {
+      const w = this.standalone;
+      this.standalone = undefined;
+      w?.end();
+    } else {
+      const post = this.streams.get(streamId);
+      const w = post?.writer;
+      if (post) post.writer = undefined;
+      w?.end();
+    }
+    return this.spill(streamId);
+  }
+
+  /** GET with a Last-Event-ID another replica wrote (or this one no longer buffers): from the store. */
+  private async resumeShared(
+    last: string,
+    res: ServerResponse,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    const tail = await this.opts.shared!.open(last);
+    if (!tail) {
+      return sendRpcError(res, 400, -32000, 'Last-Event-ID is unknown or no longer buffered', headers);
+    }
+    const writer = new SseWriter(res, this.sseHeaders(headers), this.opts.keepAliveMs, true);
+    const write = (events: readonly StreamEvent[]): void => {
+      for (const [id, message] of events)
+        if (message !== undefined) writer.event(JSON.stringify(message), id);
+    };
+    write(tail.events);
+    if (tail.final) {
+      writer.end();
+      return;
+    }
+    res.once('close', () => tail.stop());
+    tail.follow((events, final) => {
+      write(events);
+      if (final) writer.end();
     });
   }
 
@@ -251,10 +416,12 @@ export class StreamableHttpServerTransport implements Transport {
   private resume(last: string, res: ServerResponse, headers: Record<string, string>): void {
     const found = this.opts.events?.after(last);
     if (!found) {
+      // This replica may have dropped its copy of the session since: the store may still have it.
+      if (this.opts.shared && this.prefix) return void this.resumeShared(last, res, headers);
       return sendRpcError(res, 400, -32000, 'Last-Event-ID is unknown or no longer buffered', headers);
     }
     const post = this.streams.get(found.streamId);
-    const live = found.streamId === STANDALONE ? this.standalone : post?.writer;
+    const live = found.streamId === this.standaloneId ? this.standalone : post?.writer;
     if (live && !live.closed) {
       return sendRpcError(res, 409, -32000, 'Conflict: Stream already has an active connection', headers);
     }
@@ -262,7 +429,7 @@ export class StreamableHttpServerTransport implements Transport {
     for (const [id, message] of found.events) {
       if (message !== PRIMING) writer.event(JSON.stringify(message), id);
     }
-    if (found.streamId === STANDALONE) this.attachStandalone(writer, res);
+    if (found.streamId === this.standaloneId) this.attachStandalone(writer, res);
     else if (post) {
       post.writer = writer;
       res.once('close', () => {
@@ -286,16 +453,47 @@ export class StreamableHttpServerTransport implements Transport {
     }
   }
 
-  send(message: JSONRPCMessage, options?: SendOptions): Promise<void> {
+  send(outgoing: JSONRPCMessage, options?: SendOptions): Promise<void> {
     if (this.closed) return Promise.resolve();
+    // The gateway's own requests to the client carry this replica's tag (see replicaTag).
+    const message: JSONRPCMessage =
+      this.opts.replicaTag && isJSONRPCRequest(outgoing)
+        ? { ...outgoing, id: `m.${this.opts.replicaTag}.${String(outgoing.id)}` }
+        : outgoing;
     const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
+    if (isResponse && message.id === RESTORE_ID && this.restoring) {
+      this.restoring();
+      this.restoring = undefined;
+      return Promise.resolve();
+    }
+    if (isResponse && this.initGate && message.id === this.initGate.id) {
+      const gate = this.initGate;
+      this.initGate = undefined;
+      const id = message.id;
+      return gate.promise.then(
+        () => this.send(message, options),
+        async (err: unknown) => {
+          await this.send(
+            {
+              jsonrpc: '2.0',
+              id,
+              error: { code: -32000, message: 'the session could not be stored; try again' },
+            },
+            options,
+          );
+          this.opts.onInitFailed?.(err);
+        },
+      );
+    }
     const requestId = isResponse ? message.id : options?.relatedRequestId;
     if (requestId === undefined) {
       if (isResponse) {
         return Promise.reject(new Error('Cannot send a response on a standalone SSE stream'));
       }
-      const id = this.opts.events?.put(STANDALONE, message);
+      const id = this.opts.events?.put(this.standaloneId, message);
       this.standalone?.event(JSON.stringify(message), id);
+      if (id !== undefined && this.spilled.has(this.standaloneId))
+        this.opts.shared?.persist(this.standaloneId, [[id, message]], false);
       return Promise.resolve();
     }
     const streamId = this.streamOfRequest.get(requestId);
@@ -305,13 +503,19 @@ export class StreamableHttpServerTransport implements Transport {
     }
     const id = this.opts.events?.put(streamId, message);
     stream.writer?.event(JSON.stringify(message), id);
+    let over = false;
     if (isResponse) {
       stream.unanswered.delete(requestId);
       this.streamOfRequest.delete(requestId);
       if (stream.unanswered.size === 0) {
+        over = true;
         stream.writer?.end();
         this.streams.delete(streamId);
       }
+    }
+    if (id !== undefined && this.spilled.has(streamId)) {
+      this.opts.shared?.persist(streamId, [[id, message]], over);
+      if (over) this.spilled.delete(streamId);
     }
     return Promise.resolve();
   }
