@@ -64,7 +64,8 @@ export const ERROR_CODES: Readonly<Record<GatewayErrorCode, CodeInfo>> = Object.
   rate_limited: { jsonrpc: -32035, http: 429 },
   audit_unavailable: { jsonrpc: -32040, http: 503 },
   unauthenticated: { jsonrpc: -32041, http: 401 },
-  forbidden: { jsonrpc: -32042, http: 403 },
+  // -32043, not -32042: that number is the MCP spec's URLElicitationRequiredError (below).
+  forbidden: { jsonrpc: -32043, http: 403 },
   // The user must first authorize the gateway at an upstream (per-user OAuth). -32042 is the MCP
   // spec's URLElicitationRequiredError: `data.elicitations` carries the link, so a client that knows
   // URL-mode elicitation can show it, and every other client still reads the link in the message.

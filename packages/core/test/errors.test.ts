@@ -37,6 +37,18 @@ describe('error taxonomy', () => {
       byCode.set(info.jsonrpc, [...(byCode.get(info.jsonrpc) ?? []), code]);
     expect(byCode.get(-32001)).toEqual(['session_not_found']);
     expect(ERROR_CODES.upstream_timeout.jsonrpc).toBe(-32014);
+    // Shared on purpose: the JSON-RPC spec's own codes (invalid request / params, internal error),
+    // which the MCP spec reuses for these meanings. Every other number means exactly one thing.
+    const shared = new Map<number, string[]>([
+      [-32600, ['invalid_request', 'message_too_large']],
+      [-32602, ['invalid_params', 'unknown_tool', 'unknown_prompt']],
+      [-32603, ['step_failed', 'internal']],
+    ]);
+    for (const [num, names] of byCode) {
+      if (names.length > 1)
+        expect([...names].sort(), `${num} is shared`).toEqual([...(shared.get(num) ?? [])].sort());
+    }
+    expect(ERROR_CODES.authorization_required.jsonrpc).toBe(-32042); // the MCP URL-elicitation error
   });
 
   it('never puts internal detail on the wire: code, a safe message and the correlation id', () => {
