@@ -216,32 +216,22 @@ async function httpRows(db) {
   return rows;
 }
 
-/** The gateway's CPU by component under the same wrk load (idle start-up subtracted). */
+/** The gateway's CPU by component under the same wrk load: the samples of the measured run only. */
 async function httpProfile(db) {
-  const idleDir = mkdtempSync(join(tmpdir(), 'mcpgate-prof-idle-'));
-  const loadDir = mkdtempSync(join(tmpdir(), 'mcpgate-prof-load-'));
-  const idle = await mcpgate(db, ['--cpu-prof', `--cpu-prof-dir=${idleDir}`]);
-  await openSession(idle.url, idle.headers);
-  await stop(idle.child);
-  const gw = await mcpgate(db, ['--cpu-prof', `--cpu-prof-dir=${loadDir}`]);
+  const dir = mkdtempSync(join(tmpdir(), 'mcpgate-prof-load-'));
+  const gw = await mcpgate(db, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   let r;
   try {
     r = await underWrk(gw, db.database);
   } finally {
     await stop(gw.child);
   }
-  const load = profileByComponent(loadDir);
-  const base = profileByComponent(idleDir);
-  // The warm-up's calls are in the profile too: divide by every call the process served.
-  const calls = r.calls + Math.round(r.rps * 2);
-  const parts = [...load.entries()]
-    .map(([c, us]) => [c, Math.max(0, us - (base.get(c) ?? 0)) / calls])
+  const parts = [...profileByComponent(dir, r.window).entries()]
+    .map(([c, us]) => [c, us / r.calls])
     .sort((a, b) => b[1] - a[1]);
   const total = parts.reduce((s, [, v]) => s + v, 0);
-  const top = topFunctions(loadDir, 12);
-  rmSync(idleDir, { recursive: true, force: true });
-  if (process.env.BENCH_KEEP_PROFILE) console.log(`profile kept in ${loadDir}`);
-  return { parts, total, top, calls, profileDir: loadDir };
+  const top = topFunctions(dir, 12, r.window);
+  return { parts, total, top, calls: r.calls, profileDir: dir, unprofiledUs: r.selfUs };
 }
 
 // ---- stdio subjects -----------------------------------------------------------------------------
@@ -430,19 +420,21 @@ try {
   );
   if (prof) {
     printTable(
-      `where mcpgate serve's CPU goes under wrk (node --cpu-prof, µs per call, ${f0(prof.calls)} calls; start-up subtracted)`,
+      `where mcpgate serve's CPU goes under wrk (node --cpu-prof, samples of the measured ${f0(prof.calls)} calls only)`,
       [
         ['component', 'µs per call', 'share'],
         ...prof.parts
           .filter(([, v]) => v >= 1)
           .map(([c, v]) => [c, v.toFixed(0), `${((100 * v) / prof.total).toFixed(1)} %`]),
-        ['total (profiled, so higher than unprofiled)', prof.total.toFixed(0), '100 %'],
+        ['total (profiled)', prof.total.toFixed(0), '100 %'],
+        ['the same run by /proc (profiler overhead included)', f0(prof.unprofiledUs), ''],
       ],
     );
-    printTable('hottest functions (self time, whole run)', [
-      ['function', 'ms'],
-      ...prof.top.map(([k, us]) => [k.slice(0, 100), (us / 1000).toFixed(0)]),
+    printTable('hottest functions (self time, µs per call)', [
+      ['function', 'µs'],
+      ...prof.top.map(([k, us]) => [k.slice(0, 100), (us / prof.calls).toFixed(1)]),
     ]);
+    if (process.env.BENCH_KEEP_PROFILE) console.log(`profile kept in ${prof.profileDir}`);
     if (!process.env.BENCH_KEEP_PROFILE) rmSync(prof.profileDir, { recursive: true, force: true });
   }
 

@@ -24,13 +24,21 @@ function componentOf(frame) {
   return url;
 }
 
-/** `{ component: micros }` of self time, idle excluded, summed over every profile in `dir`. */
-export function profileByComponent(dir) {
+/**
+ * `{ component: micros }` of self time, idle excluded, summed over every profile in `dir`. With
+ * `window` ({ from, to } in µs of the monotonic clock, i.e. process.hrtime.bigint() / 1000n,
+ * which V8's sample timestamps share on Linux) only the samples taken inside it count: the
+ * profile of the measured calls, not of start-up or warm-up.
+ */
+export function profileByComponent(dir, window) {
   const totals = new Map();
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.cpuprofile'))) {
     const p = JSON.parse(readFileSync(join(dir, f), 'utf8'));
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    let t = p.startTime;
     for (let i = 0; i < p.samples.length; i++) {
+      t += p.timeDeltas[i] ?? 0;
+      if (window && (t < window.from || t > window.to)) continue;
       const node = byId.get(p.samples[i]);
       const c = node && componentOf(node.callFrame);
       if (!c) continue;
@@ -41,12 +49,15 @@ export function profileByComponent(dir) {
 }
 
 /** Top functions by self time (for the profile note of a goal that is not met). */
-export function topFunctions(dir, n = 15) {
+export function topFunctions(dir, n = 15, window = undefined) {
   const totals = new Map();
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.cpuprofile'))) {
     const p = JSON.parse(readFileSync(join(dir, f), 'utf8'));
     const byId = new Map(p.nodes.map((x) => [x.id, x]));
+    let t = p.startTime;
     for (let i = 0; i < p.samples.length; i++) {
+      t += p.timeDeltas[i] ?? 0;
+      if (window && (t < window.from || t > window.to)) continue;
       const node = byId.get(p.samples[i]);
       if (!node || node.callFrame.functionName === '(idle)') continue;
       const cf = node.callFrame;

@@ -111,6 +111,7 @@ export async function runWrk({ url, headers, tool, connections = 16, threads = 2
   // Lua's %q quoting differs from JSON; the sample is only shown, so keep it readable.
   writeFileSync(script, LUA(tool, headers));
   const before = around?.();
+  const from = Number(process.hrtime.bigint() / 1000n);
   const out = await new Promise((resolve, reject) => {
     const child = spawn(
       'wrk',
@@ -135,6 +136,7 @@ export async function runWrk({ url, headers, tool, connections = 16, threads = 2
     child.once('error', reject);
     child.once('exit', () => resolve(s));
   });
+  const to = Number(process.hrtime.bigint() / 1000n);
   const after = around?.();
   const line = /WRKJSON (.*)/.exec(out)?.[1];
   if (!line) throw new Error(`wrk printed no summary:\n${out}`);
@@ -154,5 +156,6 @@ export async function runWrk({ url, headers, tool, connections = 16, threads = 2
     sample: r.sample,
     before,
     after,
+    window: { from, to },
   };
 }
