@@ -69,11 +69,14 @@ export const BASE_ENV = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?
 
 /**
  * Writes `<dir>/mcpgate.yaml` for `mcpgate serve` in front of one stdio upstream (shared mode)
- * with API-key auth and policy `allow`, and creates one key with `mcpgate keys create`.
+ * with API-key auth and policy `allow` (or the given `policy` section lines), and creates one key with `mcpgate keys create`.
  * `storeUrl`: Postgres, or undefined for the embedded store in `dir`. `server`: YAML lines of the
  * `server` section. Returns the config path, the key and the environment the gateway needs.
  */
-export function apiKeyGatewayConfig(dir, { upstreamArgs, storeUrl, server = ['  port: 0'], pepper }) {
+export function apiKeyGatewayConfig(
+  dir,
+  { upstreamArgs, storeUrl, server = ['  port: 0'], pepper, policy = ['  default: allow'] },
+) {
   const config = join(dir, 'mcpgate.yaml');
   writeFileSync(
     config,
@@ -84,7 +87,7 @@ export function apiKeyGatewayConfig(dir, { upstreamArgs, storeUrl, server = ['  
       `    command: ${process.execPath}`,
       `    args: ${JSON.stringify(upstreamArgs)}`,
       'policy:',
-      '  default: allow',
+      ...policy,
       'store:',
       storeUrl ? `  url: ${JSON.stringify(storeUrl)}` : '  dir: ./data',
       'server:',
@@ -111,4 +114,26 @@ export function apiKeyGatewayConfig(dir, { upstreamArgs, storeUrl, server = ['  
   const key = /mcpg_[0-9a-f]+_[0-9a-f]+/.exec(created.stdout)?.[0];
   if (!key) throw new Error(`keys create failed: ${created.stderr}`);
   return { config, key, env };
+}
+
+/**
+ * CPU milliseconds used so far by the Postgres server processes working for `database`: its
+ * backends (process title `postgres: … <user> <database> <client> …`) plus the WAL writer, whose
+ * flushes a commit may wait on. Other databases' backends on a shared server are left out.
+ */
+export function pgCpuOf(database) {
+  let ms = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let title;
+    try {
+      title = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    if (!title.startsWith('postgres:')) continue;
+    const words = title.split(/\s+/);
+    if (words.includes(database) || /\bwalwriter\b/.test(title)) ms += statOf(d)?.cpu ?? 0;
+  }
+  return ms;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * Canonical JSON (RFC 8785 style for the JSON we handle): object keys sorted by UTF-16 code units,
@@ -10,8 +10,53 @@ import { createHash } from 'node:crypto';
  * upstream data, and a recursive walk would turn one deeply nested argument into a stack overflow.
  * Depth limits are enforced where messages enter the gateway; this only makes sure no depth can
  * crash the encoder itself. A cycle (impossible in JSON, possible in a caller's object) is refused.
+ *
+ * Every audit record is encoded on the call path, so the common case takes a fast recursive
+ * encoder (string concatenation, no work items): it gives up at FAST_DEPTH — deep data or a
+ * cycle — and the iterative encoder then does the whole value. Both produce the same text (a
+ * test pins them together on the same inputs).
  */
 export function canonicalJson(value: unknown): string {
+  try {
+    return encodeFast(value, 0);
+  } catch (err) {
+    if (err !== TOO_DEEP) throw err;
+  }
+  return canonicalJsonIterative(value);
+}
+
+/** Nesting the fast encoder handles by recursion: far below any stack limit, above real payloads. */
+const FAST_DEPTH = 128;
+/** Thrown by the fast encoder only, caught in canonicalJson: one instance, never seen outside. */
+const TOO_DEEP = new Error('too deep for the fast canonical JSON encoder');
+
+function encodeFast(v: unknown, depth: number): string {
+  if (typeof v !== 'object' || v === null || v instanceof Date) return encodeScalar(v)!;
+  if (depth >= FAST_DEPTH) throw TOO_DEEP;
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ',';
+      const el: unknown = v[i];
+      s += el === undefined ? 'null' : encodeFast(el, depth + 1);
+    }
+    return s + ']';
+  }
+  const rec = v as Record<string, unknown>;
+  const keys = Object.keys(rec).sort();
+  let s = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = rec[k];
+    if (x === undefined) continue;
+    s += `${first ? '' : ','}${JSON.stringify(k)}:${encodeFast(x, depth + 1)}`;
+    first = false;
+  }
+  return s + '}';
+}
+
+/** The reference encoder: iterative, so no depth can overflow the stack; refuses cycles. */
+export function canonicalJsonIterative(value: unknown): string {
   const out: string[] = [];
   /** Work items, popped last-in first-out: text to emit, a value to encode, or the end of a container. */
   const work: Work[] = [{ value }];
@@ -83,7 +128,11 @@ function encodeScalar(value: unknown): string | undefined {
   }
 }
 
+// crypto.hash (one shot, Node >= 20.12) skips the Hash object a createHash chain allocates.
+const oneShot = typeof hash === 'function';
+
 export function sha256Hex(data: string | Uint8Array): string {
+  if (oneShot) return hash('sha256', data, 'hex');
   return createHash('sha256').update(data).digest('hex');
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -13,13 +13,13 @@ export function newId(prefix = ''): string {
     time[i] = ALPHABET[ts % 32]!;
     ts = Math.floor(ts / 32);
   }
-  const rand = randomBytes(10);
+  const at = takeRandom();
   let out = time.join('');
   // 80 bits → 16 base32 chars, 5 bits at a time.
   let acc = 0;
   let bits = 0;
-  for (const byte of rand) {
-    acc = (acc << 8) | byte;
+  for (let i = at; i < at + ID_RANDOM_BYTES; i++) {
+    acc = (acc << 8) | POOL[i]!;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
@@ -27,6 +27,24 @@ export function newId(prefix = ''): string {
     }
   }
   return prefix + out;
+}
+
+const ID_RANDOM_BYTES = 10;
+/**
+ * Every call gets an id: one randomBytes(10) per id cost a Buffer and a trip into the CSPRNG each
+ * time. The bytes come from the same CSPRNG, drawn 4 KiB at a time; each byte is used once.
+ */
+const POOL = Buffer.alloc(4096);
+let poolAt = POOL.length;
+
+function takeRandom(): number {
+  if (poolAt + ID_RANDOM_BYTES > POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  const at = poolAt;
+  poolAt += ID_RANDOM_BYTES;
+  return at;
 }
 
 export function newCorrelationId(): string {

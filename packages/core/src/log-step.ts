@@ -12,6 +12,8 @@ export function createLogStep(logger: Logger): Interceptor {
     name: 'log',
     failMode: 'open',
     onResponse(ctx, outcome) {
+      // A completed call logs at debug: below the level (info by default) it builds nothing.
+      if (outcome.kind !== 'error' && logger.isLevelEnabled?.('debug') === false) return CONTINUE;
       const ms = Date.now() - ctx.receivedAt.getTime();
       const base = {
         correlationId: ctx.correlationId,

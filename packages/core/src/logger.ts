@@ -5,6 +5,11 @@ export interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
+  /**
+   * Whether a level is written (pino has it). Hot paths ask before building a line's object, so
+   * a call below the configured level costs nothing; a logger without it is asked to log.
+   */
+  isLevelEnabled?(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
 }
 
 export const silentLogger: Logger = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalHash, canonicalJson, newId } from '../src/index.js';
+import { canonicalJsonIterative } from '../src/canonical.js';
 
 describe('canonicalJson', () => {
   it('sorts keys recursively, drops undefined members, keeps array order', () => {
@@ -16,6 +17,33 @@ describe('canonicalJson', () => {
   });
   it('rejects non-finite numbers', () => {
     expect(() => canonicalJson({ x: Number.NaN })).toThrow(/non-finite/);
+  });
+  it('gives the same text as the iterative reference encoder, shallow or deep', () => {
+    let deep: unknown = { leaf: [1, 'x'] };
+    for (let i = 0; i < 300; i++) deep = i % 2 ? { [`k${i}`]: deep, a: i } : [deep, null];
+    const values: unknown[] = [
+      null,
+      0,
+      -0,
+      1e21,
+      'a\u0000\ud800"\\',
+      true,
+      12n,
+      new Date(0),
+      [undefined, { z: undefined, y: [] }, {}],
+      { é: 1, e: 2, E: 3, '\u{1F600}': 4, '\uffff': 5, '': 6 },
+      { params: { name: 'ev__echo', arguments: { message: 'hi', n: [1.5, -2, { b: 1, a: 2 }] } } },
+      deep,
+    ];
+    for (const v of values) expect(canonicalJson(v)).toBe(canonicalJsonIterative(v));
+    expect(canonicalJson(deep).length).toBeGreaterThan(3000);
+  });
+  it('refuses a cycle and what JSON cannot hold, at any depth', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = { again: cyclic };
+    expect(() => canonicalJson(cyclic)).toThrow(/cyclic/);
+    expect(() => canonicalJson({ f: () => 1 })).toThrow(/cannot encode function/);
+    expect(() => canonicalJson([Symbol('s')])).toThrow(/cannot encode symbol/);
   });
 });
 

@@ -16,6 +16,12 @@ export interface TruncatedPayload {
 /** Returns the payload itself when it fits, else a truncation record with its hash. */
 export function capPayload(value: unknown, capBytes: number): unknown {
   if (value === undefined) return undefined;
+  // Cheapest path: the native encoder's text has the canonical text's length (the same members,
+  // only in another order), so a payload that clearly fits is kept without encoding it in JS —
+  // the record's own encoding (buildRow) is the one that counts. Anything near the cap, or that
+  // the native encoder cannot take, is measured exactly below.
+  const native = nativeLength(value);
+  if (native !== undefined && native * 3 <= capBytes) return value;
   const json = canonicalJson(value);
   // Cheap path: UTF-8 is at most 3 bytes per UTF-16 unit, so short strings never need counting.
   if (json.length * 3 <= capBytes) return value;
@@ -27,6 +33,14 @@ export function capPayload(value: unknown, capBytes: number): unknown {
     .replace(/\uFFFD$/, '');
   const out: TruncatedPayload = { truncated: true, bytes, sha256: sha256Hex(json), preview };
   return out;
+}
+
+function nativeLength(value: unknown): number | undefined {
+  try {
+    return JSON.stringify(value)?.length;
+  } catch {
+    return undefined; // bigint, cycles: the canonical encoder decides
+  }
 }
 
 /** Caps a short free-form summary (notifications) far below the payload cap. */

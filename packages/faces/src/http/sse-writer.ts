@@ -8,7 +8,8 @@ export const COALESCE_MS = 20;
  * while the stream is held are buffered; the common POST (one request, one response event)
  * then leaves as headers + event + end in a single write, instead of three. A held stream is
  * released by a timer (COALESCE_MS) so progress and server→client requests of a long call still
- * reach the client promptly; `immediate` streams (GET) send their headers at once.
+ * reach the client promptly; `immediate` streams (GET) send their headers at once. Keep-alive
+ * comments start with the stream's first bytes.
  */
 export class SseWriter {
   private pending = '';
@@ -20,14 +21,10 @@ export class SseWriter {
   constructor(
     private readonly res: ServerResponse,
     private readonly headers: Readonly<Record<string, string>>,
-    keepAliveMs: number,
+    private readonly keepAliveMs: number,
     immediate: boolean,
   ) {
     if (immediate) this.begin();
-    if (keepAliveMs > 0) {
-      this.keepAlive = setInterval(() => this.write(': keep-alive\n\n'), keepAliveMs);
-      this.keepAlive.unref();
-    }
     res.once('close', () => this.stopTimers());
   }
 
@@ -76,6 +73,12 @@ export class SseWriter {
     if (this.pending) this.res.write(this.pending);
     else this.res.flushHeaders();
     this.pending = '';
+    // Keep-alive comments matter only on a stream that has started: a held one begins within
+    // COALESCE_MS anyway. Most POST streams end held, so they never pay for an interval timer.
+    if (this.keepAliveMs > 0 && !this.ended) {
+      this.keepAlive = setInterval(() => this.write(': keep-alive\n\n'), this.keepAliveMs);
+      this.keepAlive.unref();
+    }
   }
 
   private stopTimers(): void {

@@ -136,6 +136,13 @@ describe('metrics step and Prometheus rendering', () => {
     expect(text).toMatch(/mcpgate_call_duration_seconds_bucket\{method="tools\/call",le="\+Inf"\} 2/);
     expect(text).toContain('mcpgate_sessions{transport="sse"} 2');
   });
+
+  it('sorts label names and escapes backslash, newline and quote in values', () => {
+    const metrics = new GatewayMetrics();
+    metrics.calls.inc({ outcome: 'a"b\\c\nd', method: 'x' });
+    metrics.calls.inc({ method: 'x', outcome: 'a"b\\c\nd' });
+    expect(metrics.render()).toContain('mcpgate_calls_total{method="x",outcome="a\\"b\\\\c\\nd"} 2');
+  });
 });
 
 describe('LegacySessions.reserve', () => {
