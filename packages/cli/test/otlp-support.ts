@@ -20,6 +20,8 @@ export interface OtlpReceiver {
   readonly raw: string[];
   /** Every export request's headers. */
   readonly headers: IncomingHttpHeaders[];
+  /** Every export request's content type (`application/x-protobuf` or `application/json`). */
+  readonly contentTypes: string[];
   readonly spans: OtlpSpan[];
   close(): Promise<void>;
 }
@@ -44,15 +46,103 @@ function attrs(list: readonly KeyValue[] | undefined): Record<string, string | n
   return Object.fromEntries((list ?? []).map((kv) => [kv.key, valueOf(kv.value)]));
 }
 
+interface ExportRequest {
+  resourceSpans?: Array<{
+    resource?: { attributes?: KeyValue[] };
+    scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }>;
+  }>;
+}
+
+/** Protobuf wire reading: just enough of it for OTLP's ExportTraceServiceRequest. */
+function fields(buf: Buffer): Array<{ no: number; wire: number; value: bigint | Buffer }> {
+  const out: Array<{ no: number; wire: number; value: bigint | Buffer }> = [];
+  let i = 0;
+  const varint = (): bigint => {
+    let v = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const b = buf[i++]!;
+      v |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (i < buf.length) {
+    const key = Number(varint());
+    const no = key >> 3;
+    const wire = key & 7;
+    if (wire === 0) out.push({ no, wire, value: varint() });
+    else if (wire === 2) {
+      const len = Number(varint());
+      out.push({ no, wire, value: buf.subarray(i, i + len) });
+      i += len;
+    } else if (wire === 1) {
+      out.push({ no, wire, value: buf.subarray(i, i + 8) });
+      i += 8;
+    } else if (wire === 5) {
+      out.push({ no, wire, value: buf.subarray(i, i + 4) });
+      i += 4;
+    } else throw new Error(`unexpected protobuf wire type ${wire}`);
+  }
+  return out;
+}
+
+const sub = (buf: Buffer, no: number): Buffer[] =>
+  fields(buf)
+    .filter((f) => f.no === no && f.wire === 2)
+    .map((f) => f.value as Buffer);
+const one = (buf: Buffer, no: number): Buffer | undefined => sub(buf, no)[0];
+
+/** opentelemetry.proto.common.v1.KeyValue → the JSON mapping's shape. */
+function keyValue(buf: Buffer): KeyValue {
+  const any = one(buf, 2) ?? Buffer.alloc(0);
+  const f = fields(any)[0];
+  const value: AnyValue =
+    f === undefined
+      ? {}
+      : f.no === 1
+        ? { stringValue: (f.value as Buffer).toString('utf8') }
+        : f.no === 2
+          ? { boolValue: f.value === 1n }
+          : f.no === 3
+            ? { intValue: Number(f.value) }
+            : { doubleValue: (f.value as Buffer).readDoubleLE(0) };
+  return { key: one(buf, 1)?.toString('utf8') ?? '', value };
+}
+
+/** ExportTraceServiceRequest (protobuf) → the same shape the JSON encoding has. */
+function decodeExportRequest(buf: Buffer): ExportRequest {
+  return {
+    resourceSpans: sub(buf, 1).map((rs) => ({
+      resource: { attributes: sub(one(rs, 1) ?? Buffer.alloc(0), 1).map(keyValue) },
+      scopeSpans: sub(rs, 2).map((ss) => ({
+        spans: sub(ss, 2).map((sp) => {
+          const status = one(sp, 15);
+          const code = status ? fields(status).find((f) => f.no === 3)?.value : undefined;
+          return {
+            traceId: one(sp, 1)?.toString('hex'),
+            spanId: one(sp, 2)?.toString('hex'),
+            parentSpanId: one(sp, 4)?.toString('hex') ?? '',
+            name: one(sp, 5)?.toString('utf8'),
+            kind: Number(fields(sp).find((f) => f.no === 6)?.value ?? 0n),
+            attributes: sub(sp, 9).map(keyValue),
+            status: { code: code === undefined ? 0 : Number(code) },
+          };
+        }),
+      })),
+    })),
+  };
+}
+
 /**
- * A real OTLP/HTTP receiver (what a collector does with the JSON encoding): accepts
- * `POST /v1/traces` with `application/json`, decodes the ExportTraceServiceRequest and answers 200
- * with an empty partial-success body. Anything else is a 404/415, so a wrong exporter fails loudly.
+ * A real OTLP/HTTP receiver (what a collector does): accepts `POST /v1/traces` in either encoding
+ * — `application/x-protobuf` (decoded by the wire format above) or `application/json` — turns the
+ * ExportTraceServiceRequest into spans and answers 200. Anything else is a 404/415, so a wrong
+ * exporter fails loudly.
  */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const raw: string[] = [];
   const headers: IncomingHttpHeaders[] = [];
   const spans: OtlpSpan[] = [];
+  const contentTypes: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -61,19 +151,19 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         res.writeHead(404).end();
         return;
       }
-      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      const type = req.headers['content-type'] ?? '';
+      const bytes = Buffer.concat(chunks);
+      let body: ExportRequest;
+      if (type.startsWith('application/json')) body = JSON.parse(bytes.toString('utf8')) as ExportRequest;
+      else if (type.startsWith('application/x-protobuf')) body = decodeExportRequest(bytes);
+      else {
         res.writeHead(415).end();
         return;
       }
-      const text = Buffer.concat(chunks).toString('utf8');
-      raw.push(text);
+      // Both encodings carry strings as UTF-8: searching the text finds any planted value.
+      raw.push(bytes.toString('utf8'));
       headers.push(req.headers);
-      const body = JSON.parse(text) as {
-        resourceSpans?: Array<{
-          resource?: { attributes?: KeyValue[] };
-          scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }>;
-        }>;
-      };
+      contentTypes.push(type);
       for (const rs of body.resourceSpans ?? []) {
         const service = String(attrs(rs.resource?.attributes)['service.name']);
         for (const ss of rs.scopeSpans ?? []) {
@@ -103,6 +193,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     raw,
     headers,
     spans,
+    contentTypes,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -31,11 +31,12 @@ const STEP_NAMES = new Set(CHAIN_ORDER.map((p) => p.name));
 const SERVER = 2;
 const CLIENT = 3;
 
-function tracingYaml(receiver: OtlpReceiver, enabled = true): string {
+function tracingYaml(receiver: OtlpReceiver, enabled = true, protocol = 'http/protobuf'): string {
   return `
 tracing:
   enabled: ${enabled}
   endpoint: ${receiver.url}
+  protocol: ${protocol}
   headers: { authorization: 'Bearer \${env:OTLP_TOKEN}' }
   serviceName: gw-under-test
 `;
@@ -196,6 +197,7 @@ ${tracingYaml(receiver)}
       expect(sent.meta?.traceparent).toBe(sent.headers.traceparent);
       // The gateway's own credential for the upstream went out; it is in no span.
       expect(sent.headers['x-upstream-key']).toBe(UPSTREAM_KEY);
+      expect(receiver.contentTypes).toContain('application/x-protobuf');
       // The collector key travelled as a header of the export, never inside it.
       expect(receiver.headers.some((h) => h.authorization === `Bearer ${OTLP_TOKEN}`)).toBe(true);
       expectNoSecrets(receiver, [apiKey, apiKey.split('_')[2]!]);
@@ -270,7 +272,8 @@ ${tracingYaml(receiver)}
 
   describe('mcpgate stdio', () => {
     it('continues `_meta.traceparent`, to HTTP and stdio upstreams alike', async () => {
-      const configPath = writeConfig(`${upstreamsYaml(proxy)}${tracingYaml(receiver)}`);
+      // The JSON encoding here; `serve` above exports with the default, protobuf.
+      const configPath = writeConfig(`${upstreamsYaml(proxy)}${tracingYaml(receiver, true, 'http/json')}`);
       const gw = await connectGateway(configPath, { env: env() });
       const parent = clientTraceparent();
       const marker = `stdio-${ARG_SECRET}`;
@@ -297,6 +300,7 @@ ${tracingYaml(receiver)}
       const sent = upstreamCall(proxy, marker);
       expect(sent.headers.traceparent).toBe(`00-${parent.traceId}-${upstream.spanId}-01`);
       expect(sent.meta?.traceparent).toBe(sent.headers.traceparent);
+      expect(receiver.contentTypes).toContain('application/json');
       expectNoSecrets(receiver);
     });
 

@@ -12,7 +12,8 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
@@ -50,17 +51,13 @@ export interface Tracing {
  * id, error code, session and correlation ids. Never an argument, a result, a URI or a credential.
  */
 export function createTracing(section: TracingSection, version: string, logger: Logger): Tracing {
+  const Exporter = section.protocol === 'http/json' ? JsonExporter : ProtobufExporter;
+  const exporter = new Exporter({ url: section.endpoint, headers: { ...section.headers } });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': section.serviceName, 'service.version': version }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(section.sampleRatio) }),
     spanProcessors: [
-      new BatchSpanProcessor(
-        new LoggingExporter(
-          new OTLPTraceExporter({ url: section.endpoint, headers: { ...section.headers } }),
-          logger,
-          section.endpoint,
-        ),
-      ),
+      new BatchSpanProcessor(new LoggingExporter(exporter, logger, section.endpoint), BATCHING),
     ],
   });
   const tracer = provider.getTracer('mcpgate', version);
@@ -70,6 +67,13 @@ export function createTracing(section: TracingSection, version: string, logger: 
     shutdown: () => provider.shutdown(),
   };
 }
+
+/**
+ * A call makes about 14 spans: at a few thousand calls a second the SDK's defaults (a 2048-span
+ * queue, 512-span batches every 5 s) drop spans. A deeper queue and bigger, more frequent batches
+ * keep up (bounded memory: a full queue still drops rather than grows).
+ */
+const BATCHING = { maxQueueSize: 16_384, maxExportBatchSize: 2048, scheduledDelayMillis: 1000 };
 
 const propagator = new W3CTraceContextPropagator();
 

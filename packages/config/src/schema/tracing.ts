@@ -2,7 +2,7 @@
 export const tracingSchema = {
   type: 'object',
   description:
-    'OpenTelemetry traces: each call becomes a trace with a span per chain step and one for the upstream round trip, exported over OTLP/HTTP (JSON encoding). A W3C `traceparent` from the client (HTTP header, or `_meta.traceparent`) is continued and passed on to upstreams. Spans carry metadata only (method, tool name, upstream, decision, rule, error code, session and correlation ids), never arguments, results or credentials. Read at start: changing it needs a restart.',
+    'OpenTelemetry traces: each call becomes a trace with a span per chain step and one for the upstream round trip, exported over OTLP/HTTP. A W3C `traceparent` from the client (HTTP header, or `_meta.traceparent`) is continued and passed on to upstreams. Spans carry metadata only (method, tool name, upstream, decision, rule, error code, session and correlation ids), never arguments, results or credentials. Read at start: changing it needs a restart.',
   additionalProperties: false,
   default: {},
   properties: {
@@ -18,6 +18,13 @@ export const tracingSchema = {
       default: 'http://127.0.0.1:4318/v1/traces',
       description:
         'The OTLP/HTTP traces URL of a collector (the full path, usually ending in `/v1/traces`). May use `${env:NAME}` references.',
+    },
+    protocol: {
+      type: 'string',
+      enum: ['http/protobuf', 'http/json'],
+      default: 'http/protobuf',
+      description:
+        "OTLP/HTTP encoding: `http/protobuf` (OpenTelemetry's default; about a third of the bytes and less CPU) or `http/json`.",
     },
     headers: {
       type: 'object',
@@ -49,6 +56,7 @@ export const tracingSchema = {
 export interface TracingSection {
   readonly enabled: boolean;
   readonly endpoint: string;
+  readonly protocol: 'http/protobuf' | 'http/json';
   readonly headers: Readonly<Record<string, string>>;
   readonly sampleRatio: number;
   readonly serviceName: string;
