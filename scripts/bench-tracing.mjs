@@ -143,6 +143,7 @@ export async function benchTracing() {
   ].map((v, i) => ({ ...v, config: writeGatewayConfig(dir, `v${i}`, v.tracing), runs: [], spans: 0 }));
   for (let r = 0; r < ROUNDS; r++) {
     for (const v of variants) {
+      if (process.env.BENCH_VERBOSE) console.error(`round ${r + 1}: ${v.name}`);
       const before = receiver.spans();
       v.runs.push(await measure(v.config));
       // The gateway flushes on close: every span of the run has arrived by now.

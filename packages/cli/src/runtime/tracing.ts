@@ -52,7 +52,11 @@ export interface Tracing {
  */
 export function createTracing(section: TracingSection, version: string, logger: Logger): Tracing {
   const Exporter = section.protocol === 'http/json' ? JsonExporter : ProtobufExporter;
-  const exporter = new Exporter({ url: section.endpoint, headers: { ...section.headers } });
+  const exporter = new Exporter({
+    url: section.endpoint,
+    headers: { ...section.headers },
+    timeoutMillis: EXPORT_TIMEOUT_MS,
+  });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': section.serviceName, 'service.version': version }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(section.sampleRatio) }),
@@ -64,7 +68,7 @@ export function createTracing(section: TracingSection, version: string, logger: 
   const clock = hrClock();
   return {
     tracer: { startCall: (ctx) => startCall(tracer, clock, ctx) },
-    shutdown: () => provider.shutdown(),
+    shutdown: () => boundedShutdown(provider, logger),
   };
 }
 
@@ -74,6 +78,30 @@ export function createTracing(section: TracingSection, version: string, logger: 
  * keep up (bounded memory: a full queue still drops rather than grows).
  */
 const BATCHING = { maxQueueSize: 16_384, maxExportBatchSize: 2048, scheduledDelayMillis: 1000 };
+
+/** One export may take this long; a collector that does not answer must not hold spans forever. */
+const EXPORT_TIMEOUT_MS = 5000;
+/** How long stopping waits for the last spans to go out: a dead collector must not delay exit. */
+const SHUTDOWN_WAIT_MS = 3000;
+
+async function boundedShutdown(provider: BasicTracerProvider, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), SHUTDOWN_WAIT_MS);
+    timer.unref();
+  });
+  const done = provider.shutdown().then(
+    () => 'done' as const,
+    (err: unknown) => {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'tracing shutdown failed');
+      return 'done' as const;
+    },
+  );
+  if ((await Promise.race([done, late])) === 'late') {
+    logger.warn({ waitedMs: SHUTDOWN_WAIT_MS }, 'the last spans were not exported before exit');
+  }
+  clearTimeout(timer);
+}
 
 const propagator = new W3CTraceContextPropagator();
 
