@@ -32,5 +32,6 @@ export type { PolicySection } from './schema/policy.js';
 export type { MaskingSection } from './schema/masking.js';
 export type { ApprovalsSection } from './schema/approvals.js';
 export type { ConsoleSection } from './schema/console.js';
+export type { TracingSection } from './schema/tracing.js';
 export { maskingSchema } from './schema/masking.js';
 export { ASYMMETRIC_ALGORITHMS } from './schema/auth.js';

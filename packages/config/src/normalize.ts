@@ -131,5 +131,6 @@ export function buildConfig(data: Obj, baseDir: string): GatewayConfig {
     masking: section('masking'),
     approvals: section('approvals'),
     console: section('console'),
+    tracing: section('tracing'),
   });
 }

@@ -9,6 +9,7 @@ import type { MaskingSection } from './schema/masking.js';
 import type { PolicySection } from './schema/policy.js';
 import type { ServerSection } from './schema/server.js';
 import type { StoreSection } from './schema/store.js';
+import type { TracingSection } from './schema/tracing.js';
 
 export type PathSegment = string | number;
 
@@ -41,6 +42,7 @@ export interface GatewayConfig {
   readonly masking: MaskingSection;
   readonly approvals: ApprovalsSection;
   readonly console: ConsoleSection;
+  readonly tracing: TracingSection;
 }
 
 export type LoadResult =
@@ -69,7 +71,8 @@ export type CheckedSection =
   | 'policy'
   | 'masking'
   | 'approvals'
-  | 'console';
+  | 'console'
+  | 'tracing';
 
 /**
  * Load-time checks contributed by the concern packages, keyed by section. Each receives its section

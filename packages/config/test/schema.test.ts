@@ -44,6 +44,7 @@ describe('config JSON Schema', () => {
       'masking',
       'approvals',
       'console',
+      'tracing',
     ]);
   });
 

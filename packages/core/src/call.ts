@@ -1,5 +1,6 @@
 import type { GatewayError } from './errors.js';
 import type { SessionInfo } from './session.js';
+import type { CallTrace } from './tracing.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -87,6 +88,8 @@ export interface CallContext {
   readonly signal: AbortSignal;
   readonly io: CallIO;
   readonly notes: CallNotes;
+  /** The call's trace, set right after the context is made — only when tracing is on. */
+  trace?: CallTrace;
 }
 
 export type Outcome =

@@ -52,10 +52,6 @@ export interface ChainObserver {
   onStepError?(step: string, phase: 'request' | 'response', err: unknown, ctx: CallContext): void;
 }
 
-function micros(start: bigint): number {
-  return Number((process.hrtime.bigint() - start) / 1000n);
-}
-
 /**
  * Runs a call through the interceptors and `forward`. Never throws: every failure becomes an
  * `error` outcome carrying the call's correlation id.
@@ -80,14 +76,14 @@ export async function runChain(
       verdict = await step.onRequest(ctx);
     } catch (err) {
       if (step.failMode === 'open') {
-        record(ctx.notes.steps, step.name, 'request', 'error-open', t0);
+        record(ctx, step.name, 'request', 'error-open', t0);
         observer.onStepError?.(step.name, 'request', err, ctx);
         entered++;
         continue;
       }
       verdict = reject(stepFailure(step.name, err));
     }
-    record(ctx.notes.steps, step.name, 'request', verdict.kind, t0);
+    record(ctx, step.name, 'request', verdict.kind, t0);
     if (verdict.kind === 'reject') {
       outcome = { kind: 'error', error: withCorrelation(verdict.error, ctx.correlationId) };
       break;
@@ -120,13 +116,13 @@ export async function runChain(
       verdict = await step.onResponse(ctx, outcome);
     } catch (err) {
       if (step.failMode === 'open') {
-        record(ctx.notes.steps, step.name, 'response', 'error-open', t0);
+        record(ctx, step.name, 'response', 'error-open', t0);
         observer.onStepError?.(step.name, 'response', err, ctx);
         continue;
       }
       verdict = reject(stepFailure(step.name, err));
     }
-    record(ctx.notes.steps, step.name, 'response', verdict.kind, t0);
+    record(ctx, step.name, 'response', verdict.kind, t0);
     if (verdict.kind === 'mutate') outcome = verdict.outcome;
     else if (verdict.kind === 'reject')
       outcome = { kind: 'error', error: withCorrelation(verdict.error, ctx.correlationId) };
@@ -134,14 +130,21 @@ export async function runChain(
   return outcome;
 }
 
+/**
+ * Times a step for the audit record and, when the call is traced, hands the same two clock
+ * readings to its trace: one instrumentation point, so a span and the recorded timing agree.
+ */
 function record(
-  steps: StepTiming[],
+  ctx: CallContext,
   step: string,
   phase: 'request' | 'response',
   verdict: StepTiming['verdict'],
   t0: bigint,
 ): void {
-  steps.push({ step, phase, verdict, micros: micros(t0) });
+  const t1 = process.hrtime.bigint();
+  const timing: StepTiming = { step, phase, verdict, micros: Number((t1 - t0) / 1000n) };
+  ctx.notes.steps.push(timing);
+  ctx.trace?.step(timing, t0, t1);
 }
 
 function stepFailure(step: string, err: unknown): GatewayError {

@@ -12,6 +12,7 @@ import { LIST_METHODS, resolveTarget, upstreamParams } from './router.js';
 import { MCP_METHODS } from './methods.js';
 import { callLink, relayInputRequired, relayInputResponses, relayProgress, type CallRelay } from './relay.js';
 import { newUpstreamNotes, runUpstreamSide, type UpstreamMessage } from './upstream-side.js';
+import { withTraceContext, type CallTracer } from './tracing.js';
 
 /** How the gateway reaches a downstream session outside of any call (list_changed, resource updates, logs). */
 export interface SessionPeer {
@@ -65,6 +66,8 @@ export interface GatewayOptions {
   readonly naming: NamingOptions;
   readonly logger: Logger;
   readonly visibility?: VisibilityFilter;
+  /** Makes every call a trace (`tracing.enabled`); absent when tracing is off. */
+  readonly tracer?: CallTracer;
 }
 
 /** The notification that tells clients a catalog kind changed (templates share resources'). */
@@ -139,6 +142,11 @@ export class Gateway {
 
   get pool(): UpstreamPool {
     return this.opts.pool;
+  }
+
+  /** @internal */
+  get tracer(): CallTracer | undefined {
+    return this.opts.tracer;
   }
 
   currentCatalog(): Catalog {
@@ -328,6 +336,8 @@ export class GatewaySession {
       io: this.observedIO(io, correlationId, () => ctx.target.upstream),
       notes: newNotes(),
     };
+    const tracer = this.gw.tracer;
+    if (tracer) ctx.trace = tracer.startCall(ctx);
     const steps = this.gw.chain();
     this.gw.relays.set(ctx, {
       steps,
@@ -348,6 +358,7 @@ export class GatewaySession {
             'fail-open step errored; continuing',
           ),
       });
+      ctx.trace?.end(outcome);
       if (outcome.kind === 'error') throw outcome.error;
       return outcome.result;
     } finally {
@@ -436,9 +447,12 @@ export class GatewaySession {
     // Progress is relayed in order and fully sent before the result: a client drops progress
     // that arrives after the response it belongs to.
     let progressSent: Promise<void> = Promise.resolve();
+    // The round trip's span, whose trace context the upstream receives (see tracing.ts).
+    const span = ctx.trace?.upstream(target.upstream, method);
     const result = await conn
-      .request(method, upstreamParams(ctx), {
+      .request(method, span ? withTraceContext(upstreamParams(ctx), span.context) : upstreamParams(ctx), {
         signal: ctx.signal,
+        ...(span && { trace: span.context }),
         onProgress: (p) => {
           progressSent = progressSent
             .then(async () => {
@@ -450,6 +464,7 @@ export class GatewaySession {
         link: callLink(relay),
       })
       .catch((err: unknown) => {
+        span?.end(err);
         if (ctx.signal.aborted) {
           this.gw.traffic({
             kind: 'notification',
@@ -462,6 +477,7 @@ export class GatewaySession {
         }
         throw err;
       });
+    span?.end();
     await progressSent;
     if (method === 'resources/subscribe' && target.uri) this.subscriptions.add(target.uri);
     if (method === 'resources/unsubscribe' && target.uri) this.subscriptions.delete(target.uri);

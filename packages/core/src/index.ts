@@ -54,6 +54,8 @@ export type {
   UpstreamStatus,
 } from './upstream.js';
 export { Gateway, GatewaySession } from './gateway.js';
+export { withTraceContext } from './tracing.js';
+export type { CallTrace, CallTracer, TraceContext, UpstreamTrace } from './tracing.js';
 export { newUpstreamNotes, runUpstreamSide, SERVER_REQUESTS } from './upstream-side.js';
 export type {
   UpstreamMessage,

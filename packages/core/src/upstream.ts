@@ -2,12 +2,18 @@ import type { JsonObject, ProgressUpdate } from './call.js';
 import type { CatalogKind, UpstreamCatalog } from './catalog.js';
 import type { Identity } from './identity.js';
 import type { Era, SessionInfo } from './session.js';
+import type { TraceContext } from './tracing.js';
 
 export interface UpstreamRequestOptions {
   readonly signal: AbortSignal;
   readonly onProgress?: (update: ProgressUpdate) => void;
   /** The downstream call this request serves; server→client requests it causes are routed to it. */
   readonly link?: CallLink;
+  /**
+   * The W3C trace context of the gateway's round-trip span (tracing on). Core has already put it in
+   * the params' `_meta`; an HTTP upstream also gets it as `traceparent` / `tracestate` headers.
+   */
+  readonly trace?: TraceContext;
 }
 
 /**

@@ -29,6 +29,7 @@ import { registerHandlers } from './handlers.js';
 import { InFlight } from './inflight.js';
 import { PASSTHROUGH } from './passthrough.js';
 import { buildTransport, type BuiltTransport } from './transport.js';
+import { withTraceHeaders } from './trace-headers.js';
 
 /** What a connection reports to whoever supervises it. */
 export interface ConnectionHooks {
@@ -240,11 +241,15 @@ export class McpUpstreamConnection implements UpstreamConnection {
       });
     }
     try {
-      const pending = this.client.request({ method, params: outboundParams(params, token) }, PASSTHROUGH, {
-        signal: deadline.signal,
-        timeout: NO_SDK_TIMEOUT,
-        allowInputRequired: true,
-      });
+      // A traced call's context also goes out as HTTP headers (stdio has only `_meta`).
+      const trace = this.spec.transport === 'stdio' ? undefined : opts.trace;
+      const pending = withTraceHeaders(trace, () =>
+        this.client.request({ method, params: outboundParams(params, token) }, PASSTHROUGH, {
+          signal: deadline.signal,
+          timeout: NO_SDK_TIMEOUT,
+          allowInputRequired: true,
+        }),
+      );
       const result = await Promise.race([pending, failed]);
       // The SDK settles the response before it dispatches a progress notification read in the
       // same chunk just ahead of it; let this read's dispatches run, so the caller has every update

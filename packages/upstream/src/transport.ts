@@ -11,6 +11,7 @@ import { descendants, endProcesses } from './process-tree.js';
 import { BoundedLineReader, guardInboundDepth } from './inbound-limits.js';
 import { authorizingFetch } from './oauth/authorize-fetch.js';
 import { limitedFetch } from './size-limit.js';
+import { traceHeadersFetch } from './trace-headers.js';
 
 /** Stderr lines quoted when a start fails: enough for an npm 404 or a stack trace's head. */
 const TAIL_LINES = 6;
@@ -100,7 +101,7 @@ export function buildTransport(spec: UpstreamSpec, logger: Logger, onDropped: ()
   const options = {
     requestInit: { headers: { ...spec.headers } },
     // The hook for credentials computed per request (upstreams.<name>.oauth): see oauth/.
-    fetch: spec.authorize ? authorizingFetch(sized, spec.authorize) : sized,
+    fetch: traceHeadersFetch(spec.authorize ? authorizingFetch(sized, spec.authorize) : sized),
   };
   const transport =
     spec.transport === 'sse'

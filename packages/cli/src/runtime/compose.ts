@@ -139,6 +139,16 @@ export async function composeRuntime(
       ]);
 
     await policy.pinning.start();
+    // Loaded only when on: with tracing off no OpenTelemetry module is even imported.
+    const tracing = config.tracing.enabled
+      ? (await import('./tracing.js')).createTracing(
+          config.tracing,
+          VERSION,
+          logger.child({ component: 'tracing' }),
+        )
+      : undefined;
+    // Registered before the gateway's close, so it runs after it: the last calls' spans go out.
+    if (tracing) cleanups.push(() => tracing.shutdown());
     const gateway = new Gateway({
       pool,
       steps: chain(),
@@ -146,6 +156,7 @@ export async function composeRuntime(
       logger,
       visibility: policy.visibility(),
       onTraffic: (note) => audit.recorder.recordNotification(note),
+      ...(tracing && { tracer: tracing.tracer }),
     });
     box.gateway = gateway;
     cleanups.push(() => gateway.close());

@@ -2,6 +2,7 @@ import type { SectionChecks } from '@mcpgate/config';
 import { consoleConfigIssues } from '@mcpgate/console';
 import { maskingConfigIssues } from '@mcpgate/masking';
 import { hiddenUpstreamWarnings, policyConfigIssues } from '@mcpgate/policy';
+import { tracingConfigIssues } from './tracing-config.js';
 
 /**
  * Load-time checks the concern packages contribute (what JSON Schema cannot express). The gateway's
@@ -11,6 +12,7 @@ export const CONFIG_CHECKS: SectionChecks = {
   masking: (section) => maskingConfigIssues(section),
   policy: (section) => policyConfigIssues(section),
   console: (section, config) => consoleConfigIssues(section, config),
+  tracing: (section) => tracingConfigIssues(section),
 };
 
 /**

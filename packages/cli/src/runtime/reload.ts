@@ -47,6 +47,9 @@ export function watchConfig(
     if (JSON.stringify(result.config.upstreams) !== JSON.stringify(runtime.config.upstreams)) {
       log.warn({}, 'upstream changes need a restart; policy and masking were reloaded');
     }
+    if (JSON.stringify(result.config.tracing) !== JSON.stringify(runtime.config.tracing)) {
+      log.warn({}, 'tracing changes need a restart; policy and masking were reloaded');
+    }
     log.info({ policyVersion: applied.version }, 'config reloaded');
   };
 

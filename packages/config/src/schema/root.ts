@@ -9,6 +9,7 @@ import { namingSchema } from './naming.js';
 import { policySchema } from './policy.js';
 import { serverSchema } from './server.js';
 import { storeSchema } from './store.js';
+import { tracingSchema } from './tracing.js';
 import { upstreamsSchema } from './upstreams.js';
 
 /**
@@ -28,6 +29,7 @@ export const SECTIONS = {
   masking: maskingSchema,
   approvals: approvalsSchema,
   console: consoleSchema,
+  tracing: tracingSchema,
 } as const;
 
 export type SectionName = keyof typeof SECTIONS;

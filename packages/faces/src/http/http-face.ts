@@ -38,6 +38,7 @@ import {
 import { LegacySessions, type RequestScope } from './sessions.js';
 import { SecurityEvents } from './security-events.js';
 import { createSseEndpoint } from './sse-endpoint.js';
+import { bridgeTraceHeaders } from './trace-headers.js';
 
 /** The result of checking one request's credential (the shape `@mcpgate/auth`'s Authenticator returns). */
 export type HttpAuthResult =
@@ -415,6 +416,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
           headers,
         );
       }
+      bridgeTraceHeaders(req.headers, messages);
     } else if (path === MESSAGES_PATH) {
       return sendJson(res, 405, { error: 'method_not_allowed' }, { ...headers, allow: 'POST' });
     }
