@@ -9,8 +9,8 @@ export const PACKAGE_TOPOLOGY = {
   approvals: ['core'],
   auth: ['core', 'config'],
   masking: ['core', 'config'],
-  // policy's `secrets:` matchers use masking's detectors (to be injected instead: see docs/development.md).
-  policy: ['core', 'config', 'masking'],
+  // Not masking: policy's `secrets:` matchers get masking's detectors injected by the CLI.
+  policy: ['core', 'config'],
   // The console's server side (sign-in, sessions, its API) reads the store and verifies identities.
   console: ['core', 'config', 'audit', 'auth'],
   cli: ['core', 'config', 'upstream', 'faces', 'audit', 'approvals', 'auth', 'masking', 'policy', 'console'],

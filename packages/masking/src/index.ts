@@ -20,6 +20,8 @@ export type { CompiledProfile, MaskTarget } from './profile.js';
 export { BUILTIN_DETECTORS, BUILTIN_DETECTOR_IDS, builtinDetector } from './detectors/registry.js';
 export type { Detector, DetectorKind, Match } from './detectors/types.js';
 export { scanText } from './scan.js';
+export { secretScanner } from './secret-scanner.js';
+export type { TextSecretScanner } from './secret-scanner.js';
 export { maskResult, maskArguments, MASKED_METHODS } from './mcp.js';
 export { unsafePatternReason } from './safe-regex.js';
 export { parseJsonPath, pathMatches } from './jsonpath.js';

@@ -32,7 +32,6 @@ export { UnsafePatternError } from './regex/parse.js';
 export { normalizePath, pathWithin } from './detect/path.js';
 export { findDestructiveSql } from './detect/sql.js';
 export { findShellMetachar } from './detect/shell.js';
-export { maskingSecretScanner } from './detect/secrets.js';
 export { AUTHORIZE_STEPS, createAuthorizeSteps } from './step/authorize.js';
 export type { PolicyStepDeps } from './step/authorize.js';
 export type {

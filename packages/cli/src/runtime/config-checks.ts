@@ -2,6 +2,7 @@ import type { SectionChecks } from '@mcpgate/config';
 import { consoleConfigIssues } from '@mcpgate/console';
 import { maskingConfigIssues } from '@mcpgate/masking';
 import { hiddenUpstreamWarnings, policyConfigIssues } from '@mcpgate/policy';
+import { policyBuildOptions } from './policy-secrets.js';
 
 /**
  * Load-time checks the concern packages contribute (what JSON Schema cannot express). The gateway's
@@ -9,7 +10,7 @@ import { hiddenUpstreamWarnings, policyConfigIssues } from '@mcpgate/policy';
  */
 export const CONFIG_CHECKS: SectionChecks = {
   masking: (section) => maskingConfigIssues(section),
-  policy: (section) => policyConfigIssues(section),
+  policy: (section) => policyConfigIssues(section, policyBuildOptions()),
   console: (section, config) => consoleConfigIssues(section, config),
 };
 
@@ -21,7 +22,7 @@ export const CONFIG_CHECKS: SectionChecks = {
 export const SERVING_CHECKS: SectionChecks = {
   ...CONFIG_CHECKS,
   policy: (section, config) => {
-    const errors = policyConfigIssues(section);
+    const errors = policyConfigIssues(section, policyBuildOptions());
     // Only a policy that compiles is worth reasoning about.
     return errors.length > 0
       ? errors
