@@ -59,6 +59,9 @@ export type {
 } from './upstream-side.js';
 export { resolveTarget } from './router.js';
 export type { SqlClient, SqlQueryable, SqlResult } from './sql.js';
+export { UnsafePatternError, unsafePatternReason } from './regex/parse.js';
+export { compileSafeRegex, safeRegExpEngine } from './regex/vm.js';
+export type { SafeRegex } from './regex/vm.js';
 export type { ChainSteps, GatewayOptions, SessionPeer, TrafficNote, VisibilityFilter } from './gateway.js';
 export { adminRoute, HttpProblem, readJsonBody, sendJson, sendProblem } from './admin-http.js';
 export type { AdminHandler } from './admin-http.js';

@@ -23,7 +23,6 @@ export { scanText } from './scan.js';
 export { secretScanner } from './secret-scanner.js';
 export type { TextSecretScanner } from './secret-scanner.js';
 export { maskResult, maskArguments, MASKED_METHODS } from './mcp.js';
-export { unsafePatternReason } from './safe-regex.js';
 export { parseJsonPath, pathMatches } from './jsonpath.js';
 export type { PathSegment } from './jsonpath.js';
 export { STRATEGIES } from './strategies.js';

@@ -26,9 +26,6 @@ export type {
 export { compileGlob, compileGlobSet } from './match/glob.js';
 export type { Glob, GlobSet } from './match/glob.js';
 export { parseDuration, formatDuration } from './match/duration.js';
-export { compileSafeRegex, safeRegExpEngine } from './regex/vm.js';
-export type { SafeRegex } from './regex/vm.js';
-export { UnsafePatternError } from './regex/parse.js';
 export { normalizePath, pathWithin } from './detect/path.js';
 export { findDestructiveSql } from './detect/sql.js';
 export { findShellMetachar } from './detect/shell.js';
