@@ -37,7 +37,7 @@ export { discoverAuthorizationServer, metadataUrls } from './discovery.js';
 export type { AuthorizationServerMetadata } from './discovery.js';
 
 // API keys
-export { API_KEY_PREFIX, isApiKeyFormat, parseApiKey, parseDuration } from './api-keys/format.js';
+export { API_KEY_PREFIX, isApiKeyFormat, parseApiKey } from './api-keys/format.js';
 export { API_KEY_REVOKED_CHANNEL, createApiKey, listApiKeys, revokeApiKey } from './api-keys/store.js';
 export type { ApiKeyRecord, CreateApiKeyInput } from './api-keys/store.js';
 export { createApiKeyVerifier } from './api-keys/verifier.js';

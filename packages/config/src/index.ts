@@ -4,7 +4,7 @@ export { findConfigPath, CONFIG_ENV, DEFAULT_CONFIG_FILE } from './discover.js';
 export type { FindConfigOptions, FindConfigResult } from './discover.js';
 export { configHash } from './hash.js';
 export { formatIssue } from './format.js';
-export { parseDuration } from './duration.js';
+export { formatDuration, parseDuration, requireDuration } from './duration.js';
 export type {
   CheckedSection,
   ConfigIssue,

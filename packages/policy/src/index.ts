@@ -25,7 +25,6 @@ export type {
 } from './types.js';
 export { compileGlob, compileGlobSet } from './match/glob.js';
 export type { Glob, GlobSet } from './match/glob.js';
-export { parseDuration, formatDuration } from './match/duration.js';
 export { normalizePath, pathWithin } from './detect/path.js';
 export { findDestructiveSql } from './detect/sql.js';
 export { findShellMetachar } from './detect/shell.js';

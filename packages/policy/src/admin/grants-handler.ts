@@ -9,7 +9,7 @@ import {
   type AdminHandler,
   type Identity,
 } from '@mcpgate/core';
-import { formatDuration, parseDuration } from '../match/duration.js';
+import { formatDuration, requireDuration } from '@mcpgate/config';
 import type { GrantService } from '../grants/service.js';
 import type { GrantRecord, GrantStatus } from '../grants/types.js';
 
@@ -89,7 +89,7 @@ export function createGrantsAdminHandler(service: GrantService): AdminHandler {
         const body = await readJsonBody(req);
         let duration: number;
         try {
-          duration = parseDuration(str(body, 'duration', true)!);
+          duration = requireDuration(str(body, 'duration', true)!);
         } catch {
           throw new HttpProblem(400, 'invalid_params', '"duration" must be a duration such as 30m or 2h');
         }

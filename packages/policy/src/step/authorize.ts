@@ -7,7 +7,7 @@ import {
   type RequestVerdict,
 } from '@mcpgate/core';
 import type { PolicyEngine } from '../engine.js';
-import { formatDuration } from '../match/duration.js';
+import { formatDuration } from '@mcpgate/config';
 import type { PolicyDecision } from '../types.js';
 import { confirmWithCaller } from './confirm.js';
 import { catalogKindOf, notFoundError } from './hidden.js';
