@@ -3,6 +3,7 @@ export { readSecretFile, SECRET_FILE_MAX_BYTES } from './secret-file.js';
 export { findConfigPath, CONFIG_ENV, DEFAULT_CONFIG_FILE } from './discover.js';
 export type { FindConfigOptions, FindConfigResult } from './discover.js';
 export { configHash } from './hash.js';
+export { withSectionDefaults } from './defaults.js';
 export { formatIssue } from './format.js';
 export { formatDuration, parseDuration, requireDuration } from './duration.js';
 export type {

@@ -20,14 +20,15 @@ function isObj(v: unknown): v is Obj {
  * `items`; combinators (anyOf/oneOf/allOf) and `$ref` are not followed, so marked keys must be
  * reachable through those keywords.
  */
-export function applyMarks(schema: unknown, value: unknown, baseDir: string): unknown {
+export function applyMarks(schema: unknown, value: unknown, baseDir: string | undefined): unknown {
   if (!isObj(schema)) return value;
   const s: SchemaNode = schema;
   const mark = s[NORMALIZE];
   if (mark === 'duration' && (typeof value === 'string' || typeof value === 'number')) {
     return parseDuration(value) ?? value;
   }
-  if (mark === 'path' && typeof value === 'string') return resolve(baseDir, value);
+  // Without a base directory (in-code sections, withSectionDefaults) paths stay as given.
+  if (mark === 'path' && typeof value === 'string' && baseDir !== undefined) return resolve(baseDir, value);
   if (Array.isArray(value)) {
     if (isObj(s.items)) value.forEach((v, i) => (value[i] = applyMarks(s.items, v, baseDir)));
     return value;
