@@ -63,8 +63,6 @@ export { UnsafePatternError, unsafePatternReason } from './regex/parse.js';
 export { compileSafeRegex, safeRegExpEngine } from './regex/vm.js';
 export type { SafeRegex } from './regex/vm.js';
 export type { ChainSteps, GatewayOptions, SessionPeer, TrafficNote, VisibilityFilter } from './gateway.js';
-export { adminRoute, HttpProblem, readJsonBody, sendJson, sendProblem } from './admin-http.js';
-export type { AdminHandler } from './admin-http.js';
 export {
   DEFAULT_MAX_JSON_DEPTH,
   JsonFrameScanner,

@@ -1,5 +1,6 @@
 import type { GatewayConfig } from '@mcpgate/config';
-import type { AdminHandler, Logger, SqlClient } from '@mcpgate/core';
+import type { Logger, SqlClient } from '@mcpgate/core';
+import type { AdminHandler } from '@mcpgate/admin-http';
 import { APPROVALS_CHANNEL } from '@mcpgate/approvals';
 import {
   consolePublicUrl,

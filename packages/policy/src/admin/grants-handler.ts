@@ -1,14 +1,13 @@
 import type { IncomingMessage } from 'node:http';
+import { isGatewayError, type Identity } from '@mcpgate/core';
 import {
   adminRoute,
   HttpProblem,
-  isGatewayError,
   readJsonBody,
   sendJson,
   sendProblem,
   type AdminHandler,
-  type Identity,
-} from '@mcpgate/core';
+} from '@mcpgate/admin-http';
 import { formatDuration, requireDuration } from '@mcpgate/config';
 import type { GrantService } from '../grants/service.js';
 import type { GrantRecord, GrantStatus } from '../grants/types.js';
