@@ -1,11 +1,5 @@
 export { createConsole } from './handler.js';
-export type { ConsoleHandle, ConsoleOptions } from './handler.js';
-export { Assets, CONTENT_SECURITY_POLICY, WEB_DIR } from './assets.js';
+export type { ConsoleHandle } from './handler.js';
 export { consoleConfigIssues, consolePublicUrl } from './config-check.js';
-export { rolesOf } from './roles.js';
-export type { ConsoleRoles, RoleGroups } from './roles.js';
-export { ADMIN_SESSIONS_PATH, createSessionsAdminHandler } from './api/sessions.js';
-export type { SessionsApiOptions } from './api/sessions.js';
-export { timelineItem } from './api/timeline.js';
-export type { MaskingMarker } from './api/timeline.js';
-export { ADMIN_AUDIT_PATH, createAuditAdminHandler } from './api/audit.js';
+export { createSessionsAdminHandler } from './api/sessions.js';
+export { createAuditAdminHandler } from './api/audit.js';

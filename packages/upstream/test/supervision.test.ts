@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '@mcpgate/core';
 import { freePort, memoryBin, mutableServerBin } from '@mcpgate/testkit';
-import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
+import { createUpstreamPool, type McpUpstreamPool } from '../src/pool.js';
 import {
   baseSpec,
   capturingLogger,
