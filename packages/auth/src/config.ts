@@ -7,7 +7,6 @@ import { ASYMMETRIC_ALGORITHMS, withSectionDefaults, type AuthSection } from '@m
 
 /** Asymmetric JWS algorithms only: HS* (shared secrets) and `none` can never be configured (one list, in the config schema). */
 export { ASYMMETRIC_ALGORITHMS };
-export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
 export type AuthConfig = AuthSection;
 export type OidcConfig = NonNullable<AuthSection['oidc']>;

@@ -3,6 +3,7 @@ import type { UpstreamSpec } from '@mcpgate/core';
 import { parseDuration } from './duration.js';
 import { NORMALIZE } from './schema/common.js';
 import { configSchema } from './schema/root.js';
+import type { NamingSection } from './schema/naming.js';
 import type { UpstreamSection } from './schema/upstreams.js';
 import { enabledUpstreams } from './semantic.js';
 import type { GatewayConfig } from './types.js';
@@ -91,7 +92,7 @@ export function buildConfig(data: Obj, baseDir: string): GatewayConfig {
   applyMarks(configSchema, data, baseDir);
   const section = <T>(name: string): T => (data[name] ?? {}) as T;
   const limits = section<GatewayConfig['limits']>('limits');
-  const naming = section<{ separator: string; prefix: 'auto' | 'none' }>('naming');
+  const naming = section<NamingSection>('naming');
   const upstreams = enabledUpstreams(data).map(([name, up]) =>
     toSpec(name, up as unknown as UpstreamSection, limits),
   );

@@ -13,26 +13,13 @@ export type KeyRulesConfig = NonNullable<MaskingSection['keys']>;
 export type FieldRuleConfig = NonNullable<MaskingSection['fields']>[number];
 /** A custom pattern; its regex must pass the safety check (docs/masking.md, "Custom patterns"). */
 export type PatternConfig = NonNullable<MaskingSection['patterns']>[number];
-export type MaskingExceptionConfig = MaskingSection['exceptions'][number];
-export type SealConfig = MaskingSection['seal'];
 
 /** Key names masked by default: the schema's default (one list, in the config section). */
 export const DEFAULT_KEY_NAMES: readonly string[] = Object.freeze([
   ...maskingSchema.properties.keys.default.names,
 ]);
 
-/** The schema's defaults, as the loader fills them into an empty `masking` section. */
-export const DEFAULT_MASKING_CONFIG: MaskingConfig = deepFreeze(withSectionDefaults('masking'));
-
 /** Fills the schema's defaults into a partial config (on a copy), as the config loader does. */
 export function withDefaults(partial: Partial<MaskingConfig> | undefined): MaskingConfig {
   return withSectionDefaults('masking', partial);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

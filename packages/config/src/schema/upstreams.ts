@@ -201,8 +201,6 @@ export interface UpstreamSection {
   readonly disabled: boolean;
 }
 
-export type UpstreamsSection = Readonly<Record<string, UpstreamSection>>;
-
 /** `upstreams.<name>.oauth`: the gateway as an OAuth client (a service identity) of that upstream. */
 export interface UpstreamOAuthSection {
   readonly grant: 'client_credentials';
