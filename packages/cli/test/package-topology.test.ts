@@ -104,3 +104,24 @@ describe('no import cycles inside a package', () => {
     expect(all.filter((c) => c.startsWith('upstream/'))).toEqual([]);
   });
 });
+
+describe('docs/architecture.md shows the topology as declared', () => {
+  it('its package table lists every package with exactly what it may import', () => {
+    const doc = readFileSync(join(REPO, 'docs', 'architecture.md'), 'utf8');
+    const section = doc.slice(
+      doc.indexOf('## Packages'),
+      doc.indexOf('\n## ', doc.indexOf('## Packages') + 1),
+    );
+    const rows = section
+      .split('\n')
+      .filter((l) => l.startsWith('| `'))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    const shown = Object.fromEntries(
+      rows.map((cells) => {
+        const deps = cells[cells.length - 2]!;
+        return [cells[1]!.replace(/`/g, ''), deps === '—' ? [] : deps.split(/,\s*/)];
+      }),
+    );
+    expect(shown).toEqual(PACKAGE_TOPOLOGY);
+  });
+});
