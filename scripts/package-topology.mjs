@@ -8,7 +8,7 @@ export const PACKAGE_TOPOLOGY = {
   upstream: ['core'],
   faces: ['core'],
   audit: ['core'],
-  approvals: ['core', 'admin-http'],
+  approvals: ['core', 'config', 'admin-http'],
   auth: ['core', 'config'],
   masking: ['core', 'config'],
   // Not masking: policy's `secrets:` matchers get masking's detectors injected by the CLI.

@@ -8,5 +8,6 @@ export { configSchema, SECTIONS } from './schema/root.js';
 export type { AuthSection } from './schema/auth.js';
 export type { PolicySection } from './schema/policy.js';
 export type { MaskingSection } from './schema/masking.js';
+export type { ApprovalsSection } from './schema/approvals.js';
 export { maskingSchema } from './schema/masking.js';
 export { ASYMMETRIC_ALGORITHMS } from './schema/auth.js';
