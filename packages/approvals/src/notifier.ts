@@ -4,16 +4,6 @@ import type { ApprovalRecord } from './types.js';
 export type NoticeKind =
   'requested' | 'decision' | 'approved' | 'denied' | 'expired' | 'cancelled' | 'executed';
 
-export const NOTICE_KINDS: readonly NoticeKind[] = [
-  'requested',
-  'decision',
-  'approved',
-  'denied',
-  'expired',
-  'cancelled',
-  'executed',
-];
-
 /** The outcome of announcing one notice to one target; recorded as `approval.notified`. */
 export interface DeliveryReport {
   /** Where it went, without secrets or query string (`https://hooks.example.com/services/…`). */

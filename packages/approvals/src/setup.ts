@@ -1,32 +1,13 @@
+import type { ApprovalsSection } from '@mcpgate/config';
 import type { Logger, SqlClient } from '@mcpgate/core';
 import { createApprovalsAdminHandler, type AdminHandler } from './admin/handler.js';
 import type { ApprovalAuditLog } from './events.js';
 import { ApprovalGate } from './gate.js';
-import type { NoticeKind } from './notifier.js';
 import { ApprovalService } from './service.js';
 import { WebhookNotifier } from './webhooks/notifier.js';
 
-/**
- * The loaded `approvals` config section (structurally @mcpgate/config's `ApprovalsSection`:
- * durations in ms, secret references resolved).
- */
-export interface ApprovalsConfig {
-  readonly defaults: { readonly timeout: number; readonly deferWindow: number; readonly uses: number };
-  readonly progressInterval: number;
-  readonly adminBaseUrl?: string;
-  readonly webhooks: readonly {
-    readonly url: string;
-    readonly secret: string;
-    readonly events: readonly NoticeKind[];
-    readonly format: 'json' | 'slack';
-  }[];
-  readonly delivery: {
-    readonly maxAttempts: number;
-    readonly initialBackoff: number;
-    readonly maxBackoff: number;
-    readonly timeout: number;
-  };
-}
+/** The loaded `approvals` section (durations in ms, secret references resolved): config's type. */
+export type ApprovalsConfig = ApprovalsSection;
 
 export interface ApprovalsRuntime {
   readonly service: ApprovalService;

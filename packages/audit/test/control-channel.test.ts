@@ -2,7 +2,9 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, serveStoreControl, type ControlServer, type Store } from '../src/index.js';
+import { openStore } from '../src/store/open.js';
+import { serveStoreControl, type ControlServer } from '../src/store/control-server.js';
+import { type Store } from '../src/store/types.js';
 
 /** A second process's view of an embedded store held by a running gateway (here: this process). */
 describe('local control channel of the embedded store', () => {

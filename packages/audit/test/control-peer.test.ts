@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, serveStoreControl, type ControlServer, type Store } from '../src/index.js';
+import { openStore, serveStoreControl, type Store } from '../src/index.js';
+import type { ControlServer } from '../src/store/control-server.js';
 
 /** The uid/gid of Debian's `nobody`: an OS user other than the store's owner. */
 const NOBODY = 65534;

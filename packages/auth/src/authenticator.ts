@@ -203,18 +203,3 @@ function withToken(result: AuthResult, token: string): AuthResult {
   if (result.ok) rememberCallerToken(result.identity, token);
   return result;
 }
-
-/** The GatewayError matching a failure, for faces that answer in JSON-RPC rather than bare HTTP. */
-export function authFailureToGatewayError(failure: AuthFailure): GatewayError {
-  const code =
-    failure.status === 401
-      ? 'unauthenticated'
-      : failure.status === 403
-        ? 'forbidden'
-        : failure.status === 400
-          ? 'invalid_request'
-          : 'upstream_unavailable';
-  return new GatewayError(code, failure.description, {
-    data: { error: failure.error, ...(failure.scope && { scope: failure.scope }) },
-  });
-}

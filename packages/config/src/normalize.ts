@@ -3,6 +3,7 @@ import type { UpstreamOAuthSpec, UpstreamSpec } from '@mcpgate/core';
 import { parseDuration } from './duration.js';
 import { NORMALIZE } from './schema/common.js';
 import { configSchema } from './schema/root.js';
+import type { NamingSection } from './schema/naming.js';
 import type { UpstreamOAuthSection, UpstreamSection } from './schema/upstreams.js';
 import { enabledUpstreams } from './semantic.js';
 import type { GatewayConfig } from './types.js';
@@ -20,14 +21,15 @@ function isObj(v: unknown): v is Obj {
  * `items`; combinators (anyOf/oneOf/allOf) and `$ref` are not followed, so marked keys must be
  * reachable through those keywords.
  */
-export function applyMarks(schema: unknown, value: unknown, baseDir: string): unknown {
+export function applyMarks(schema: unknown, value: unknown, baseDir: string | undefined): unknown {
   if (!isObj(schema)) return value;
   const s: SchemaNode = schema;
   const mark = s[NORMALIZE];
   if (mark === 'duration' && (typeof value === 'string' || typeof value === 'number')) {
     return parseDuration(value) ?? value;
   }
-  if (mark === 'path' && typeof value === 'string') return resolve(baseDir, value);
+  // Without a base directory (in-code sections, withSectionDefaults) paths stay as given.
+  if (mark === 'path' && typeof value === 'string' && baseDir !== undefined) return resolve(baseDir, value);
   if (Array.isArray(value)) {
     if (isObj(s.items)) value.forEach((v, i) => (value[i] = applyMarks(s.items, v, baseDir)));
     return value;
@@ -113,7 +115,7 @@ export function buildConfig(data: Obj, baseDir: string): GatewayConfig {
   applyMarks(configSchema, data, baseDir);
   const section = <T>(name: string): T => (data[name] ?? {}) as T;
   const limits = section<GatewayConfig['limits']>('limits');
-  const naming = section<{ separator: string; prefix: 'auto' | 'none' }>('naming');
+  const naming = section<NamingSection>('naming');
   const upstreams = enabledUpstreams(data).map(([name, up]) =>
     toSpec(name, up as unknown as UpstreamSection, limits),
   );

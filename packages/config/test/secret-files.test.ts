@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, SECRET_FILE_MAX_BYTES } from '../src/index.js';
+import { loadConfig } from '../src/load.js';
+import { SECRET_FILE_MAX_BYTES } from '../src/secret-file.js';
 import { yaml } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/mcpgate.js', import.meta.url));

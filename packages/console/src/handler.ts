@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AdminHandler, Identity, JsonObject, Logger, SqlClient } from '@mcpgate/core';
-import { sendJson } from '@mcpgate/core';
+import type { Identity, JsonObject, Logger, SqlClient } from '@mcpgate/core';
+import type { AdminHandler } from '@mcpgate/admin-http';
+import { sendJson } from '@mcpgate/admin-http';
 import type { ClaimsMapping } from '@mcpgate/auth';
 import { Assets, SECURITY_HEADERS } from './assets.js';
 import { consolePageForApiLink } from './browser-links.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { parseCookie, stringifySetCookie } from 'cookie';
-import { sendProblem } from '@mcpgate/core';
+import { sendProblem } from '@mcpgate/admin-http';
 
 /** The console's one error format is the admin API's: `{ "error": { "code", "message" } }`. */
 export { sendProblem };

@@ -1,15 +1,14 @@
 export { GatewayError, ERROR_CODES, isGatewayError, toGatewayError } from './errors.js';
-export type { GatewayErrorCode, GatewayErrorOptions } from './errors.js';
+export type { GatewayErrorCode } from './errors.js';
 export { ANONYMOUS } from './identity.js';
 export type { AuthMethod, Identity } from './identity.js';
-export type { ClientInfo, Era, FaceKind, SessionInfo } from './session.js';
+export type { ClientInfo, Era, SessionInfo } from './session.js';
 export { newId, newCorrelationId } from './ids.js';
 export { canonicalJson, canonicalHash, sha256Hex } from './canonical.js';
 export { newNotes } from './call.js';
 export type {
   CallContext,
   CallIO,
-  CallNotes,
   CallTarget,
   Decision,
   JsonObject,
@@ -17,25 +16,16 @@ export type {
   Outcome,
   ProgressUpdate,
   StepTiming,
-  TargetKind,
 } from './call.js';
 export { CONTINUE, reject, runChain } from './chain.js';
 export { arrangeChain, CHAIN_ORDER, sidesOf } from './chain-order.js';
 export { MCP_METHODS, mcpMethod, methodsWhere, RELAYED_METHODS } from './methods.js';
-export type { McpMethod, MethodEra } from './methods.js';
-export type { ChainPosition, ChainSide } from './chain-order.js';
 export { createLogStep } from './log-step.js';
-export type { ChainObserver, Forward, Interceptor, RequestVerdict, ResponseVerdict } from './chain.js';
-export { DEFAULT_NAMING, exposeName, isValidToolName } from './naming.js';
+export type { Interceptor, RequestVerdict } from './chain.js';
+export { DEFAULT_NAMING } from './naming.js';
 export type { NamingOptions } from './naming.js';
-export { Catalog, EMPTY_CATALOG, templateMatcher } from './catalog.js';
-export type {
-  CatalogEntry,
-  CatalogKind,
-  TemplateEntry,
-  UpstreamCatalog,
-  UpstreamListing,
-} from './catalog.js';
+export { Catalog, EMPTY_CATALOG } from './catalog.js';
+export type { CatalogEntry, CatalogKind, UpstreamCatalog } from './catalog.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export type {
@@ -54,20 +44,14 @@ export type {
   UpstreamStatus,
 } from './upstream.js';
 export { Gateway, GatewaySession } from './gateway.js';
-export { withTraceContext } from './tracing.js';
 export type { CallTrace, CallTracer, TraceContext, UpstreamTrace } from './tracing.js';
 export { newUpstreamNotes, runUpstreamSide, SERVER_REQUESTS } from './upstream-side.js';
-export type {
-  UpstreamMessage,
-  UpstreamMessageKind,
-  UpstreamNotes,
-  UpstreamVerdict,
-} from './upstream-side.js';
+export type { UpstreamMessage, UpstreamVerdict } from './upstream-side.js';
 export { resolveTarget } from './router.js';
 export type { SqlClient, SqlQueryable, SqlResult } from './sql.js';
-export type { ChainSteps, GatewayOptions, SessionPeer, TrafficNote, VisibilityFilter } from './gateway.js';
-export { adminRoute, HttpProblem, readJsonBody, sendJson, sendProblem } from './admin-http.js';
-export type { AdminHandler } from './admin-http.js';
+export { unsafePatternReason } from './regex/parse.js';
+export { compileSafeRegex, safeRegExpEngine } from './regex/vm.js';
+export type { ChainSteps, TrafficNote, VisibilityFilter } from './gateway.js';
 export {
   DEFAULT_MAX_JSON_DEPTH,
   JsonFrameScanner,

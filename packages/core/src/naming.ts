@@ -13,10 +13,3 @@ export const DEFAULT_NAMING: NamingOptions = Object.freeze({ separator: '__', no
 export function exposeName(prefix: string, name: string, opts: NamingOptions): string {
   return opts.noPrefix ? name : `${prefix}${opts.separator}${name}`;
 }
-
-/** Tool names the spec allows: 1–128 of A-Za-z0-9_-. */
-const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
-
-export function isValidToolName(name: string): boolean {
-  return TOOL_NAME.test(name);
-}

@@ -51,7 +51,7 @@ export function withTraceContext(params: JsonObject | undefined, tc: TraceContex
   return {
     ...params,
     _meta: {
-      ...(meta !== null && typeof meta === 'object' ? (meta) : {}),
+      ...(meta !== null && typeof meta === 'object' ? meta : {}),
       traceparent: tc.traceparent,
       ...(tc.tracestate ? { tracestate: tc.tracestate } : {}),
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalHash, canonicalJson, newId } from '../src/index.js';
-import { canonicalJsonIterative } from '../src/canonical.js';
+import { canonicalHash, canonicalJson, canonicalJsonIterative } from '../src/canonical.js';
+import { newId } from '../src/ids.js';
 
 describe('canonicalJson', () => {
   it('sorts keys recursively, drops undefined members, keeps array order', () => {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Catalog,
-  DEFAULT_NAMING,
-  EMPTY_CATALOG,
-  resolveTarget,
-  templateMatcher,
-  type UpstreamListing,
-} from '../src/index.js';
+import { Catalog, EMPTY_CATALOG, templateMatcher, type UpstreamListing } from '../src/catalog.js';
+import { DEFAULT_NAMING } from '../src/naming.js';
+import { resolveTarget } from '../src/router.js';
 
 const listing = (
   name: string,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONTINUE, GatewayError, reject, runChain, type Interceptor, type Outcome } from '../src/index.js';
+import { CONTINUE, reject, runChain, type Interceptor } from '../src/chain.js';
+import { GatewayError } from '../src/errors.js';
+import { type Outcome } from '../src/call.js';
 import { testContext } from './helpers.js';
 
 const ok = (result: Record<string, unknown>): Outcome => ({ kind: 'result', result });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERROR_CODES, GatewayError, toGatewayError } from '../src/index.js';
+import { ERROR_CODES, GatewayError, toGatewayError } from '../src/errors.js';
 
 const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8');
 

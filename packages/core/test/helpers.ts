@@ -1,4 +1,4 @@
-import { newNotes, type CallContext, type CallIO } from '../src/index.js';
+import { newNotes, type CallContext, type CallIO } from '../src/call.js';
 
 /** A call context for unit tests of steps; io refuses server→client requests like a client without capabilities. */
 export function testContext(overrides: Partial<CallContext> = {}): CallContext {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, jsonDepth, JsonFrameScanner, scanJsonFrame, tooDeepMessage } from '../src/index.js';
+import { canonicalJson } from '../src/canonical.js';
+import { jsonDepth, JsonFrameScanner, scanJsonFrame, tooDeepMessage } from '../src/json-limits.js';
 
 const deepArray = (n: number): string => '['.repeat(n) + ']'.repeat(n);
 

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CONTINUE,
-  GatewayError,
-  newUpstreamNotes,
-  runUpstreamSide,
-  type Interceptor,
-  type UpstreamMessage,
-} from '../src/index.js';
+import { CONTINUE, type Interceptor } from '../src/chain.js';
+import { GatewayError } from '../src/errors.js';
+import { newUpstreamNotes, runUpstreamSide, type UpstreamMessage } from '../src/upstream-side.js';
 import { answeredMethod } from '../src/relay.js';
 import { testContext } from './helpers.js';
 

@@ -1,9 +1,9 @@
 import { createPublicKey } from 'node:crypto';
+import { unsafePatternReason } from '@mcpgate/core';
 import type { MaskingConfig, MaskingProfileConfig } from './config.js';
 import { withDefaults } from './config.js';
 import { BUILTIN_DETECTOR_IDS } from './detectors/registry.js';
 import { parseJsonPath } from './jsonpath.js';
-import { unsafePatternReason } from './safe-regex.js';
 
 /** A problem in the `masking` section, with a path relative to the section (config reports it with a line). */
 export interface MaskingConfigIssue {

@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto';
 import { GatewayError } from '@mcpgate/core';
 
 export type StrategyName = 'redact' | 'partial' | 'hash';
-export const STRATEGIES: readonly StrategyName[] = ['redact', 'partial', 'hash'];
 
 export interface StrategyOptions {
   /** HMAC key for `hash` (resolved from a secret reference by config). */

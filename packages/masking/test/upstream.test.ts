@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newUpstreamNotes, type UpstreamMessage } from '@mcpgate/core';
-import { createMaskingStep, Masker } from '../src/index.js';
+import { createMaskingStep } from '../src/step.js';
+import { Masker } from '../src/masker.js';
 
 const TOKEN = 'ghp_Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lm9Nb8';
 const masker = new Masker({});

@@ -2,14 +2,16 @@ import { Ajv } from 'ajv';
 import { parseDuration } from '@mcpgate/config';
 import { canonicalHash } from '@mcpgate/core';
 import { policyConfigSchema, type PolicyConfig } from './config.js';
-import { maskingSecretScanner } from './detect/secrets.js';
 import { PolicyEngine } from './engine.js';
 import { compileRateLimits } from './ratelimit/compile.js';
 import { compileRules, type PolicyIssue } from './rules/compile.js';
 import type { SecretScanner } from './types.js';
 
 export interface BuildOptions {
-  /** Detectors for `secrets:` matchers. Default: the masking package's built-in detectors. */
+  /**
+   * Detectors for `secrets:` matchers, injected by the composition root (the masking detectors;
+   * policy does not import masking). Without one, a policy that uses `secrets:` does not build.
+   */
   readonly secrets?: SecretScanner;
 }
 
@@ -99,7 +101,7 @@ export function buildPolicyEngine(raw: unknown, opts: BuildOptions = {}): BuildR
   const { config, errors, issues } = validate(raw);
   if (!config) return { ok: false, errors, issues };
   try {
-    const compiled = compileRules(config.rules, { secrets: opts.secrets ?? defaultScanner() });
+    const compiled = compileRules(config.rules, opts.secrets ? { secrets: opts.secrets } : {});
     const limits = compileRateLimits(config.rateLimits);
     const problems = [...compiled.errors, ...limits.errors];
     if (problems.length > 0)
@@ -114,11 +116,6 @@ export function buildPolicyEngine(raw: unknown, opts: BuildOptions = {}): BuildR
     const message = err instanceof Error ? err.message : String(err);
     return { ok: false, errors: [`policy: ${message}`], issues: [{ path: [], message }] };
   }
-}
-
-let scanner: SecretScanner | undefined;
-function defaultScanner(): SecretScanner {
-  return (scanner ??= maskingSecretScanner());
 }
 
 function deepFreeze<T>(value: T): T {

@@ -72,8 +72,9 @@ export interface Explanation {
 }
 
 /**
- * Secret detection for `secrets:` argument matchers — supplied by the masking package's
- * detectors. Returns the first detector name that fires, or undefined.
+ * Secret detection for `secrets:` argument matchers — a port: the gateway's composition root
+ * injects the masking package's detectors (policy does not depend on masking). Returns the first
+ * detector name that fires, or undefined.
  */
 export interface SecretScanner {
   readonly detectors: readonly string[];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildPolicyEngine, policyConfigIssues } from '../src/build.js';
+import { secretScanner } from '@mcpgate/masking';
 import { engineOf, identity, toolCall } from './helpers.js';
 
 const alice = identity('oidc:alice', ['eng']);
@@ -244,9 +245,18 @@ describe('evaluator (ordered first match)', () => {
 });
 
 describe('argument checks see every string, however deep', () => {
-  const e = engineOf({
+  const noSecrets = {
     default: 'allow',
     rules: [{ name: 'no-secrets', match: { args: [{ at: '*', secrets: true }] }, action: 'deny' }],
+  };
+  // The gateway injects the masking detectors; policy itself does not import masking.
+  const e = engineOf(noSecrets, { secrets: secretScanner() });
+  it('without an injected scanner, a secrets matcher does not build (fail closed)', () => {
+    const built = buildPolicyEngine(noSecrets);
+    expect(built.ok).toBe(false);
+    expect(built.ok ? [] : built.errors).toEqual([
+      'policy.rules[0] (no-secrets): match.args[0]: secrets matchers need the masking detectors (none were supplied)',
+    ]);
   });
   it('a token nested 200 levels deep, or used as a key, is found', () => {
     let deep: Record<string, unknown> = { token: 'ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789' };

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { secretScanner } from '@mcpgate/masking';
 import { runPolicyTests } from '../src/testing.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'templates');
@@ -19,7 +20,9 @@ describe('unsafe-call templates run their own tables', () => {
   });
   for (const file of files) {
     it(file, () => {
-      const report = runPolicyTests(parse(readFileSync(join(dir, file), 'utf8')));
+      const report = runPolicyTests(parse(readFileSync(join(dir, file), 'utf8')), {
+        secrets: secretScanner(),
+      });
       expect(report.errors).toEqual([]);
       expect(report.results.filter((r) => !r.ok)).toEqual([]);
       expect(report.passed).toBeGreaterThanOrEqual(5);

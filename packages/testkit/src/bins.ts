@@ -55,8 +55,3 @@ export function plantedServerBin(): string {
 export function loopbackPreload(): string {
   return join(built, 'loopback-preload.js');
 }
-
-/** The conformance suite's reference tools, resources and prompts (stdio, legacy era). See `servers/conformance.ts`. */
-export function conformanceServerBin(): string {
-  return join(built, 'servers', 'conformance.js');
-}

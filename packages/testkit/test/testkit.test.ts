@@ -3,15 +3,9 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import {
-  everythingBin,
-  filesystemBin,
-  memoryBin,
-  modernServerBin,
-  mutableServerBin,
-  pgSchema,
-  startEverythingHttp,
-} from '../src/index.js';
+import { everythingBin, filesystemBin, memoryBin, modernServerBin, mutableServerBin } from '../src/bins.js';
+import { pgSchema } from '../src/pg.js';
+import { startEverythingHttp } from '../src/http.js';
 
 /** Addresses (hex, as in /proc/net/tcp{,6}) listening on `port`. */
 function listeners(port: number): string[] {

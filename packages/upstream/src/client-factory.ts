@@ -1,12 +1,16 @@
 import { Client, type Implementation, type VersionNegotiationMode } from '@modelcontextprotocol/client';
 import type { UpstreamSpec } from '@mcpgate/core';
-import type { ConnectionHooks } from './connection.js';
+import type { ConnectionEvents } from './events.js';
 
 /** The modern protocol revision a `era: modern` upstream is pinned to. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** The SDK client for one connection, configured the way a gateway needs it. */
-export function createClient(spec: UpstreamSpec, clientInfo: Implementation, hooks: ConnectionHooks): Client {
+export function createClient(
+  spec: UpstreamSpec,
+  clientInfo: Implementation,
+  hooks: ConnectionEvents,
+): Client {
   return new Client(clientInfo, {
     // Declared so legacy upstreams may ask; each request is refused if the caller's client lacks it.
     capabilities: { elicitation: { form: {}, url: {} }, sampling: {}, roots: {} },

@@ -12,7 +12,6 @@ import {
   type Logger,
   type ProgressUpdate,
   type UpstreamConnection,
-  type UpstreamEvent,
   type UpstreamRequestOptions,
   type UpstreamSpec,
 } from '@mcpgate/core';
@@ -25,6 +24,7 @@ import {
 } from './errors.js';
 import { Deadline, NO_SDK_TIMEOUT, outboundParams } from './request-shaping.js';
 import { createClient, reap } from './client-factory.js';
+import type { ConnectionEvents } from './events.js';
 import { registerHandlers } from './handlers.js';
 import { InFlight } from './inflight.js';
 import { PASSTHROUGH } from './passthrough.js';
@@ -32,10 +32,7 @@ import { buildTransport, type BuiltTransport } from './transport.js';
 import { withTraceHeaders } from './trace-headers.js';
 
 /** What a connection reports to whoever supervises it. */
-export interface ConnectionHooks {
-  /** The upstream said a list changed (legacy notification or modern subscription). */
-  onListChanged(kind: 'tools' | 'prompts' | 'resources'): void;
-  onEvent(event: UpstreamEvent): void;
+export interface ConnectionHooks extends ConnectionEvents {
   /** The connection ended without `close()` being called (child exited, stream dropped). */
   onLost(conn: McpUpstreamConnection, reason: CloseReason): void;
 }

@@ -6,7 +6,7 @@ import {
   type Logger,
   type ProgressUpdate,
 } from '@mcpgate/core';
-import type { ConnectionHooks } from './connection.js';
+import type { ConnectionEvents } from './events.js';
 import { toWireError } from './errors.js';
 import { soleCall, type InFlight } from './inflight.js';
 
@@ -14,7 +14,7 @@ export interface HandlerContext {
   readonly upstream: string;
   readonly sessionId: string | undefined;
   readonly logger: Logger;
-  readonly hooks: ConnectionHooks;
+  readonly hooks: ConnectionEvents;
   readonly inflight: InFlight;
   readonly progressListeners: ReadonlyMap<string, (update: ProgressUpdate) => void>;
 }

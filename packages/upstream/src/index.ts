@@ -1,4 +1,1 @@
-export { createUpstreamPool, McpUpstreamPool } from './pool.js';
-export type { UpstreamPoolOptions } from './pool.js';
-export { McpUpstreamConnection } from './connection.js';
-export { MODERN_PROTOCOL_VERSION } from './client-factory.js';
+export { createUpstreamPool } from './pool.js';

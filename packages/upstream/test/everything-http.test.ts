@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '@mcpgate/core';
 import { startEverythingHttp, type RunningHttpServer } from '@mcpgate/testkit';
-import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
+import { createUpstreamPool, type McpUpstreamPool } from '../src/pool.js';
 import { baseSpec, capturingLogger, session, signal, textOf } from './helpers.js';
 
 for (const kind of ['streamableHttp', 'sse'] as const) {

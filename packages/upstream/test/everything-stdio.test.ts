@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '@mcpgate/core';
 import { everythingBin } from '@mcpgate/testkit';
-import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
+import { createUpstreamPool, type McpUpstreamPool } from '../src/pool.js';
 import {
   capturingLogger,
   callLink,

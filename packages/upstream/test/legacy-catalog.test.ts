@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError, type UpstreamEvent } from '@mcpgate/core';
 import { mutableServerBin } from '@mcpgate/testkit';
-import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
+import { createUpstreamPool, type McpUpstreamPool } from '../src/pool.js';
 import { capturingLogger, eventsOf, session, signal, stdioSpec, waitFor } from './helpers.js';
 
 describe('catalog of a legacy upstream (mutable test server)', () => {

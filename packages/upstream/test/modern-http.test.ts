@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayError } from '@mcpgate/core';
 import { startModernHttp, type RunningHttpServer } from '@mcpgate/testkit';
-import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
+import { createUpstreamPool, type McpUpstreamPool } from '../src/pool.js';
 import { baseSpec, capturingLogger, session, signal, textOf, waitFor } from './helpers.js';
 
 describe('a modern-era upstream over Streamable HTTP', () => {

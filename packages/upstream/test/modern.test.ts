@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayError } from '@mcpgate/core';
 import { modernServerBin } from '@mcpgate/testkit';
-import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
+import { createUpstreamPool, type McpUpstreamPool } from '../src/pool.js';
 import { capturingLogger, eventsOf, session, signal, stdioSpec, textOf, waitFor } from './helpers.js';
 
 describe('a modern-era (2026-07-28) upstream over stdio', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '@mcpgate/core';
 import { mutableServerBin } from '@mcpgate/testkit';
-import { createUpstreamPool, type McpUpstreamPool } from '../src/index.js';
+import { createUpstreamPool, type McpUpstreamPool } from '../src/pool.js';
 import { callLink, capturingLogger, recordingIO, session, signal, stdioSpec, textOf } from './helpers.js';
 
 const answer =

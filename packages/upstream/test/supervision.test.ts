@@ -5,13 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '@mcpgate/core';
 import { freePort, memoryBin, mutableServerBin } from '@mcpgate/testkit';
-import { createUpstreamPool, McpUpstreamConnection, type McpUpstreamPool } from '../src/index.js';
-
-/** The child's pid of a supervised (stdio) connection: the pool hands out the port type. */
-function pidOf(conn: unknown): number | undefined {
-  if (!(conn instanceof McpUpstreamConnection)) throw new Error('not a supervised connection');
-  return conn.pid();
-}
+import { createUpstreamPool, type McpUpstreamPool } from '../src/pool.js';
+import { McpUpstreamConnection } from '../src/connection.js';
 import {
   baseSpec,
   capturingLogger,
@@ -23,6 +18,12 @@ import {
   textOf,
   waitFor,
 } from './helpers.js';
+
+/** The child's pid of a supervised (stdio) connection: the pool hands out the port type. */
+function pidOf(conn: unknown): number | undefined {
+  if (!(conn instanceof McpUpstreamConnection)) throw new Error('not a supervised connection');
+  return conn.pid();
+}
 
 describe('supervision', () => {
   it('fails in-flight calls at once when the child crashes, restarts it and refetches the catalog', async () => {

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import { isGatewayError } from '@mcpgate/core';
 import {
   HttpProblem,
-  isGatewayError,
   readJsonBody as readJson,
   sendJson as send,
   sendProblem as sendError,
   type AdminHandler as CoreAdminHandler,
-} from '@mcpgate/core';
+} from '@mcpgate/admin-http';
 import { PROBLEM_HTTP_STATUS, problemOf } from '../errors.js';
 import { approvalJson } from '../json.js';
 import type { ApprovalService } from '../service.js';

@@ -1,8 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
-export const SIGNATURE_HEADER = 'x-mcpgate-signature';
-
 export function webhookSignature(secret: string, body: string, timestampSec: number): string {
   const mac = createHmac('sha256', secret).update(`${timestampSec}.${body}`).digest('hex');
   return `t=${timestampSec},v1=${mac}`;

@@ -54,18 +54,3 @@ export function secretMatches(pepper: string, id: string, secret: string, stored
   const expected = Buffer.from(storedHash, 'hex');
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
-
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
-
-/** `90d`, `12h`, `1y`… → milliseconds. Used by `keys create --expires`. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)\s*([smhdwy])$/.exec(text.trim());
-  const unit = m?.[2] !== undefined ? UNIT_SECONDS[m[2]] : undefined;
-  if (!m?.[1] || unit === undefined || Number(m[1]) <= 0) {
-    throw new GatewayError(
-      'invalid_params',
-      `invalid duration ${JSON.stringify(text)}: use a positive number and one of s, m, h, d, w, y (e.g. 90d)`,
-    );
-  }
-  return Number(m[1]) * unit * 1000;
-}

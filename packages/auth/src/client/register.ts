@@ -123,8 +123,3 @@ export async function registerClient(
           : authMethod,
   };
 }
-
-/** The public-client registration of earlier versions: the id of a newly registered client. */
-export async function registerPublicClient(info: GatewayAuthInfo, fetchImpl: FetchLike): Promise<string> {
-  return (await registerClient(info, fetchImpl)).clientId;
-}

@@ -17,6 +17,7 @@ import {
 import type { CommandContext } from '../command.js';
 import { resolveSigningKey, startCommandRecorder, type CommandRecorder } from '../runtime/audit.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
+import { policyBuildOptions } from '../runtime/policy-secrets.js';
 
 /** What the `access` and `tools` commands work with, in local mode. */
 export interface PolicyServices {
@@ -47,7 +48,7 @@ export async function withPolicyServices(
   const loaded = await loadConfigForCommand(ctx);
   if (!loaded) return 1;
   const { config } = loaded;
-  const built = buildPolicyEngine(config.policy);
+  const built = buildPolicyEngine(config.policy, policyBuildOptions());
   if (!built.ok) {
     ctx.stderr.write(`mcpgate ${command}: the policy in ${loaded.path} is invalid:\n`);
     for (const e of built.errors) ctx.stderr.write(`  ${e}\n`);

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from '@mcpgate/policy';
+import { formatDuration, requireDuration } from '@mcpgate/config';
 import { str, UsageError, type Command } from '../command.js';
 import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 import { grantJson, withPolicyServices } from './access-common.js';
@@ -35,7 +35,7 @@ export const accessRequestCommand: Command = {
       const g = await grants.request(me, {
         upstream,
         ...(tool !== undefined ? { tool } : {}),
-        durationMs: parseDuration(duration),
+        durationMs: requireDuration(duration),
         reason,
       });
       if (format !== 'table') {

@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os';
 import type { Store } from '@mcpgate/audit';
 import { openStore } from '@mcpgate/audit';
-import { apiKeyJson, createApiKey, parseDuration } from '@mcpgate/auth';
+import { requireDuration } from '@mcpgate/config';
+import { apiKeyJson, createApiKey } from '@mcpgate/auth';
 import { findConfigPath, formatIssue, loadConfig, type GatewayConfig } from '@mcpgate/config';
 import { str, UsageError, type Command, type CommandContext } from '../command.js';
 import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
@@ -74,7 +75,7 @@ export const keysCreateCommand: Command = {
       .map((g) => g.trim())
       .filter(Boolean);
     const expires = str(ctx.values, 'expires');
-    const expiresInMs = expires === undefined ? undefined : parseDuration(expires);
+    const expiresInMs = expires === undefined ? undefined : requireDuration(expires);
     return withKeyStore(
       ctx,
       async (store, config) => {

@@ -9,6 +9,7 @@ import {
 import { bool, str, UsageError, type Command } from '../command.js';
 import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 import { loadConfigForCommand } from '../runtime/load-config.js';
+import { policyBuildOptions } from '../runtime/policy-secrets.js';
 
 const AUTH_METHODS: readonly AuthMethod[] = ['local', 'oidc', 'introspection', 'api-key', 'none'];
 
@@ -113,7 +114,7 @@ export const policyExplainCommand: Command = {
     const args = parseArgsJson(str(ctx.values, 'args'));
     const loaded = await loadConfigForCommand(ctx);
     if (!loaded) return 1;
-    const built = buildPolicyEngine(loaded.config.policy);
+    const built = buildPolicyEngine(loaded.config.policy, policyBuildOptions());
     if (!built.ok) {
       ctx.stderr.write(`mcpgate policy explain: the policy in ${loaded.path} is invalid:\n`);
       for (const e of built.errors) ctx.stderr.write(`  ${e}\n`);

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { formatIssue, loadConfig } from '@mcpgate/config';
 import { buildPolicyEngine, runCases, type PolicyTestCase, type PolicyTestReport } from '@mcpgate/policy';
 import { UsageError, type Command } from '../command.js';
+import { policyBuildOptions } from '../runtime/policy-secrets.js';
 import { FORMAT_OPTIONS, outputFormat, structuredText } from '../runtime/table.js';
 
 export const policyTestCommand: Command = {
@@ -59,7 +60,7 @@ export const policyTestCommand: Command = {
       }
       section = loaded.config.policy;
     }
-    const built = buildPolicyEngine(section);
+    const built = buildPolicyEngine(section, policyBuildOptions());
     let report: PolicyTestReport;
     if (!built.ok) report = { errors: built.errors, results: [], passed: 0, failed: built.errors.length };
     else report = runCases(built.engine, tests as PolicyTestCase[]);

@@ -3,6 +3,7 @@ import { consoleConfigIssues } from '@mcpgate/console';
 import { maskingConfigIssues } from '@mcpgate/masking';
 import { hiddenUpstreamWarnings, policyConfigIssues } from '@mcpgate/policy';
 import { tracingConfigIssues } from './tracing-config.js';
+import { policyBuildOptions } from './policy-secrets.js';
 
 /**
  * Load-time checks the concern packages contribute (what JSON Schema cannot express). The gateway's
@@ -10,7 +11,7 @@ import { tracingConfigIssues } from './tracing-config.js';
  */
 export const CONFIG_CHECKS: SectionChecks = {
   masking: (section) => maskingConfigIssues(section),
-  policy: (section) => policyConfigIssues(section),
+  policy: (section) => policyConfigIssues(section, policyBuildOptions()),
   console: (section, config) => consoleConfigIssues(section, config),
   tracing: (section) => tracingConfigIssues(section),
 };
@@ -23,7 +24,7 @@ export const CONFIG_CHECKS: SectionChecks = {
 export const SERVING_CHECKS: SectionChecks = {
   ...CONFIG_CHECKS,
   policy: (section, config) => {
-    const errors = policyConfigIssues(section);
+    const errors = policyConfigIssues(section, policyBuildOptions());
     // Only a policy that compiles is worth reasoning about.
     return errors.length > 0
       ? errors

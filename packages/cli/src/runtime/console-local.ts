@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@mcpgate/config';
-import { sendProblem, type AdminHandler, type Identity, type Logger } from '@mcpgate/core';
+import { type Identity, type Logger } from '@mcpgate/core';
+import { sendProblem, type AdminHandler } from '@mcpgate/admin-http';
 import { APPROVALS_CHANNEL } from '@mcpgate/approvals';
 import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { createConsole } from '@mcpgate/console';

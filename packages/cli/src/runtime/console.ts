@@ -1,6 +1,7 @@
 import type { GatewayConfig } from '@mcpgate/config';
-import type { AdminHandler, Logger, SqlClient } from '@mcpgate/core';
+import type { Logger, SqlClient } from '@mcpgate/core';
 import { SecurityEvents, sourceIp, type SecurityEvent } from '@mcpgate/faces';
+import type { AdminHandler } from '@mcpgate/admin-http';
 import { APPROVALS_CHANNEL } from '@mcpgate/approvals';
 import {
   AuditLagHistory,

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { OAuthConnection, UserTokenBroker } from '@mcpgate/auth';
 import {
   adminRoute,
   HttpProblem,
@@ -7,7 +6,8 @@ import {
   sendJson,
   sendProblem,
   type AdminHandler,
-} from '@mcpgate/core';
+} from '@mcpgate/admin-http';
+import type { OAuthConnection, UserTokenBroker } from '@mcpgate/auth';
 import { OAUTH_CALLBACK_PATH } from './upstream-oauth.js';
 
 export const ADMIN_OAUTH_PATH = '/admin/oauth/connections';

@@ -11,6 +11,7 @@ import {
   ToolPinning,
   type ApprovalGate,
 } from '@mcpgate/policy';
+import { policyBuildOptions } from './policy-secrets.js';
 
 export interface PolicyParts {
   readonly runtime: PolicyRuntime;
@@ -52,6 +53,7 @@ export function createPolicy(
     audit,
   });
   const created = PolicyRuntime.create(config.policy, {
+    ...policyBuildOptions(),
     approvals: deps.approvals,
     grants,
     rateCounter: new SqlRateCounter(deps.sql),

@@ -129,22 +129,6 @@ export function renderTable(
   return `${lines.join('\n')}\n`;
 }
 
-/** Prints records as a table, one JSON document, or JSON lines. */
-export function writeRecords<T>(
-  ctx: Pick<CommandContext, 'values' | 'stdout'>,
-  format: OutputFormat,
-  records: readonly T[],
-  table: { columns: readonly Column[]; row: (r: T) => string[]; footer?: string },
-  json: (r: T) => unknown = (r) => r,
-): void {
-  if (format === 'json') ctx.stdout.write(`${JSON.stringify(records.map(json), null, 2)}\n`);
-  else if (format === 'jsonl') for (const r of records) ctx.stdout.write(`${JSON.stringify(json(r))}\n`);
-  else {
-    ctx.stdout.write(renderTable(table.columns, records.map(table.row), outputWidth(ctx)));
-    if (table.footer) ctx.stdout.write(`${table.footer}\n`);
-  }
-}
-
 /** `--format` plus the deprecated `--json`, for commands that print results (not tables). */
 export const FORMAT_OPTIONS: OptionSpec = {
   format: { type: 'string', description: 'table (for people, the default), json or jsonl (for programs)' },

@@ -18,8 +18,6 @@ export const DURATION_PATTERN = '^[0-9]+(ms|s|m|h|d)$';
  */
 export const NORMALIZE: unique symbol = Symbol('mcpgate.config.normalize');
 
-export type NormalizeKind = 'duration' | 'path';
-
 export interface DurationSchema {
   readonly description: string;
   readonly default?: string | number;
@@ -63,18 +61,4 @@ export function filePath(description: string, defaultValue?: string): PathSchema
     ...(defaultValue === undefined ? {} : { default: defaultValue }),
     [NORMALIZE]: 'path',
   };
-}
-
-/**
- * An empty section reserved for a concern that has not defined its keys yet: an object that accepts
- * no keys, defaulting to `{}`.
- */
-export function emptySection(description: string): {
-  readonly type: 'object';
-  readonly description: string;
-  readonly additionalProperties: false;
-  readonly properties: Record<string, never>;
-  readonly default: Record<string, never>;
-} {
-  return { type: 'object', description, additionalProperties: false, properties: {}, default: {} };
 }

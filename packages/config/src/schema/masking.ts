@@ -254,6 +254,12 @@ interface MaskingProfile {
 export interface MaskingSection extends MaskingProfile {
   readonly enabled: boolean;
   readonly strategy: Strategy;
+  // The schema gives these defaults, so the loaded section always has them (rules may omit them).
+  readonly detectors: NonNullable<MaskingProfile['detectors']>;
+  readonly keys: NonNullable<MaskingProfile['keys']>;
+  readonly fields: NonNullable<MaskingProfile['fields']>;
+  readonly patterns: NonNullable<MaskingProfile['patterns']>;
+  readonly arguments: boolean;
   readonly hashKey?: string;
   readonly hashLength: number;
   readonly partialKeep: number;

@@ -32,8 +32,6 @@ export const SECTIONS = {
   tracing: tracingSchema,
 } as const;
 
-export type SectionName = keyof typeof SECTIONS;
-
 export const JSON_SCHEMA_DRAFT = 'http://json-schema.org/draft-07/schema#';
 
 /** The whole config file's JSON Schema: the one source `mcpgate.schema.json` is generated from. */

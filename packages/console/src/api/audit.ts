@@ -1,11 +1,5 @@
-import {
-  adminRoute,
-  HttpProblem,
-  sendJson,
-  sendProblem,
-  type AdminHandler,
-  type SqlQueryable,
-} from '@mcpgate/core';
+import { type SqlQueryable } from '@mcpgate/core';
+import { adminRoute, HttpProblem, sendJson, sendProblem, type AdminHandler } from '@mcpgate/admin-http';
 import { exportAudit, queryCalls, type CallFilters } from '@mcpgate/audit';
 import { rolesOf } from '../roles.js';
 import type { SessionsApiOptions } from './sessions.js';

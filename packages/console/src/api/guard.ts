@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { HttpProblem, isGatewayError, sendProblem, type Identity } from '@mcpgate/core';
+import { HttpProblem, sendProblem } from '@mcpgate/admin-http';
+import { isGatewayError, type Identity } from '@mcpgate/core';
 import { rolesOf, type RoleGroups } from '../roles.js';
 
 /** Refuses anonymous callers: every console API acts as a proven person or key. */

@@ -1,12 +1,7 @@
-import {
-  adminRoute,
-  HttpProblem,
-  readJsonBody,
-  sendJson,
-  type AdminHandler,
-  type SqlClient,
-} from '@mcpgate/core';
-import { apiKeyJson, createApiKey, listApiKeys, parseDuration, revokeApiKey } from '@mcpgate/auth';
+import { type SqlClient } from '@mcpgate/core';
+import { adminRoute, HttpProblem, readJsonBody, sendJson, type AdminHandler } from '@mcpgate/admin-http';
+import { apiKeyJson, createApiKey, listApiKeys, revokeApiKey } from '@mcpgate/auth';
+import { requireDuration } from '@mcpgate/config';
 import type { RoleGroups } from '../roles.js';
 import { mustBeAdmin, sendFailure } from './guard.js';
 
@@ -65,7 +60,7 @@ export function createKeysAdminHandler(opts: KeysApiOptions): AdminHandler {
           throw new HttpProblem(400, 'invalid_params', '"name" must be a non-empty string');
         if (body.expires !== undefined && (typeof body.expires !== 'string' || body.expires.trim() === ''))
           throw new HttpProblem(400, 'invalid_params', '"expires" must be a duration such as 90d');
-        const expires = typeof body.expires === 'string' ? parseDuration(body.expires) : undefined;
+        const expires = typeof body.expires === 'string' ? requireDuration(body.expires) : undefined;
         const { key, record } = await createApiKey(opts.sql, opts.pepper, {
           name: body.name.trim(),
           groups: groupsOf(body.groups),

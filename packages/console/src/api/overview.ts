@@ -1,11 +1,5 @@
-import {
-  adminRoute,
-  HttpProblem,
-  sendJson,
-  type AdminHandler,
-  type SqlQueryable,
-  type UpstreamStatus,
-} from '@mcpgate/core';
+import { type SqlQueryable, type UpstreamStatus } from '@mcpgate/core';
+import { adminRoute, HttpProblem, sendJson, type AdminHandler } from '@mcpgate/admin-http';
 import { rolesOf, type RoleGroups } from '../roles.js';
 import { mustBeAdmin, mustBeAuthenticated, sendFailure } from './guard.js';
 import type { AuditLagHistory, AuditLagStats } from './lag-history.js';

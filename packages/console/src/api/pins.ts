@@ -1,11 +1,5 @@
-import {
-  adminRoute,
-  HttpProblem,
-  readJsonBody,
-  sendJson,
-  type AdminHandler,
-  type JsonObject,
-} from '@mcpgate/core';
+import { type JsonObject } from '@mcpgate/core';
+import { adminRoute, HttpProblem, readJsonBody, sendJson, type AdminHandler } from '@mcpgate/admin-http';
 import type { RoleGroups } from '../roles.js';
 import { mustBeAdmin, sendFailure } from './guard.js';
 

@@ -1,12 +1,5 @@
-import {
-  adminRoute,
-  HttpProblem,
-  sendJson,
-  sendProblem,
-  type AdminHandler,
-  type Identity,
-  type SqlQueryable,
-} from '@mcpgate/core';
+import { type Identity, type SqlQueryable } from '@mcpgate/core';
+import { adminRoute, HttpProblem, sendJson, sendProblem, type AdminHandler } from '@mcpgate/admin-http';
 import { sessionEvents } from '@mcpgate/audit';
 import { rolesOf, type RoleGroups } from '../roles.js';
 import { timelineItem } from './timeline.js';

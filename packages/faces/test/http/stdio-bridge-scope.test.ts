@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
-import { startStdioHttpBridge, type ScopeChallenge } from '../../src/index.js';
+import { startStdioHttpBridge, type ScopeChallenge } from '../../src/http/stdio-bridge.js';
 
 /**
  * `mcpgate connect` meets a gateway that answers 403 insufficient_scope (a real HTTP server that

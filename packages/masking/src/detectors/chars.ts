@@ -39,11 +39,3 @@ export function isB64Url(c: number): boolean {
 export function at(text: string, i: number): number {
   return i >= 0 && i < text.length ? text.charCodeAt(i) : -1;
 }
-
-/** Scans forward from `i` while `pred` holds, reading at most `max` units; returns the stop index. */
-export function scanWhile(text: string, i: number, max: number, pred: (c: number) => boolean): number {
-  const stop = Math.min(text.length, i + max);
-  let j = i;
-  while (j < stop && pred(text.charCodeAt(j))) j++;
-  return j;
-}

@@ -1,5 +1,4 @@
-import { GatewayError } from '@mcpgate/core';
-import { unsafePatternReason } from '../safe-regex.js';
+import { GatewayError, unsafePatternReason } from '@mcpgate/core';
 import { PRIORITY, type Detector, type Match } from './types.js';
 
 /** A detector from a config pattern; refused at load unless it passes the safety check. */

@@ -46,7 +46,3 @@ export const BUILTIN_DETECTORS: readonly Detector[] = Object.freeze([
 ]);
 
 export const BUILTIN_DETECTOR_IDS: readonly string[] = Object.freeze(BUILTIN_DETECTORS.map((d) => d.id));
-
-export function builtinDetector(id: string): Detector | undefined {
-  return BUILTIN_DETECTORS.find((d) => d.id === id);
-}

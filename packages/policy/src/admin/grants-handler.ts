@@ -1,15 +1,14 @@
 import type { IncomingMessage } from 'node:http';
+import { isGatewayError, type Identity } from '@mcpgate/core';
 import {
   adminRoute,
   HttpProblem,
-  isGatewayError,
   readJsonBody,
   sendJson,
   sendProblem,
   type AdminHandler,
-  type Identity,
-} from '@mcpgate/core';
-import { formatDuration, parseDuration } from '../match/duration.js';
+} from '@mcpgate/admin-http';
+import { formatDuration, requireDuration } from '@mcpgate/config';
 import type { GrantService } from '../grants/service.js';
 import type { GrantRecord, GrantStatus } from '../grants/types.js';
 
@@ -89,7 +88,7 @@ export function createGrantsAdminHandler(service: GrantService): AdminHandler {
         const body = await readJsonBody(req);
         let duration: number;
         try {
-          duration = parseDuration(str(body, 'duration', true)!);
+          duration = requireDuration(str(body, 'duration', true)!);
         } catch {
           throw new HttpProblem(400, 'invalid_params', '"duration" must be a duration such as 30m or 2h');
         }

@@ -1,6 +1,6 @@
 import type { CallTarget, Identity } from '@mcpgate/core';
 import type { PolicyEngine } from '../engine.js';
-import { formatDuration } from '../match/duration.js';
+import { formatDuration } from '@mcpgate/config';
 import type { RateLimitGuard, RateVerdict } from '../step/hooks.js';
 import { counterKey, limitApplies } from './compile.js';
 import type { RateCounter } from './counters.js';

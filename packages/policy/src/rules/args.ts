@@ -1,9 +1,8 @@
-import type { JsonObject } from '@mcpgate/core';
+import { compileSafeRegex, type JsonObject } from '@mcpgate/core';
 import type { ArgMatcherConfig } from '../config.js';
 import { isWithin, normalizePath, normalizeRoot } from '../detect/path.js';
 import { findShellMetachar } from '../detect/shell.js';
 import { findDestructiveSql } from '../detect/sql.js';
-import { compileSafeRegex } from '../regex/vm.js';
 import type { SecretScanner } from '../types.js';
 
 /** A compiled argument matcher: undefined when it matches, else why not. */

@@ -1,9 +1,8 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { CallTarget, Identity, JsonObject } from '@mcpgate/core';
+import { safeRegExpEngine, type CallTarget, type Identity, type JsonObject } from '@mcpgate/core';
 import type { ActionName, MatchConfig, RuleConfig } from '../config.js';
 import { compileGlobSet, type GlobSet } from '../match/glob.js';
 import { compileTimeWindow, type TimeWindow } from '../match/time-window.js';
-import { safeRegExpEngine } from '../regex/vm.js';
 import type {
   ApprovalRequirement,
   GrantRequirement,

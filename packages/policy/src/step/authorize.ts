@@ -7,7 +7,7 @@ import {
   type RequestVerdict,
 } from '@mcpgate/core';
 import type { PolicyEngine } from '../engine.js';
-import { formatDuration } from '../match/duration.js';
+import { formatDuration } from '@mcpgate/config';
 import type { PolicyDecision } from '../types.js';
 import { confirmWithCaller } from './confirm.js';
 import { catalogKindOf, notFoundError } from './hidden.js';
@@ -25,14 +25,6 @@ export interface PolicyStepDeps {
   readonly rateLimits?: RateLimitGuard;
   readonly pinning?: PinningGuard;
 }
-
-/**
- * The names of the authorize steps, in their order (core's CHAIN_ORDER places them in the chain):
- * pinning (a blocked definition is hidden) → policy (the decision; a deny of something the caller
- * may never call answers like a missing name) → rate-limit (only calls that could run count) →
- * confirm, grant, approval (each acts only on its own decision).
- */
-export const AUTHORIZE_STEPS = ['pinning', 'policy', 'rate-limit', 'confirm', 'grant', 'approval'] as const;
 
 /** What a later step acts on: the policy step's decision for this call. */
 function decisionOf(ctx: CallContext): PolicyDecision | undefined {

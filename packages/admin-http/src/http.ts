@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Identity } from './identity.js';
+import type { Identity } from '@mcpgate/core';
 
 /**
  * `(req, res, identity) → handled?` — an admin API route set, mounted by the HTTP face under

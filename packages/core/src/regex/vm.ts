@@ -4,6 +4,7 @@ import { isWordChar, parsePattern, type Node, type Pred } from './parse.js';
  * A Thompson-NFA (Pike VM) matcher: every input position is visited once with at most one
  * thread per program instruction, so `test()` is O(input × program) whatever the pattern or the
  * input. Used for every regular expression in policy, including ajv's JSON Schema `pattern`.
+ * (Masking needs match positions, so its patterns run on RegExp under the stricter `bounded` rules.)
  */
 type Inst =
   | { op: 'char'; pred: Pred; next: number }
@@ -98,18 +99,11 @@ export const safeRegExpEngine = Object.assign(
 
 /**
  * Compiles a pattern with flags from `imsu` (others are refused). Throws UnsafePatternError for
- * constructs a linear engine cannot or should not run (see regex/parse.ts).
+ * what the rules refuse (see parse.ts).
  */
 export function compileSafeRegex(source: string, flags = ''): SafeRegex {
-  for (const f of flags) {
-    if (!'imsu'.includes(f)) throw new Error(`pattern /${source}/: unsupported flag "${f}"`);
-  }
   const multiline = flags.includes('m');
-  const ast = parsePattern(source, {
-    ignoreCase: flags.includes('i'),
-    dotAll: flags.includes('s'),
-    multiline,
-  });
+  const ast = parsePattern(source, flags);
   const c = new Compiler();
   c.compile(ast);
   c.emit({ op: 'match' });

@@ -1,9 +1,19 @@
 /**
- * A parser for the regular-expression subset policy accepts. It exists so that every pattern in
- * a policy — ours and the operator's, including JSON Schema `pattern`s — runs on a linear-time
- * engine (regex/vm.ts) and so that constructs which only make sense with backtracking are
- * refused at load with a clear message: backreferences, lookaround, and nested quantifiers
- * (`(a+)+`, the classic catastrophic-backtracking shape).
+ * The one parser, and the one rule set, for every regular expression an operator writes in the
+ * config: policy's `regex:` checks and JSON Schema `pattern`s (run on the linear-time engine in
+ * vm.ts) and masking's custom patterns (run by JavaScript's backtracking engine, because masking
+ * needs match positions). Refused everywhere, at load, with a clear message:
+ *
+ * - flags other than `i`, `m`, `s`, `u`, and anything JavaScript itself does not accept;
+ * - backreferences (`\1`, `\k<name>`) and lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`);
+ * - a repeated group (bound over 1) that contains a quantifier or an alternation (`(a+)+`,
+ *   `(a|aa)*`, `(?:ab{1,3}){1,4}`) — the classic catastrophic-backtracking shape;
+ * - a repetition bound over 256 (repetition is expanded, so this also bounds program size).
+ *
+ * On the backtracking engine (`bounded`), also: unbounded quantifiers (`*`, `+`, `{n,}`), more
+ * than 8 quantifiers, and a pattern that matches the empty string — with these a scan costs at
+ * most the input length times a constant fixed by the pattern. The linear engine needs none of
+ * the three (its cost is input × program whatever the pattern), so policy keeps `*` and `+`.
  */
 export type Pred = (cp: number) => boolean;
 
@@ -16,16 +26,29 @@ export type Node =
 
 export class UnsafePatternError extends Error {
   override readonly name = 'UnsafePatternError';
+  constructor(
+    readonly source: string,
+    /** The rule broken, without the pattern (e.g. `backreferences are not supported`). */
+    readonly reason: string,
+    readonly offset?: number,
+  ) {
+    super(`pattern /${source}/: ${reason}${offset === undefined ? '' : ` at offset ${offset}`}`);
+  }
 }
 
 /** Largest `{n,m}` bound accepted; repetition is expanded, so this bounds program size. */
-const MAX_REPEAT = 1000;
+export const MAX_REPEAT = 256;
+/** Most quantifiers in a pattern for the backtracking engine. */
+export const MAX_QUANTIFIERS = 8;
+export const ALLOWED_FLAGS = 'imsu';
 const INF = Number.POSITIVE_INFINITY;
 
 export interface ParseFlags {
   readonly ignoreCase: boolean;
   readonly dotAll: boolean;
   readonly multiline: boolean;
+  /** The pattern will run on a backtracking engine: the three extra rules apply. */
+  readonly bounded?: boolean;
 }
 
 const isDigit: Pred = (c) => c >= 48 && c <= 57;
@@ -64,6 +87,7 @@ function foldCase(p: Pred): Pred {
 
 class Parser {
   private i = 0;
+  private quantifiers = 0;
   constructor(
     private readonly src: string,
     private readonly flags: ParseFlags,
@@ -76,7 +100,7 @@ class Parser {
   }
 
   private fail(msg: string): UnsafePatternError {
-    return new UnsafePatternError(`pattern /${this.src}/: ${msg} at offset ${this.i}`);
+    return new UnsafePatternError(this.src, msg, this.i);
   }
 
   private peek(): string | undefined {
@@ -107,9 +131,9 @@ class Parser {
     if (atom.t === 'assert') throw this.fail('a quantifier cannot follow an anchor or boundary');
     const [min, max] = q;
     // An optional part (`?`) is matched at most once, so what it contains cannot multiply paths.
-    if (min !== max && max > 1 && hasVariableRepeat(atom)) {
+    if (max > 1 && repeatsOrBranches(atom)) {
       throw this.fail(
-        'nested quantifier (a repeated group whose content can match different lengths, like (a+)+ or (a|aa)*) can backtrack catastrophically; rewrite it without nesting',
+        'nested quantifiers (a repeated group that contains a quantifier or an alternation, like (a+)+ or (a|aa)*) can backtrack catastrophically; rewrite it without nesting',
       );
     }
     return { t: 'rep', node: atom, min, max };
@@ -126,13 +150,19 @@ class Parser {
       if (!m) return undefined; // a literal "{" like JS's Annex B; we reject it below in atom()
       const min = Number(m[1]);
       const max = m[2] === undefined ? min : m[3] === '' ? INF : Number(m[3]);
-      if (min > MAX_REPEAT || (max !== INF && max > MAX_REPEAT))
-        throw this.fail(`repeat bound over ${MAX_REPEAT}`);
+      if (max === INF && this.flags.bounded) throw this.fail('unbounded quantifier "{n,}" is not allowed');
+      const bound = Math.max(min, max === INF ? 0 : max);
+      if (bound > MAX_REPEAT) throw this.fail(`repeat bound ${bound} exceeds ${MAX_REPEAT}`);
       if (max < min) throw this.fail('repeat bounds out of order');
       this.i += m[0].length - 1;
       q = [min, max];
     }
     if (!q) return undefined;
+    if (this.flags.bounded) {
+      if (c === '*' || c === '+')
+        throw this.fail(`unbounded quantifier "${c}" is not allowed (use {1,${MAX_REPEAT}})`);
+      if (++this.quantifiers > MAX_QUANTIFIERS) throw this.fail(`more than ${MAX_QUANTIFIERS} quantifiers`);
+    }
     this.i++;
     if (this.peek() === '?') this.i++; // lazy: same language, and we only ever test()
     return q;
@@ -184,7 +214,8 @@ class Parser {
         rest.startsWith('?<=') ||
         rest.startsWith('?<!')
       ) {
-        throw this.fail('lookaround assertions are not supported (they need a backtracking engine)');
+        const which = rest.startsWith('?<') ? 'lookbehind' : 'lookahead';
+        throw this.fail(`lookaround assertions (${which}) are not supported`);
       }
       if (rest.startsWith('?:')) this.i += 2;
       else if (rest.startsWith('?<')) {
@@ -339,37 +370,53 @@ class Parser {
   }
 }
 
-/** Whether a node contains a repetition whose count can vary (`*`, `+`, `?`, `{n,m}` with n<m). */
-function hasVariableRepeat(node: Node): boolean {
+/** Whether a node contains a quantifier or an alternation (what a repeated group must not). */
+function repeatsOrBranches(node: Node): boolean {
   switch (node.t) {
     case 'rep':
-      return node.min !== node.max || hasVariableRepeat(node.node);
-    case 'seq':
-      return node.items.some(hasVariableRepeat);
     case 'alt':
-      // An alternation of different lengths repeated (`(a|aa)+`) is as ambiguous as a nested
-      // quantifier; one of equal fixed lengths (`(ab|cd)+`) is not.
-      return node.options.some(hasVariableRepeat) || new Set(node.options.map(fixedLength)).size > 1;
+      return true;
+    case 'seq':
+      return node.items.some(repeatsOrBranches);
     default:
       return false;
   }
 }
 
-function fixedLength(node: Node): number {
-  switch (node.t) {
-    case 'char':
-      return 1;
-    case 'assert':
-      return 0;
-    case 'seq':
-      return node.items.reduce((n, x) => n + fixedLength(x), 0);
-    case 'alt':
-      return node.options.length > 0 ? fixedLength(node.options[0]!) : 0;
-    case 'rep':
-      return node.min * fixedLength(node.node);
+/** Refuses a pattern that breaks the rules (UnsafePatternError), else returns its syntax tree. */
+export function parsePattern(source: string, flags: string, bounded = false): Node {
+  for (const f of flags) {
+    if (!ALLOWED_FLAGS.includes(f))
+      throw new UnsafePatternError(source, `flag "${f}" is not allowed (use i, m, s, u)`);
   }
+  let js: RegExp;
+  try {
+    js = new RegExp(source, flags);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new UnsafePatternError(source, `not a valid regular expression: ${why}`);
+  }
+  const node = new Parser(source, {
+    ignoreCase: flags.includes('i'),
+    dotAll: flags.includes('s'),
+    multiline: flags.includes('m'),
+    bounded,
+  }).parse();
+  // A pattern that matches nothing at all would mask (or match) at every position.
+  if (bounded && js.test('')) throw new UnsafePatternError(source, 'the pattern matches the empty string');
+  return node;
 }
 
-export function parsePattern(source: string, flags: ParseFlags): Node {
-  return new Parser(source, flags).parse();
+/**
+ * Why a pattern for the backtracking engine (masking's custom patterns) is refused, or undefined
+ * when it is acceptable. Same rules as the linear engine's, plus the three `bounded` ones.
+ */
+export function unsafePatternReason(source: string, flags = ''): string | undefined {
+  try {
+    parsePattern(source, flags, true);
+    return undefined;
+  } catch (err) {
+    if (err instanceof UnsafePatternError) return err.reason;
+    throw err;
+  }
 }

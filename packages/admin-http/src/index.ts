@@ -1,0 +1,2 @@
+export { adminRoute, HttpProblem, readJsonBody, sendJson, sendProblem } from './http.js';
+export type { AdminHandler } from './http.js';
