@@ -1,6 +1,5 @@
 import type { GatewayError } from './errors.js';
 import type { SessionInfo } from './session.js';
-import type { CallTrace } from './tracing.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -98,4 +97,29 @@ export type Outcome =
 
 export function newNotes(): CallNotes {
   return { steps: [], masking: [], extra: {} };
+}
+
+/** One call's trace. Its spans carry metadata only: never arguments, results or credentials. */
+export interface CallTrace {
+  /**
+   * One chain step ran from `start` to `end` (`process.hrtime.bigint()` readings): the same
+   * boundaries and the same clock readings the audit record's step timings are made of.
+   */
+  step(timing: StepTiming, start: bigint, end: bigint): void;
+  /** The round trip to the upstream starts now; its trace context goes with the request. */
+  upstream(upstream: string, method: string): UpstreamTrace;
+  /** The call is answered (or refused): the call's span ends with what the chain decided. */
+  end(outcome: Outcome): void;
+}
+
+/** The upstream round trip's span, seen from core: what to send upstream, and how to end it. */
+export interface UpstreamTrace {
+  /** The W3C trace context to send upstream (`_meta` for every upstream, headers too over HTTP). */
+  readonly context: TraceContext;
+  end(error?: unknown): void;
+}
+
+export interface TraceContext {
+  readonly traceparent: string;
+  readonly tracestate?: string;
 }

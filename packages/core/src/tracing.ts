@@ -1,4 +1,8 @@
-import type { CallContext, JsonObject, Outcome, StepTiming } from './call.js';
+import type { CallContext, CallTrace, JsonObject, TraceContext } from './call.js';
+
+// The trace types live beside CallContext (which holds a CallTrace), so call.ts needs no import
+// from here.
+export type { CallTrace, TraceContext, UpstreamTrace } from './call.js';
 
 /**
  * The port through which a call becomes a trace. Core knows no tracing library: the CLI plugs in
@@ -13,31 +17,6 @@ export interface CallTracer {
    * parent.
    */
   startCall(ctx: CallContext): CallTrace;
-}
-
-/** One call's trace. Its spans carry metadata only: never arguments, results or credentials. */
-export interface CallTrace {
-  /**
-   * One chain step ran from `start` to `end` (`process.hrtime.bigint()` readings): the same
-   * boundaries and the same clock readings the audit record's step timings are made of.
-   */
-  step(timing: StepTiming, start: bigint, end: bigint): void;
-  /** The round trip to the upstream starts now; its trace context goes with the request. */
-  upstream(upstream: string, method: string): UpstreamTrace;
-  /** The call is answered (or refused): the call's span ends with what the chain decided. */
-  end(outcome: Outcome): void;
-}
-
-/** The upstream round trip's span, seen from core: what to send upstream, and how to end it. */
-export interface UpstreamTrace {
-  /** The W3C trace context to send upstream (`_meta` for every upstream, headers too over HTTP). */
-  readonly context: TraceContext;
-  end(error?: unknown): void;
-}
-
-export interface TraceContext {
-  readonly traceparent: string;
-  readonly tracestate?: string;
 }
 
 /**
