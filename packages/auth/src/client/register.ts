@@ -107,6 +107,20 @@ export async function registerClient(
     response_types: ['code'],
     redirect_uris: ['http://127.0.0.1/callback'],
   });
+  return registeredClient(endpoint, body, (hasSecret) =>
+    hasSecret ? chooseAuthMethod(info.server, true) : authMethod,
+  );
+}
+
+/**
+ * The client an RFC 7591 registration answer describes: the method the server granted, or, when
+ * it names none, `fallback` (told whether a secret was issued).
+ */
+export function registeredClient(
+  endpoint: string,
+  body: Record<string, unknown>,
+  fallback: (hasSecret: boolean) => TokenEndpointAuthMethod,
+): ClientCredentials {
   if (typeof body.client_id !== 'string')
     throw new GatewayError('upstream_error', `${endpoint} registered no client_id`);
   const secret =
@@ -118,8 +132,6 @@ export async function registerClient(
     authMethod:
       granted === 'client_secret_basic' || granted === 'client_secret_post' || granted === 'none'
         ? granted
-        : secret !== undefined
-          ? chooseAuthMethod(info.server, true)
-          : authMethod,
+        : fallback(secret !== undefined),
   };
 }

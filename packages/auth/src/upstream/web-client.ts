@@ -1,7 +1,12 @@
 import { GatewayError } from '@mcpgate/core';
 import type { GatewayAuthInfo } from '../client/discover.js';
 import { postJson } from '../client/post-json.js';
-import { chooseAuthMethod, registrationGrantTypes, type ClientCredentials } from '../client/register.js';
+import {
+  chooseAuthMethod,
+  registeredClient,
+  registrationGrantTypes,
+  type ClientCredentials,
+} from '../client/register.js';
 import type { FetchLike } from '../http.js';
 
 /** RFC 7591: the gateway registers itself as a confidential web client with its callback. */
@@ -30,22 +35,8 @@ export async function registerWebClient(
     response_types: ['code'],
     redirect_uris: [callbackUrl],
   });
-  if (typeof body.client_id !== 'string') {
-    throw new GatewayError('upstream_error', `${endpoint} registered no client_id`);
-  }
-  const secret =
-    typeof body.client_secret === 'string' && body.client_secret !== '' ? body.client_secret : undefined;
-  const granted = body.token_endpoint_auth_method;
-  return {
-    clientId: body.client_id,
-    ...(secret !== undefined && { clientSecret: secret }),
-    authMethod:
-      granted === 'client_secret_basic' || granted === 'client_secret_post' || granted === 'none'
-        ? granted
-        : secret !== undefined
-          ? 'client_secret_basic'
-          : 'none',
-  };
+  // The server names no method: a secret means the default confidential method, else none.
+  return registeredClient(endpoint, body, (hasSecret) => (hasSecret ? 'client_secret_basic' : 'none'));
 }
 
 /**
