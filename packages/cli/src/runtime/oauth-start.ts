@@ -83,6 +83,17 @@ export function oauthStartRoute(deps: FlowRouteDeps) {
         redirect(res, deps.console.signInUrl(`${OAUTH_START_PATH}?flow=${encodeURIComponent(flowId)}`));
         return true;
       }
+      if (identity.authMethod === 'saml') {
+        // A SAML session cannot prove the OIDC principal the link was made for: not a refusal of
+        // someone else, just the wrong kind of sign-in.
+        sendOAuthPage(
+          res,
+          403,
+          'Sign in with OpenID Connect',
+          'You are signed in to the console through SAML, which cannot prove who asked for this link. Sign out, sign in through OpenID Connect, and open the link again. Nothing was connected.',
+        );
+        return true;
+      }
       if (flowPrincipal(identity) !== flow.principal) {
         deps.onRefused(req, {
           status: 403,
