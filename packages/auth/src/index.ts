@@ -23,3 +23,4 @@ export type { UserTokenEvent } from './upstream/user-tokens.js';
 export { TokenSealer } from './upstream/token-seal.js';
 export type { OAuthConnection } from './upstream/connections.js';
 export { createTokenExchange } from './upstream/token-exchange.js';
+export { flowPrincipal } from './upstream/flow-binding.js';

@@ -22,6 +22,8 @@ import { CLI, textOf, waitFor, writeConfig } from './support.js';
  * with a real HTTP client through the IdP's interaction; then every call of theirs carries their
  * own token, refreshed before it expires, until they revoke it.
  */
+const CONSOLE = { id: 'mcpgate-console', secret: 'console-secret-0123456789abcdef' };
+
 /** An admin API answer, read field by field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of unknown shape, checked by expect
 type Json = any;
@@ -39,12 +41,15 @@ describe('per-user OAuth of an upstream through mcpgate serve', () => {
 
   beforeAll(async () => {
     db = await pgSchema('upstream_oauth_user');
-    idp = await startIdp();
+    const port = await freePort();
+    resource = `http://127.0.0.1:${port}/mcp`;
+    // The console signs people in at the same IdP: only its session proves who opens a link.
+    idp = await startIdp({
+      consoles: [{ ...CONSOLE, redirectUris: [`http://127.0.0.1:${port}/console/auth/callback`] }],
+    });
     upstream = await startProtectedUpstream(idp);
     // Short-lived upstream tokens, so a refresh is due within the test.
     idp.resourceTTL.set(upstream.url, 6);
-    const port = await freePort();
-    resource = `http://127.0.0.1:${port}/mcp`;
     const config = writeConfig(`
 upstreams:
   tickets:
@@ -63,6 +68,9 @@ auth:
     issuer: ${idp.issuer}
   upstreamTokens:
     keyFile: ./upstream-tokens.key
+console:
+  enabled: true
+  oidc: { clientId: ${CONSOLE.id}, clientSecret: ${CONSOLE.secret}, scopes: [openid] }
 `);
     configPath = config;
     writeAuditKey(config);
@@ -108,7 +116,11 @@ auth:
     return client;
   }
 
-  /** Follows an authorization link as `user` would in a browser, to the gateway's callback page. */
+  /**
+   * Follows an authorization link as `user` would in a browser: the gateway's /oauth/start sends
+   * a browser not yet signed in to the console's sign-in and back, then on to the upstream's
+   * authorization server and the gateway's callback page.
+   */
   async function follow(user: string, link: string): Promise<{ url: string; status: number; text: string }> {
     idp.account = user;
     const page = await browsers[user]!.request(link);
@@ -159,12 +171,22 @@ auth:
         refused.url,
       );
       expect(refused.message).toContain(link.href);
-      expect(link.origin).toBe(idp.issuer);
-      expect(link.searchParams.get('code_challenge_method')).toBe('S256');
-      expect(link.searchParams.get('resource')).toBe(upstream.url);
-      expect(link.searchParams.get('redirect_uri')).toBe(`${new URL(resource).origin}/oauth/callback`);
+      // The link is the gateway's own, not the authorization server's.
+      expect(`${link.origin}${link.pathname}`).toBe(`${new URL(resource).origin}/oauth/start`);
+      expect(link.searchParams.get('flow')).toMatch(/^[\w-]{43}$/);
 
       const page = await follow('alice', link.href);
+      const visited = browsers.alice!.visited.map((v) => new URL(v));
+      // Not signed in to the console yet: sent to sign in, back to /oauth/start, then on.
+      expect(visited[1]!.pathname).toBe('/console/auth/login');
+      const toServer = visited.find(
+        (v) =>
+          v.origin === idp.issuer &&
+          v.searchParams.has('code_challenge') &&
+          v.searchParams.get('resource') === upstream.url,
+      )!;
+      expect(toServer.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(toServer.searchParams.get('redirect_uri')).toBe(`${new URL(resource).origin}/oauth/callback`);
       expect(page.url.startsWith(`${new URL(resource).origin}/oauth/callback?`)).toBe(true);
       expect(page.status).toBe(200);
       expect(page.text).toContain('mcpgate is now authorized to use &#34;tickets&#34; for you');
@@ -260,7 +282,7 @@ auth:
     try {
       const refused = await refusal(alice.callTool({ name: 'tickets__whoami', arguments: {} }));
       expect(refused.code).toBe(-32042);
-      expect(refused.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\?/);
+      expect(refused.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/start\?flow=/);
     } finally {
       await alice.close();
     }
@@ -377,7 +399,7 @@ auth:
       expect(expired.code).toBe(-32042);
       expect(expired.message).toContain('your authorization of upstream "tickets" has expired');
       const again = await refusal(erin.callTool({ name: 'tickets__whoami', arguments: {} }));
-      expect(again.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\?/);
+      expect(again.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/start\?flow=/);
     } finally {
       await erin.close();
     }

@@ -82,6 +82,9 @@ export function checkSemantics(root: unknown): SchemaIssue[] {
             'grant "authorization_code" needs the gateway\'s public origin for its redirect URI: set auth.upstreamTokens.publicUrl or auth.resource',
         });
       }
+      const bindingIssue = browserBindingIssue(root);
+      if (bindingIssue !== undefined)
+        issues.push({ path: ['upstreams', name, 'oauth'], message: bindingIssue });
       continue;
     }
     if ('audience' in oauth && oauth.grant !== 'token_exchange') {
@@ -193,4 +196,20 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `auth.upstreamTokens.binding: console` (the default) lets only a browser signed in to the console
+ * as the same person open an authorization link: that needs the console with OIDC sign-in at the
+ * issuer the MCP face trusts (a SAML sign-in cannot prove an OIDC principal). Undefined when fine.
+ */
+function browserBindingIssue(root: unknown): string | undefined {
+  const r = isObj(root) ? root : {};
+  const auth = isObj(r.auth) ? r.auth : {};
+  const tokens = isObj(auth.upstreamTokens) ? auth.upstreamTokens : {};
+  if (tokens.binding === 'none') return undefined;
+  const console = isObj(r.console) ? r.console : {};
+  if (auth.mode === 'oauth' && isObj(auth.oidc) && console.enabled === true && isObj(console.oidc))
+    return undefined;
+  return 'grant "authorization_code" hands each person a link that only they may open: enable the console with OIDC sign-in (console.enabled: true, console.oidc, and auth.oidc) so the gateway can check who opens it, or set auth.upstreamTokens.binding: none (a gateway with a single user: anyone holding a link connects their own account)';
 }

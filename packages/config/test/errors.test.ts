@@ -143,6 +143,7 @@ describe('loadConfig — every error names its YAML path and line', () => {
     );
     expect(lines(errors)).toEqual([
       '4:5 upstreams.peruser.oauth: grant "authorization_code" keeps users\' tokens encrypted: configure auth.upstreamTokens.keyFile',
+      '4:5 upstreams.peruser.oauth: grant "authorization_code" hands each person a link that only they may open: enable the console with OIDC sign-in (console.enabled: true, console.oidc, and auth.oidc) so the gateway can check who opens it, or set auth.upstreamTokens.binding: none (a gateway with a single user: anyone holding a link connects their own account)',
       '4:41 upstreams.peruser.oauth.clientSecret: "clientSecret" needs the "clientId" it belongs to',
       '4:58 upstreams.peruser.oauth.privateKey: "privateKey" applies only to grant "client_credentials"',
       '7:5 upstreams.exchange.oauth: grant "token_exchange" authenticates the exchange with "clientSecret" (not "privateKey")',
@@ -155,6 +156,7 @@ describe('loadConfig — every error names its YAML path and line', () => {
         '  resource: https://mcp.example.com/mcp',
         '  oidc: { issuer: https://sso.example.com }',
         '  upstreamTokens: { keyFile: keys/upstream.key }',
+        'console: { enabled: true, oidc: { clientId: mcpgate-console } }',
         'upstreams:',
         '  peruser:',
         '    url: https://issues.example.net/mcp',
@@ -167,6 +169,20 @@ describe('loadConfig — every error names its YAML path and line', () => {
       resource: 'https://issues.example.net/mcp',
     });
     expect(ok.ok && ok.config.auth.upstreamTokens?.keyFile).toBe('/srv/gw/keys/upstream.key');
+    expect(ok.ok && ok.config.auth.upstreamTokens?.binding).toBe('console');
+    // Without console sign-in, only the explicit opt-out is accepted.
+    const optOut = await load(
+      yaml(
+        'auth:',
+        '  mode: local',
+        '  upstreamTokens: { keyFile: keys/upstream.key, publicUrl: http://127.0.0.1:8080, binding: none }',
+        'upstreams:',
+        '  peruser:',
+        '    url: https://issues.example.net/mcp',
+        '    oauth: { grant: authorization_code }',
+      ),
+    );
+    expect(optOut.ok ? optOut.config.auth.upstreamTokens?.binding : optOut.errors).toBe('none');
   });
 
   it('bad names, enums, types, durations and patterns', async () => {

@@ -77,6 +77,13 @@ export interface ConsoleHandle {
    * no bearer credential); returns false for everything else (the HTTP face handles it).
    */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /**
+   * Who this browser is signed in to the console as (its session cookie), or undefined: the
+   * gateway's `/oauth/start` lets only the person who asked open their authorization link.
+   */
+  sessionIdentity(req: IncomingMessage): Promise<Identity | undefined>;
+  /** Where to send a browser to sign in and come back to `returnTo` (a console or `/oauth/start` path). */
+  signInUrl(returnTo: string): string;
   close(): Promise<void>;
 }
 
@@ -408,6 +415,8 @@ export function createConsole(opts: ConsoleOptions): ConsoleHandle {
       if (path.startsWith('/admin/')) return handleAdmin(req, res, url);
       return false;
     },
+    sessionIdentity: async (req) => (await sessionOf(req))?.session.identity,
+    signInUrl: (returnTo) => `/console/auth/login?returnTo=${encodeURIComponent(safeReturnTo(returnTo))}`,
     close: () => live.close(),
   };
 }

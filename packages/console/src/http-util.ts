@@ -76,10 +76,14 @@ export function redirect(res: ServerResponse, location: string): void {
   res.end();
 }
 
-/** Only paths of this console may be a post-login destination (no open redirect). */
+/**
+ * Only paths of this console, or the gateway's own start of an upstream authorization
+ * (`/oauth/start?flow=…`, reached signed in), may be a post-login destination (no open redirect).
+ */
 export function safeReturnTo(raw: string | null | undefined): string {
-  if (!raw || !raw.startsWith('/console') || raw.startsWith('//') || /[\\\r\n]/.test(raw)) return '/console/';
-  return raw;
+  if (!raw || raw.startsWith('//') || /[\\\r\n]/.test(raw)) return '/console/';
+  if (raw.startsWith('/console') || raw.startsWith('/oauth/start?')) return raw;
+  return '/console/';
 }
 
 /**

@@ -7,3 +7,4 @@ export { createKeysAdminHandler } from './api/keys.js';
 export { createPinsAdminHandler } from './api/pins.js';
 export { createOverviewAdminHandler } from './api/overview.js';
 export { AuditLagHistory } from './api/lag-history.js';
+export { cookieNames, readCookie, redirect, setCookie } from './http-util.js';

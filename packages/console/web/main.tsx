@@ -7,6 +7,7 @@ import { SessionsPage } from './pages/sessions.js';
 import { AuditPage } from './pages/audit.js';
 import { AccessPage } from './pages/access.js';
 import { OverviewPage } from './pages/overview.js';
+import { ConnectionsPage } from './pages/connections.js';
 
 function App() {
   const [me, setMe] = useState<Me | undefined>();
@@ -87,6 +88,12 @@ function App() {
           <a href="/console/access" aria-current={path.startsWith('/console/access') ? 'page' : undefined}>
             Access
           </a>
+          <a
+            href="/console/connections"
+            aria-current={path.startsWith('/console/connections') ? 'page' : undefined}
+          >
+            Connections
+          </a>
           {(me.roles.auditor || me.roles.admin) && (
             <a
               href="/console/overview"
@@ -110,6 +117,8 @@ function App() {
           <AuditPage url={url} />
         ) : path.startsWith('/console/access') ? (
           <AccessPage me={me} url={url} />
+        ) : path.startsWith('/console/connections') ? (
+          <ConnectionsPage me={me} />
         ) : path.startsWith('/console/overview') ? (
           <OverviewPage me={me} url={url} />
         ) : path.startsWith('/console/sessions') ? (

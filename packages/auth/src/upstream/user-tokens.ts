@@ -14,6 +14,8 @@ import { chooseAuthMethod, type ClientCredentials } from '../client/register.js'
 import { discoverAuthorizationServer } from '../discovery.js';
 import { errorMessage, type FetchLike } from '../http.js';
 import { ConnectionStore, type OAuthConnection, type SealedGrant } from './connections.js';
+import { assertCanBind, flowPrincipal, type FlowBinding } from './flow-binding.js';
+import { hashOf, PendingFlowStore, randomId, type PendingFlow } from './pending-flows.js';
 import type { TokenSealer } from './token-seal.js';
 import { registerWebClient, Waiters } from './web-client.js';
 
@@ -48,6 +50,10 @@ export interface UserTokenBrokerOptions {
   readonly sealer: TokenSealer;
   /** The gateway's redirect URI (`<public origin>/oauth/callback`), registered at each server. */
   readonly callbackUrl: string;
+  /** The link handed to users (`<public origin>/oauth/start`): the gateway's, never the server's. */
+  readonly startUrl: string;
+  /** Who may open a link (`auth.upstreamTokens.binding`); default `console`. */
+  readonly binding?: FlowBinding;
   readonly logger: Logger;
   readonly fetch?: FetchLike;
   readonly now?: () => number;
@@ -65,19 +71,25 @@ interface Upstream {
   readonly ended: Array<(subject: string) => void>;
 }
 
-interface Pending {
-  readonly state: string;
-  readonly subject: string;
-  readonly upstream: string;
-  readonly verifier: string;
-  readonly url: string;
-  readonly expires: number;
+/** A started authorization as handed out: the gateway link and the id a client may correlate. */
+interface Started {
+  readonly link: string;
+  readonly elicitationId: string;
 }
 
 /** How the callback went, for the page the browser shows. */
 export type CallbackResult =
   | { readonly ok: true; readonly upstream: string; readonly subject: string }
-  | { readonly ok: false; readonly status: number; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly message: string;
+      /** Set when the refusal is a security event (a browser that did not open the link). */
+      readonly refused?: { readonly error: string; readonly subject: string; readonly upstream: string };
+    };
+
+/** When polling the store for an authorization finished on another replica. */
+const FINISHED_POLL_MS = 1_000;
 
 /**
  * The gateway as OAuth client of upstreams on behalf of each user (`oauth.grant:
@@ -87,12 +99,13 @@ export type CallbackResult =
  * connection to that upstream. Errors and events name the upstream and the OAuth error code, never
  * a token or a secret.
  *
- * Started authorizations are kept in this process: the browser's redirect must reach the replica
- * that started it (a load balancer with affinity on `state` or a single replica).
+ * Started authorizations are kept in the store (`PendingFlowStore`): the link, the start and the
+ * callback may each reach a different replica. The link is the gateway's `/oauth/start`, which
+ * checks who opens it (`flow-start.ts` in the CLI) before sending the browser on.
  */
 export class UserTokenBroker {
   private readonly upstreams = new Map<string, Upstream>();
-  private readonly pending = new Map<string, Pending>();
+  private readonly flows: PendingFlowStore;
   private readonly waiters = new Waiters();
   private readonly cache = new Map<string, { grant: SealedGrant; readAt: number }>();
   private readonly refreshing = new Map<string, Promise<SealedGrant>>();
@@ -104,6 +117,38 @@ export class UserTokenBroker {
     this.store = new ConnectionStore(options.sql, options.sealer);
     this.fetchImpl = options.fetch ?? fetch;
     this.now = options.now ?? Date.now;
+    this.flows = new PendingFlowStore(options.sql, options.sealer, this.now);
+  }
+
+  /** Names of the upstreams authorized per user through this broker. */
+  upstreamNames(): string[] {
+    return [...this.upstreams.keys()];
+  }
+
+  /** Who may open a link. */
+  get binding(): FlowBinding {
+    return this.options.binding ?? 'console';
+  }
+
+  /**
+   * A link for `identity` to connect `upstream` now (the console's Connect button): the same link
+   * a tool call would hand out. Undefined for an upstream not authorized per user.
+   */
+  async connectLink(identity: Identity, upstream: string): Promise<string | undefined> {
+    const up = this.upstreams.get(upstream);
+    if (!up) return undefined;
+    assertCanBind(identity, this.binding, up.name);
+    return (await this.start(up, identity)).link;
+  }
+
+  /** A pending authorization by its link's flow id (for `/oauth/start`), or undefined. */
+  pendingFlow(flowId: string): Promise<PendingFlow | undefined> {
+    return this.flows.byFlow(flowId);
+  }
+
+  /** Remembers which browser opened the link: only it may complete the callback. */
+  bindBrowser(flowId: string, cookie: string): Promise<void> {
+    return this.flows.bindBrowser(flowId, cookie);
   }
 
   /** The per-user authorization of one upstream, for the pool (`UpstreamSpec.userAuth`). */
@@ -155,19 +200,37 @@ export class UserTokenBroker {
    * The gateway's redirect endpoint: `state` names a pending authorization (single use, expiring);
    * the code is exchanged with its PKCE verifier and the grant stored for that user.
    */
-  async callback(query: URLSearchParams): Promise<CallbackResult> {
+  async callback(
+    query: URLSearchParams,
+    cookieOf: (flowId: string) => string | undefined,
+  ): Promise<CallbackResult> {
     const state = query.get('state') ?? '';
-    const p = this.pending.get(state);
-    if (!p || p.expires < this.now()) {
-      this.pending.delete(state);
+    // Taken at once (single use on every replica), whatever the outcome below.
+    const p = await this.flows.take(state);
+    const up = p && this.upstreams.get(p.upstream);
+    if (!p || !up) {
       return {
         ok: false,
         status: 400,
         message: 'This authorization link is unknown or has expired. Call the tool again for a new link.',
       };
     }
-    this.pending.delete(state);
-    const up = this.upstreams.get(p.upstream)!;
+    // The browser coming back must be the one that opened the link on /oauth/start (its flow
+    // cookie): a redirect replayed in, or planted into, another browser connects nothing.
+    const cookie = cookieOf(p.flowId);
+    if (p.browserHash === undefined || cookie === undefined || hashOf(cookie) !== p.browserHash) {
+      this.options.logger.warn(
+        { upstream: p.upstream, subject: p.subject },
+        'refused an authorization callback from a browser that did not open its link',
+      );
+      return {
+        ok: false,
+        status: 400,
+        message:
+          'This authorization was not started in this browser (open the link you were given, in one browser, from start to end). Nothing was connected; call the tool again for a new link.',
+        refused: { error: 'oauth_callback_foreign_browser', subject: p.subject, upstream: p.upstream },
+      };
+    }
     const error = query.get('error');
     if (error !== null) {
       this.emit({ kind: 'refresh_failed', upstream: up.name, subject: p.subject, error });
@@ -189,7 +252,7 @@ export class UserTokenBroker {
       }
       const code = query.get('code');
       if (!code) throw new GatewayError('invalid_request', 'the redirect carries no code');
-      const client = await this.client(up);
+      const client = p.client;
       const body = await postForm(
         this.fetchImpl,
         tokenEndpoint(info),
@@ -243,7 +306,8 @@ export class UserTokenBroker {
   private async ensure(up: Upstream, identity: Identity, link: CallLink | undefined): Promise<void> {
     const subject = identity.subject;
     if (this.cache.has(key(subject, up.name)) || (await this.store.exists(subject, up.name))) return;
-    const p = await this.start(up, subject);
+    assertCanBind(identity, this.binding, up.name);
+    const p = await this.start(up, identity);
     const message = `The gateway needs your authorization to use "${up.name}" on your behalf: open the link, sign in, and the call goes on.`;
     const caps = link?.clientCapabilities?.elicitation as Record<string, unknown> | undefined;
     if (link && caps && typeof caps.url === 'object' && caps.url !== null) {
@@ -253,12 +317,14 @@ export class UserTokenBroker {
       try {
         const answer = await link.ask(
           'elicitation/create',
-          { mode: 'url', message, url: p.url, elicitationId: p.state },
+          { mode: 'url', message, url: p.link, elicitationId: p.elicitationId },
           ac.signal,
         );
         if (answer.action === 'accept') {
           await Promise.race([
             done.promise,
+            // The browser may come back to another replica: its connection shows up in the store.
+            this.finishedElsewhere(subject, up.name, ac.signal),
             new Promise<void>((_, reject) =>
               ac.signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true }),
             ),
@@ -270,30 +336,37 @@ export class UserTokenBroker {
       } finally {
         clearTimeout(timer);
         done.cancel();
+        // Ends the store polling of `finishedElsewhere` too.
+        ac.abort();
       }
     }
     throw new GatewayError(
       'authorization_required',
-      `upstream "${up.name}" needs your authorization: open ${p.url} in a browser, sign in, then call again`,
+      `upstream "${up.name}" needs your authorization: open ${p.link} in a browser, sign in, then call again`,
       {
         data: {
           upstream: up.name,
-          authorizationUrl: p.url,
+          authorizationUrl: p.link,
           // The MCP URLElicitationRequiredError shape (-32042), for clients that present it.
-          elicitations: [{ mode: 'url', elicitationId: p.state, url: p.url, message }],
+          elicitations: [{ mode: 'url', elicitationId: p.elicitationId, url: p.link, message }],
         },
       },
     );
   }
 
-  /** A new pending authorization for `subject`: the link to send them to. */
-  private async start(up: Upstream, subject: string): Promise<Pending> {
-    for (const [state, old] of this.pending) if (old.expires < this.now()) this.pending.delete(state);
-    // A user who calls again before finishing gets the same link (not one more pending entry each
+  /** A pending authorization for `identity` (in the store): the gateway link to send them to. */
+  private async start(up: Upstream, identity: Identity): Promise<Started> {
+    const subject = identity.subject;
+    const principal = flowPrincipal(identity);
+    const started = (flowId: string): Started => {
+      const link = new URL(this.options.startUrl);
+      link.searchParams.set('flow', flowId);
+      return { link: link.href, elicitationId: hashOf(flowId).slice(0, 32) };
+    };
+    // A user who calls again before finishing gets the same link (not one more pending row each
     // time), as long as it has a few minutes left.
-    for (const p of this.pending.values()) {
-      if (p.subject === subject && p.upstream === up.name && p.expires - this.now() > REUSE_MIN_MS) return p;
-    }
+    const again = await this.flows.reusable(subject, principal, up.name, REUSE_MIN_MS);
+    if (again !== undefined) return started(again);
     let info: GatewayAuthInfo;
     let client: ClientCredentials;
     try {
@@ -327,16 +400,23 @@ export class UserTokenBroker {
       ...(scopes.length > 0 && { scope: scopes.join(' ') }),
     };
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    const p: Pending = {
+    const flowId = randomId();
+    await this.flows.create(
       state,
-      subject,
-      upstream: up.name,
-      verifier: pkce.verifier,
-      url: url.href,
-      expires: this.now() + PENDING_TTL_MS,
-    };
-    this.pending.set(state, p);
-    return p;
+      { subject, principal, upstream: up.name },
+      { flowId, authorizationUrl: url.href, verifier: pkce.verifier, client },
+      PENDING_TTL_MS,
+    );
+    return started(flowId);
+  }
+
+  /** Resolves once `subject`'s connection to `upstream` is in the store (finished on any replica). */
+  private async finishedElsewhere(subject: string, upstream: string, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await new Promise((r) => setTimeout(r, FINISHED_POLL_MS));
+      if (await this.store.exists(subject, upstream).catch(() => false)) return;
+    }
+    await new Promise<never>(() => undefined);
   }
 
   /** The user's grant, refreshed first when due (one refresh at a time per user and upstream). */

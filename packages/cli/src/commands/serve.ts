@@ -31,7 +31,8 @@ import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { guardProcess } from '../runtime/defect-guard.js';
 import { VERSION } from '../version.js';
 import { consoleAdminHandlers, startConsole } from '../runtime/console.js';
-import { createOAuthAdminHandler, oauthCallbackRoute } from '../runtime/oauth-http.js';
+import { createOAuthAdminHandler } from '../runtime/oauth-http.js';
+import { oauthFlowRoutes } from '../runtime/oauth-routes.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -137,6 +138,13 @@ export const serveCommand: Command = {
       await runtime.close();
       return fail(err instanceof Error ? err.message : String(err));
     }
+    const oauthFlows =
+      runtime.oauth &&
+      oauthFlowRoutes(config, runtime.oauth, {
+        console: webConsole,
+        logger,
+        onSecurityEvent: (e) => runtime.hooks.onSecurityEvent?.(e),
+      });
     let face;
     try {
       face = await startHttpFace({
@@ -173,12 +181,14 @@ export const serveCommand: Command = {
         ready: () => readiness(runtime, config),
         adminHandlers,
         routes: [
-          // /oauth/callback: the browser's way back from an upstream's authorization server.
-          ...(runtime.oauth ? [oauthCallbackRoute(runtime.oauth)] : []),
+          // /oauth/start and /oauth/callback: the user's link, and the browser's way back from an
+          // upstream's authorization server.
+          ...(oauthFlows?.routes ?? []),
           ...(webConsole ? [(req: IncomingMessage, res: ServerResponse) => webConsole.handle(req, res)] : []),
         ],
       });
     } catch (err) {
+      oauthFlows?.close();
       await webConsole?.close();
       await auth.close();
       await runtime.close();
@@ -194,6 +204,7 @@ export const serveCommand: Command = {
     logger.info({ reason: signal, graceMs: config.server.shutdownGrace }, 'shutting down');
     // Stop accepting and drain, then the runtime flushes the audit and closes the children.
     await whileAlive(async () => {
+      oauthFlows?.close();
       await webConsole?.close();
       await face.close(config.server.shutdownGrace);
       await auth.close();

@@ -8,16 +8,23 @@ import {
   type AdminHandler,
 } from '@mcpgate/admin-http';
 import type { OAuthConnection, UserTokenBroker } from '@mcpgate/auth';
+import { GatewayError } from '@mcpgate/core';
+import { sendOAuthPage } from './oauth-page.js';
+import { flowCookieOf, type FlowRouteDeps } from './oauth-start.js';
 import { OAUTH_CALLBACK_PATH } from './upstream-oauth.js';
 
 export const ADMIN_OAUTH_PATH = '/admin/oauth/connections';
 
 /**
  * `GET /oauth/callback`: where the upstream's authorization server sends the user's browser back.
- * It authenticates by its single-use `state` (no bearer token: a browser follows a redirect), and
- * answers with a small page — never a token.
+ * It authenticates by its single-use `state` (no bearer token: a browser follows a redirect) and
+ * the flow cookie `/oauth/start` gave the browser that opened the link (a callback replayed into
+ * another browser connects nothing, and is recorded), and answers with a small page — never a token.
  */
-export function oauthCallbackRoute(broker: UserTokenBroker) {
+export function oauthCallbackRoute(
+  broker: UserTokenBroker,
+  deps: Pick<FlowRouteDeps, 'secure' | 'onRefused'> & { readonly consolePage?: string },
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     if (url.pathname !== OAUTH_CALLBACK_PATH) return false;
@@ -25,7 +32,20 @@ export function oauthCallbackRoute(broker: UserTokenBroker) {
       res.writeHead(405, { allow: 'GET' }).end();
       return true;
     }
-    const result = await broker.callback(url.searchParams);
+    const result = await broker.callback(url.searchParams, (flowId) =>
+      flowCookieOf(req, flowId, deps.secure),
+    );
+    if (!result.ok && result.refused)
+      deps.onRefused(req, {
+        status: result.status,
+        error: result.refused.error,
+        description: `an authorization callback for upstream "${result.refused.upstream}" came back to a browser that did not open its link`,
+        presented: {
+          link: 'oauth-callback',
+          upstream: result.refused.upstream,
+          owner: result.refused.subject,
+        },
+      });
     const [status, title, text] = result.ok
       ? [
           200,
@@ -33,14 +53,15 @@ export function oauthCallbackRoute(broker: UserTokenBroker) {
           `mcpgate is now authorized to use "${result.upstream}" for you. You can close this window and return to your client.`,
         ]
       : [result.status, 'Not connected', result.message];
-    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title} — mcpgate</title></head><body><h1>${title}</h1><p>${escapeHtml(text)}</p></body></html>`;
-    res.writeHead(status, {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      'content-security-policy': "default-src 'none'",
-    });
-    res.end(html);
+    sendOAuthPage(
+      res,
+      status,
+      title,
+      text,
+      deps.consolePage !== undefined
+        ? { href: deps.consolePage, label: 'Your connections in the console' }
+        : undefined,
+    );
     return true;
   };
 }
@@ -64,6 +85,8 @@ export function connectionJson(c: OAuthConnection): Record<string, unknown> {
  *
  *   GET  /admin/oauth/connections[?subject=S&upstream=U]
  *   POST /admin/oauth/connections/revoke  {"upstream": "U", "subject"?: "S"}
+ *   GET  /admin/oauth/connections/upstreams   the caller's state for each per-user upstream
+ *   POST /admin/oauth/connections/connect {"upstream": "U"}   a link to connect it now
  */
 export function createOAuthAdminHandler(
   broker: UserTokenBroker,
@@ -109,6 +132,39 @@ export function createOAuthAdminHandler(
         sendJson(res, 200, { revoked: { subject, upstream } });
         return true;
       }
+      if (rest.length === 1 && rest[0] === 'upstreams') {
+        if ((req.method ?? 'GET') !== 'GET')
+          throw new HttpProblem(405, 'method_not_allowed', 'listing is GET');
+        const mine = new Map((await broker.list({ subject: identity.subject })).map((c) => [c.upstream, c]));
+        sendJson(res, 200, {
+          items: broker.upstreamNames().map((upstream) => {
+            const c = mine.get(upstream);
+            return c ? { ...connectionJson(c), connected: true } : { upstream, connected: false };
+          }),
+        });
+        return true;
+      }
+      if (rest.length === 1 && rest[0] === 'connect') {
+        if (req.method !== 'POST') throw new HttpProblem(405, 'method_not_allowed', 'connecting is POST');
+        const body = await readJsonBody(req);
+        const upstream = body.upstream;
+        if (typeof upstream !== 'string' || upstream === '')
+          throw new HttpProblem(400, 'invalid_params', '"upstream" must be a non-empty string');
+        let link: string | undefined;
+        try {
+          link = await broker.connectLink(identity, upstream);
+        } catch (err) {
+          if (err instanceof GatewayError)
+            throw err.code === 'forbidden'
+              ? new HttpProblem(403, 'forbidden', err.message)
+              : new HttpProblem(502, 'upstream_unavailable', err.message);
+          throw err;
+        }
+        if (link === undefined)
+          throw new HttpProblem(404, 'not_found', `upstream "${upstream}" is not authorized per user`);
+        sendJson(res, 200, { url: link });
+        return true;
+      }
       throw new HttpProblem(404, 'not_found', `no such route under ${ADMIN_OAUTH_PATH}`);
     } catch (err) {
       if (err instanceof HttpProblem) sendProblem(res, err.status, err.code, err.message);
@@ -116,8 +172,4 @@ export function createOAuthAdminHandler(
       return true;
     }
   };
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

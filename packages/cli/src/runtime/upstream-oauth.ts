@@ -72,6 +72,9 @@ export function createUserTokenBroker(
     sql: deps.sql,
     sealer,
     callbackUrl: `${base.replace(/\/+$/, '')}${OAUTH_CALLBACK_PATH}`,
+    // The link users get is the gateway's own (/oauth/start checks who opens it), not the server's.
+    startUrl: `${base.replace(/\/+$/, '')}/oauth/start`,
+    binding: settings.binding ?? 'console',
     logger: deps.logger,
     onEvent: deps.onEvent,
   });

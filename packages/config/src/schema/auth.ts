@@ -173,6 +173,13 @@ export const authSchema = {
           description:
             'Public origin of the gateway as browsers reach it (`https://mcp.example.com`, no path): the redirect URI registered at upstream authorization servers is `<publicUrl>/oauth/callback`. Default: the origin of `auth.resource`.',
         },
+        binding: {
+          type: 'string',
+          enum: ['console', 'none'],
+          default: 'console',
+          description:
+            'Who may open the authorization link a user is handed (`<publicUrl>/oauth/start?flow=…`). `console`: only a browser signed in to the web console as the same person who asked (needs `console.enabled` with `console.oidc`); anyone else is refused and recorded as `security.auth_failed`. `none`: whoever opens it first — only for a gateway used by a single person. In both cases the callback must come back to the browser that opened the link.',
+        },
       },
     },
     apiKeys: {
@@ -229,5 +236,9 @@ export interface AuthSection {
     };
   };
   readonly apiKeys: { readonly enabled: boolean; readonly pepper?: string; readonly cacheMaxAge: number };
-  readonly upstreamTokens?: { readonly keyFile: string; readonly publicUrl?: string };
+  readonly upstreamTokens?: {
+    readonly keyFile: string;
+    readonly publicUrl?: string;
+    readonly binding: 'console' | 'none';
+  };
 }

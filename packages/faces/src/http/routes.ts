@@ -73,6 +73,14 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     examples: ['/oauth/callback'],
     what: "redirect URI of per-user upstream OAuth (the browser's return from an upstream's authorization server)",
   },
+  {
+    path: '/oauth/start',
+    match: 'exact',
+    methods: ['GET'],
+    exposure: 'public',
+    examples: ['/oauth/start?flow=f'],
+    what: 'the link a user is handed to authorize a per-user OAuth upstream (checks who opens it, then on to the authorization server)',
+  },
   ...PROBE_PATHS.map((path): HttpRoute => ({
     path,
     match: 'exact',
