@@ -218,7 +218,7 @@ auth:
     const [a] = gws as [ServeProcess, ServeProcess];
     const before = opened();
     await waitFor(
-      async () => gws.every((g) => logged(g, 'closed the connection of a user').length > 0) || undefined,
+      () => gws.every((g) => logged(g, 'closed the connection of a user').length > 0) || undefined,
       (IDLE_S + 10) * 1000,
       'both replicas to close the idle connection',
     );
@@ -250,7 +250,7 @@ auth:
     expect(res.status).toBe(200);
     // Logged as it happens; the log line travels through the child's stderr.
     const closed = await waitFor(
-      async () => {
+      () => {
         const l = logged(a, 'closed the connection of a user');
         return l.some((x) => x.why === 'its authorization ended') ? l : undefined;
       },
