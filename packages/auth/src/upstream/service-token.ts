@@ -103,7 +103,10 @@ export function createServiceTokenSource(
     if (spec.privateKey !== undefined) {
       params.client_id = spec.clientId;
       params.client_assertion_type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-      params.client_assertion = await clientAssertion(spec, tokenEndpoint, now());
+      // The audience is the authorization server's issuer identifier where it is known: what RFC
+      // 7523bis requires and what servers that verify `aud` strictly accept (the MCP conformance
+      // suite's included); the token endpoint (RFC 7523's own example) only when no issuer is set.
+      params.client_assertion = await clientAssertion(spec, spec.issuer ?? tokenEndpoint, now());
       body = await postForm(fetchImpl, tokenEndpoint, params);
     } else {
       body = await postFormBasic(fetchImpl, tokenEndpoint, params, spec.clientId, spec.clientSecret ?? '');
