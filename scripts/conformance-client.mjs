@@ -73,7 +73,46 @@ function login() {
   );
 }
 
-function transport() {
+/**
+ * The authorization server a protected scenario server names (its 401's `resource_metadata`, RFC
+ * 9728), for `upstreams.<name>.oauth.issuer`: the gateway's service grant is configured with its
+ * issuer, as an operator would.
+ */
+async function issuerOf(serverUrl) {
+  const res = await fetch(serverUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'ping' }),
+  });
+  const challenge = res.headers.get('www-authenticate') ?? '';
+  const metadataUrl =
+    /resource_metadata="([^"]+)"/.exec(challenge)?.[1] ??
+    `${new URL(serverUrl).origin}/.well-known/oauth-protected-resource${new URL(serverUrl).pathname}`;
+  const metadata = await (await fetch(metadataUrl)).json();
+  return metadata.authorization_servers[0];
+}
+
+/** `upstreams.scenario.oauth` for the client-credentials scenarios: a service identity of the gateway. */
+async function serviceOAuth() {
+  if (!scenario.startsWith('auth/client-credentials-')) return [];
+  const lines = [
+    '    oauth:',
+    '      grant: client_credentials',
+    `      issuer: ${JSON.stringify(await issuerOf(url))}`,
+    `      clientId: ${JSON.stringify(context.client_id)}`,
+  ];
+  if (context.private_key_pem) {
+    writeFileSync(join(dir, 'client-key.pem'), context.private_key_pem, { mode: 0o600 });
+    lines.push('      privateKey: ${file:client-key.pem}');
+    if (context.signing_algorithm) lines.push(`      privateKeyAlgorithm: ${context.signing_algorithm}`);
+  } else {
+    writeFileSync(join(dir, 'client-secret'), context.client_secret, { mode: 0o600 });
+    lines.push('      clientSecret: ${file:client-secret}');
+  }
+  return lines;
+}
+
+async function transport() {
   if (mode === 'gateway') {
     const config = join(dir, 'mcpgate.yaml');
     writeFileSync(
@@ -84,7 +123,9 @@ function transport() {
         'logging: { level: warn }',
         `store: { dir: ${JSON.stringify(join(dir, 'data'))} }`,
         'upstreams:',
-        `  scenario: { url: ${JSON.stringify(url)} }`,
+        '  scenario:',
+        `    url: ${JSON.stringify(url)}`,
+        ...(await serviceOAuth()),
         '',
       ].join('\n'),
     );
@@ -131,7 +172,7 @@ async function main() {
     model: 'conformance',
     content: { type: 'text', text: 'ok' },
   }));
-  await client.connect(transport());
+  await client.connect(await transport());
   try {
     const { tools } = await client.listTools();
     for (const tool of tools) {

@@ -189,10 +189,15 @@ async function main() {
         baselineFile,
         `${kind}: ${listed.length === 0 ? '[]' : `\n${listed.map((s) => `  - ${s}`).join('\n')}`}\n`,
       );
-      // The gateway as OAuth client of a scenario's server is `upstreams.<name>.oauth`, not login:
-      // the auth scenarios measure `login` + `connect`, so the gateway mode runs the others.
+      // The auth scenarios measure a person's `login` + `connect`; in the gateway mode only the
+      // client-credentials ones apply: the gateway's service identity (`oauth.grant:
+      // client_credentials`, secret or private_key_jwt) toward the scenario's server.
       const all = await listScenarios(tools, kind);
-      const scenarios = only(mode === 'gateway' ? all.filter((s) => !s.startsWith('auth/')) : all);
+      const scenarios = only(
+        mode === 'gateway'
+          ? all.filter((s) => !s.startsWith('auth/') || s.startsWith('auth/client-credentials-'))
+          : all,
+      );
       let results;
       if (mode === 'server') {
         const gateway = await startGateway(mkdtempSync(join(work, 'gw-')));

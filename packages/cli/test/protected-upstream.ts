@@ -11,6 +11,8 @@ export interface SeenRequest {
   /** The verified subject, or undefined when the token was missing or refused (then 401). */
   readonly subject: string | undefined;
   readonly audience: string | undefined;
+  /** The JSON-RPC method of a POST (`initialize` opens a connection), when it had one. */
+  readonly method?: string;
 }
 
 export interface ProtectedUpstream {
@@ -67,7 +69,10 @@ export async function startProtectedUpstream(idp: TestIdp): Promise<ProtectedUps
       const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
       const verdict = await check.verifier!.authenticate(req.headers);
       const subject = verdict.ok ? verdict.identity.subject : undefined;
-      seen.push({ token, subject, audience: verdict.ok ? url : undefined });
+      const chunks: Buffer[] = [];
+      for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
+      const method = rpcMethod(Buffer.concat(chunks).toString('utf8'));
+      seen.push({ token, subject, audience: verdict.ok ? url : undefined, ...(method && { method }) });
       if (!verdict.ok) {
         res.writeHead(401, {
           'www-authenticate': `Bearer resource_metadata="${metadataUrl}", scope="mcp:tools"`,
@@ -76,8 +81,6 @@ export async function startProtectedUpstream(idp: TestIdp): Promise<ProtectedUps
         res.end(JSON.stringify({ error: 'invalid_token' }));
         return;
       }
-      const chunks: Buffer[] = [];
-      for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
       const response = await caller.run(subject!, () =>
@@ -114,4 +117,13 @@ export async function startProtectedUpstream(idp: TestIdp): Promise<ProtectedUps
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+function rpcMethod(body: string): string | undefined {
+  try {
+    const msg = JSON.parse(body) as { method?: unknown };
+    return typeof msg.method === 'string' ? msg.method : undefined;
+  } catch {
+    return undefined;
+  }
 }

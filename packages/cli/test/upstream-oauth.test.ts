@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { pgSchema, type PgDatabase } from '@mcpgate/testkit';
 import { tmpdir } from 'node:os';
@@ -143,5 +143,102 @@ describe('the gateway as OAuth client of an upstream (client credentials)', () =
     expect(err?.message).not.toContain('not-the-secret');
     expect(failures).toEqual([expect.objectContaining({ kind: 'refresh_failed', error: 'invalid_client' })]);
     expect(JSON.stringify(failures)).not.toContain('not-the-secret');
+  });
+
+  it('authenticates with private_key_jwt through the gateway, and never logs the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpgate-upstream-oauth-keyed-'));
+    writeFileSync(join(dir, 'client-key.pem'), idp.keyedClientPem, { mode: 0o600 });
+    const config = writeConfig(
+      [
+        'policy: { default: allow }',
+        'logging: { level: debug }',
+        `store: { url: ${JSON.stringify(db.url)} }`,
+        'audit: { signingKeyFile: audit-signing.pem }',
+        'upstreams:',
+        '  keyed:',
+        `    url: ${JSON.stringify(upstream.url)}`,
+        '    oauth:',
+        '      grant: client_credentials',
+        `      issuer: ${JSON.stringify(idp.issuer)}`,
+        `      clientId: ${CLIENTS.keyed.id}`,
+        '      privateKey: ${file:client-key.pem}',
+        '      scopes: [mcp:tools]',
+        '',
+      ].join('\n'),
+      dir,
+    );
+    writeAuditKey(config);
+    const seenBefore = upstream.seen.length;
+    const gw = await connectGateway(config);
+    try {
+      const result = await gw.client.callTool({ name: 'keyed__echo', arguments: { text: 'hi' } });
+      expect(textOf(result)).toBe('echo: hi');
+    } finally {
+      await gw.close();
+    }
+    const tokens = new Set(
+      upstream.seen.slice(seenBefore).map((h) => (h.authorization ?? '').replace(/^Bearer /, '')),
+    );
+    expect(tokens.size).toBeGreaterThan(0);
+    const keyBody = idp.keyedClientPem.split('\n')[1]!;
+    for (const token of tokens) {
+      // The IdP issued it to the keyed client (it verified the signed client assertion).
+      const verdict = await verifier.authenticate({ authorization: `Bearer ${token}` });
+      expect(verdict.ok ? verdict.identity.subject : verdict.description).toBe(CLIENTS.keyed.id);
+      expect(gw.stderr.join('\n')).not.toContain(token);
+    }
+    expect(gw.stderr.join('\n')).not.toContain(keyBody);
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      const oauth = await sql.query<{ type: string; subject: string }>(
+        "SELECT type, subject FROM events WHERE type LIKE 'oauth.%' AND upstream = 'keyed'",
+      );
+      expect(oauth.rows).toEqual([{ type: 'oauth.connected', subject: `client:${CLIENTS.keyed.id}` }]);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('renews the service token in the background before it expires, with no call in between', async () => {
+    // Short-lived tokens for this upstream from now on (set after the tests above).
+    idp.resourceTTL.set(upstream.url, 4);
+    const events: Array<{ kind: string; at: number; expiresAt?: string }> = [];
+    const source = createServiceTokenSource(
+      'rec',
+      {
+        grant: 'client_credentials',
+        issuer: idp.issuer,
+        clientId: CLIENTS.service.id,
+        clientSecret: CLIENTS.service.secret,
+        privateKeyAlgorithm: 'RS256',
+        scopes: ['mcp:tools'],
+        resource: upstream.url,
+      },
+      {
+        onEvent: (e) =>
+          events.push({ kind: e.kind, at: Date.now(), ...(e.expiresAt && { expiresAt: e.expiresAt }) }),
+      },
+    );
+    try {
+      const first = (await source.headers()).authorization;
+      await new Promise((r) => setTimeout(r, 3_500));
+      expect(events.map((e) => e.kind).slice(0, 2)).toEqual(['connected', 'refreshed']);
+      // Each renewal came before the token it replaced expired.
+      for (let i = 1; i < events.length; i++) {
+        expect(events[i]!.at).toBeLessThan(Date.parse(events[i - 1]!.expiresAt!));
+      }
+      // The call after the pause is served the renewed token without fetching one.
+      const count = events.length;
+      const now = (await source.headers()).authorization;
+      expect(now).not.toBe(first);
+      expect(events.length).toBe(count);
+    } finally {
+      source.close();
+    }
+    // Closed: no renewal any more.
+    const count = events.length;
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(events.length).toBe(count);
   });
 });

@@ -52,6 +52,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** `upstreams.<name>.oauth.idleTimeout` when not set: a user's connection idle this long closes. */
+const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
+
 function oauthSpec(o: UpstreamOAuthSection, url: string): UpstreamOAuthSpec {
   const scopes = [...(o.scopes ?? [])];
   const resource = o.resource ?? url;
@@ -63,6 +66,7 @@ function oauthSpec(o: UpstreamOAuthSection, url: string): UpstreamOAuthSpec {
       ...(o.clientSecret !== undefined && { clientSecret: o.clientSecret }),
       scopes,
       resource,
+      idleTimeoutMs: o.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
     };
   }
   if (o.grant === 'token_exchange') {
@@ -76,10 +80,11 @@ function oauthSpec(o: UpstreamOAuthSection, url: string): UpstreamOAuthSpec {
       scopes,
       resource,
       ...(o.audience !== undefined && { audience: o.audience }),
+      idleTimeoutMs: o.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
     };
   }
   // The semantic checks guarantee a client id for client credentials.
-  const { audience: _unused, ...service } = o;
+  const { audience: _unused, idleTimeout: _none, ...service } = o;
   return { ...service, grant: 'client_credentials', clientId: o.clientId!, scopes, resource };
 }
 

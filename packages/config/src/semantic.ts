@@ -114,6 +114,13 @@ export function checkSemantics(root: unknown): SchemaIssue[] {
       }
       continue;
     }
+    if ('idleTimeout' in oauth) {
+      issues.push({
+        path: ['upstreams', name, 'oauth', 'idleTimeout'],
+        message:
+          '"idleTimeout" applies to per-user grants ("authorization_code", "token_exchange"): a "client_credentials" upstream has one shared connection',
+      });
+    }
     const servers = ['issuer', 'tokenEndpoint'].filter((k) => k in oauth);
     if (servers.length !== 1) {
       issues.push({

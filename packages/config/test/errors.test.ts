@@ -138,7 +138,7 @@ describe('loadConfig — every error names its YAML path and line', () => {
         '    oauth: { grant: token_exchange, clientId: gw, issuer: https://i }', //     7
         '  service:', //                                                                8
         '    url: http://127.0.0.1:3003/mcp', //                                        9
-        '    oauth: { grant: client_credentials, clientId: gw, issuer: https://i, clientSecret: s, audience: x }', // 10
+        '    oauth: { grant: client_credentials, clientId: gw, issuer: https://i, clientSecret: s, audience: x, idleTimeout: 5m }', // 10
       ),
     );
     expect(lines(errors)).toEqual([
@@ -148,6 +148,7 @@ describe('loadConfig — every error names its YAML path and line', () => {
       '4:58 upstreams.peruser.oauth.privateKey: "privateKey" applies only to grant "client_credentials"',
       '7:5 upstreams.exchange.oauth: grant "token_exchange" authenticates the exchange with "clientSecret" (not "privateKey")',
       '10:91 upstreams.service.oauth.audience: "audience" applies only to grant "token_exchange"',
+      '10:104 upstreams.service.oauth.idleTimeout: "idleTimeout" applies to per-user grants ("authorization_code", "token_exchange"): a "client_credentials" upstream has one shared connection',
     ]);
     const ok = await load(
       yaml(
@@ -161,13 +162,26 @@ describe('loadConfig — every error names its YAML path and line', () => {
         '  peruser:',
         '    url: https://issues.example.net/mcp',
         '    oauth: { grant: authorization_code }',
+        '  quick:',
+        '    url: https://quick.example.net/mcp',
+        '    oauth: { grant: authorization_code, idleTimeout: 2m }',
       ),
     );
-    expect(ok.ok ? ok.config.upstreams[0]!.oauth : ok.errors).toEqual({
-      grant: 'authorization_code',
-      scopes: [],
-      resource: 'https://issues.example.net/mcp',
-    });
+    expect(ok.ok ? ok.config.upstreams.map((u) => u.oauth) : ok.errors).toEqual([
+      {
+        grant: 'authorization_code',
+        scopes: [],
+        resource: 'https://issues.example.net/mcp',
+        // A user's idle connection closes after 15 minutes unless idleTimeout says otherwise.
+        idleTimeoutMs: 900_000,
+      },
+      {
+        grant: 'authorization_code',
+        scopes: [],
+        resource: 'https://quick.example.net/mcp',
+        idleTimeoutMs: 120_000,
+      },
+    ]);
     expect(ok.ok && ok.config.auth.upstreamTokens?.keyFile).toBe('/srv/gw/keys/upstream.key');
     expect(ok.ok && ok.config.auth.upstreamTokens?.binding).toBe('console');
     // Without console sign-in, only the explicit opt-out is accepted.

@@ -119,6 +119,11 @@ export interface UpstreamUserOAuthSpec {
   readonly clientSecret?: string;
   readonly scopes: readonly string[];
   readonly resource: string;
+  /**
+   * A user's connection idle this long is closed (reopened on their next call); their token is
+   * refreshed ahead of expiry only while it is open. Default 15 minutes.
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 /**
@@ -136,6 +141,8 @@ export interface UpstreamTokenExchangeSpec {
   readonly resource: string;
   /** RFC 8693 `audience`, for servers that name the upstream by a logical name. */
   readonly audience?: string;
+  /** As `UpstreamUserOAuthSpec.idleTimeoutMs`: a user's idle connection closes after this long. */
+  readonly idleTimeoutMs?: number;
 }
 
 export type UpstreamOAuthSpec = UpstreamServiceOAuthSpec | UpstreamUserOAuthSpec | UpstreamTokenExchangeSpec;
@@ -156,6 +163,11 @@ export interface UpstreamUserAuth {
   headers(subject: string, options?: { readonly renew?: boolean }): Promise<Readonly<Record<string, string>>>;
   /** Called when a subject's authorization ends (revoked, refresh refused): its connection closes. */
   onEnded(listener: (subject: string) => void): void;
+  /**
+   * The pool closed `subject`'s connection for idleness: their token need not be kept fresh any
+   * more (their next call refreshes it if due).
+   */
+  released?(subject: string): void;
 }
 
 /** One upstream as the config package normalizes it (secrets already resolved). */

@@ -99,6 +99,7 @@ export class ConnectionStore {
          key_id = EXCLUDED.key_id, wrapped_key = EXCLUDED.wrapped_key, sealed = EXCLUDED.sealed,
          issuer = EXCLUDED.issuer, client_id = EXCLUDED.client_id, scope = EXCLUDED.scope,
          expires_at = EXCLUDED.expires_at, refreshed_at = EXCLUDED.refreshed_at,
+         refresh_lease_until = NULL, refresh_lease_owner = NULL,
          created_at = CASE WHEN EXCLUDED.refreshed_at IS NULL THEN now() ELSE ${TABLE}.created_at END`,
       [
         subject,

@@ -9,6 +9,11 @@ import { OAuthError, parseTokenResponse, postForm } from '../client/oauth.js';
 const EARLY_REFRESH_MS = 60_000;
 /** A token without `expires_in` is reused for this long at most. */
 const UNKNOWN_LIFETIME_MS = 5 * 60_000;
+/**
+ * The token is replaced in the background, before a call would have to wait for it, while the
+ * upstream was used within this long; an upstream nobody calls gets its next token on demand.
+ */
+const BACKGROUND_WHILE_USED_MS = 15 * 60_000;
 
 /** What happened to a service token, for the audit: never the token or a secret. */
 export interface ServiceTokenEvent {
@@ -29,6 +34,8 @@ export interface ServiceTokenSource {
    * drops the current token first (the upstream refused it).
    */
   headers(options?: { readonly renew?: boolean }): Promise<Readonly<Record<string, string>>>;
+  /** Stops the background renewal (at shutdown). */
+  close(): void;
 }
 
 /**
@@ -48,6 +55,39 @@ export function createServiceTokenSource(
   let inflight: Promise<string> | undefined;
   let tokenEndpoint = spec.tokenEndpoint;
   let obtained = false;
+  let lastUsed = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  /** Replaces the token when it is due, without a call waiting: one unref'd timer per upstream. */
+  const renewAhead = (at: number): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (closed || now() - lastUsed > BACKGROUND_WHILE_USED_MS) return;
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        if (closed || inflight || now() - lastUsed > BACKGROUND_WHILE_USED_MS) return;
+        inflight = obtain().finally(() => (inflight = undefined));
+        // A failure is audited like a call's; the next call (or none) tries again.
+        inflight.catch((err: unknown) => failed(err));
+      },
+      Math.max(0, at - now()),
+    );
+    timer.unref();
+  };
+
+  const failed = (err: unknown): string => {
+    const why = err instanceof OAuthError ? err.oauthError : errorMessage(err);
+    options.onEvent?.({
+      kind: 'refresh_failed',
+      upstream,
+      clientId: spec.clientId,
+      ...(tokenEndpoint !== undefined && { tokenEndpoint }),
+      error: why,
+    });
+    return why;
+  };
 
   const obtain = async (): Promise<string> => {
     tokenEndpoint ??= (await discoverAuthorizationServer(spec.issuer!, fetchImpl)).token_endpoint;
@@ -63,7 +103,10 @@ export function createServiceTokenSource(
     if (spec.privateKey !== undefined) {
       params.client_id = spec.clientId;
       params.client_assertion_type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-      params.client_assertion = await clientAssertion(spec, tokenEndpoint, now());
+      // The audience is the authorization server's issuer identifier where it is known: what RFC
+      // 7523bis requires and what servers that verify `aud` strictly accept (the MCP conformance
+      // suite's included); the token endpoint (RFC 7523's own example) only when no issuer is set.
+      params.client_assertion = await clientAssertion(spec, spec.issuer ?? tokenEndpoint, now());
       body = await postForm(fetchImpl, tokenEndpoint, params);
     } else {
       body = await postFormBasic(fetchImpl, tokenEndpoint, params, spec.clientId, spec.clientSecret ?? '');
@@ -83,25 +126,26 @@ export function createServiceTokenSource(
       value: set.accessToken,
       renewAt: now() + Math.max(0, lifetime - Math.min(EARLY_REFRESH_MS, lifetime / 2)),
     };
+    // A little before a call would find it due (at most a tenth of its lifetime).
+    renewAhead(token.renewAt - Math.min(5_000, lifetime / 10));
     return set.accessToken;
   };
 
   return {
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
     async headers(opts = {}) {
+      lastUsed = now();
       if (opts.renew && !inflight) token = undefined;
       if (token && now() < token.renewAt) return { authorization: `Bearer ${token.value}` };
       inflight ??= obtain().finally(() => (inflight = undefined));
       try {
         return { authorization: `Bearer ${await inflight}` };
       } catch (err) {
-        const why = err instanceof OAuthError ? err.oauthError : errorMessage(err);
-        options.onEvent?.({
-          kind: 'refresh_failed',
-          upstream,
-          clientId: spec.clientId,
-          ...(tokenEndpoint !== undefined && { tokenEndpoint }),
-          error: why,
-        });
+        const why = failed(err);
         throw new GatewayError(
           'upstream_unavailable',
           `cannot obtain an access token for upstream "${upstream}" from ${tokenEndpoint ?? spec.issuer}: ${why}`,

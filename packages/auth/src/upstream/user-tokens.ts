@@ -16,13 +16,15 @@ import { errorMessage, type FetchLike } from '../http.js';
 import { ConnectionStore, type OAuthConnection, type SealedGrant } from './connections.js';
 import { assertCanBind, flowPrincipal, type FlowBinding } from './flow-binding.js';
 import { hashOf, PendingFlowStore, randomId, type PendingFlow } from './pending-flows.js';
+import { GrantLeases } from './lease.js';
+import { backgroundDueAt, dueAt, GrantRefresher, type AheadResult } from './refresher.js';
 import type { TokenSealer } from './token-seal.js';
 import { registerWebClient, Waiters } from './web-client.js';
 
-/** A token is refreshed when less than this (or half its lifetime) remains, so none expires in flight. */
-const EARLY_REFRESH_MS = 60_000;
-/** A token without `expires_in` is used for this long before a refresh is tried. */
-const UNKNOWN_LIFETIME_MS = 5 * 60_000;
+/** A call that finds another process refreshing the grant waits this long at most for it. */
+const LEASE_WAIT_MS = 15_000;
+/** Background refreshes stop for a user idle this long, unless the upstream sets `idleTimeout`. */
+const DEFAULT_IDLE_MS = 15 * 60_000;
 /** How long a started authorization may take (link opened, signed in, redirected back). */
 const PENDING_TTL_MS = 10 * 60_000;
 /** A pending link is handed out again while it has at least this long left. */
@@ -108,8 +110,10 @@ export class UserTokenBroker {
   private readonly flows: PendingFlowStore;
   private readonly waiters = new Waiters();
   private readonly cache = new Map<string, { grant: SealedGrant; readAt: number }>();
-  private readonly refreshing = new Map<string, Promise<SealedGrant>>();
+  private readonly refreshing = new Map<string, Promise<SealedGrant | 'busy'>>();
   private readonly store: ConnectionStore;
+  private readonly leases: GrantLeases;
+  private readonly refresher: GrantRefresher;
   private readonly fetchImpl: FetchLike;
   private readonly now: () => number;
 
@@ -118,6 +122,17 @@ export class UserTokenBroker {
     this.fetchImpl = options.fetch ?? fetch;
     this.now = options.now ?? Date.now;
     this.flows = new PendingFlowStore(options.sql, options.sealer, this.now);
+    this.leases = new GrantLeases(options.sql, options.sealer);
+    this.refresher = new GrantRefresher({
+      refreshAhead: (upstream, subject) => this.refreshAhead(upstream, subject),
+      logger: options.logger,
+      now: this.now,
+    });
+  }
+
+  /** Stops the background refresher (a refresh under way finishes and is audited). */
+  close(): Promise<void> {
+    return this.refresher.stop();
   }
 
   /** Names of the upstreams authorized per user through this broker. */
@@ -161,6 +176,7 @@ export class UserTokenBroker {
         authorization: `Bearer ${(await this.grant(up, subject, opts?.renew === true)).accessToken}`,
       }),
       onEnded: (listener) => up.ended.push(listener),
+      released: (subject) => this.refresher.forget(name, subject),
     };
   }
 
@@ -177,6 +193,7 @@ export class UserTokenBroker {
   async revoke(subject: string, upstream: string, by: string): Promise<boolean> {
     const { removed, grant } = await this.store.remove(subject, upstream);
     this.cache.delete(key(subject, upstream));
+    this.refresher.forget(upstream, subject);
     if (!removed) return false;
     if (grant?.revocationEndpoint !== undefined) {
       const token = grant.refreshToken ?? grant.accessToken;
@@ -427,6 +444,9 @@ export class UserTokenBroker {
       const grant = await this.store.get(subject, up.name);
       if (!grant) {
         this.cache.delete(k);
+        // Revoked elsewhere (another replica, an admin): this process's connection closes too.
+        this.refresher.forget(up.name, subject);
+        this.ended(up.name, subject);
         throw new GatewayError(
           'authorization_required',
           `upstream "${up.name}" is no longer authorized for you; call again to authorize it`,
@@ -437,20 +457,84 @@ export class UserTokenBroker {
       this.cache.set(k, cached);
     }
     const g = cached.grant;
+    this.refresher.touch(up.name, subject, g, up.spec.idleTimeoutMs ?? DEFAULT_IDLE_MS);
     if (!renew && !due(g, this.now())) return g;
-    let inflight = this.refreshing.get(k);
-    if (!inflight) {
-      inflight = this.refresh(up, subject, g).finally(() => this.refreshing.delete(k));
-      this.refreshing.set(k, inflight);
+    // A renewal (the upstream refused the token) is needed while the row still holds that token.
+    const needed = (cur: SealedGrant): boolean =>
+      due(cur, this.now()) || (renew && cur.accessToken === g.accessToken);
+    const deadline = this.now() + LEASE_WAIT_MS;
+    for (let attempt = 0; ; attempt += 1) {
+      const result = await this.refreshOnce(up, subject, needed);
+      // A background attempt this call joined may have judged by its own rule: look once more.
+      if (result !== 'busy' && (attempt > 0 || !needed(result))) return result;
+      // Another process is refreshing this grant: its result is read once it gives the lease back.
+      if (this.now() > deadline) {
+        throw new GatewayError(
+          'upstream_unavailable',
+          `the access token for upstream "${up.name}" is being refreshed by another gateway process that did not finish`,
+          { data: { upstream: up.name } },
+        );
+      }
+      if (result === 'busy') await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /** A background refresh (`GrantRefresher`): the grant if due by the background rule, or why not. */
+  private async refreshAhead(upstream: string, subject: string): Promise<AheadResult> {
+    const up = this.upstreams.get(upstream);
+    if (!up) return 'gone';
+    try {
+      return await this.refreshOnce(up, subject, (cur) => this.now() >= backgroundDueAt(cur));
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'authorization_required') return 'gone';
+      throw err;
+    }
+  }
+
+  /**
+   * One refresh at a time per user and upstream in this process (callers share it) and across
+   * processes (the lease): takes the lease, and refreshes the grant as stored then if `needed` says
+   * so — another replica may have refreshed it a moment ago. `busy` while another process holds it.
+   */
+  private async refreshOnce(
+    up: Upstream,
+    subject: string,
+    needed: (g: SealedGrant) => boolean,
+  ): Promise<SealedGrant | 'busy'> {
+    const k = key(subject, up.name);
+    const shared = this.refreshing.get(k);
+    if (shared) return shared;
+    const inflight = (async (): Promise<SealedGrant | 'busy'> => {
+      const claim = await this.leases.claim(subject, up.name);
+      if (claim === 'busy') return 'busy';
+      if (claim === 'gone') {
+        this.cache.delete(k);
+        this.refresher.forget(up.name, subject);
+        this.ended(up.name, subject);
+        throw new GatewayError(
+          'authorization_required',
+          `upstream "${up.name}" is no longer authorized for you; call again to authorize it`,
+          { data: { upstream: up.name } },
+        );
+      }
+      if (!needed(claim.grant)) {
+        await this.leases.release(subject, up.name);
+        this.cache.set(k, { grant: claim.grant, readAt: this.now() });
+        return claim.grant;
+      }
+      return this.refresh(up, subject, claim.grant);
+    })().finally(() => this.refreshing.delete(k));
+    this.refreshing.set(k, inflight);
     return inflight;
   }
 
+  /** Presents the refresh token; called holding the lease, which `leases.store` gives back. */
   private async refresh(up: Upstream, subject: string, g: SealedGrant): Promise<SealedGrant> {
     if (g.refreshToken === undefined) {
       await this.drop(up, subject, 'no refresh token');
       throw this.expired(up);
     }
+    let next: SealedGrant;
     try {
       const set = await refreshTokens(
         this.fetchImpl,
@@ -459,7 +543,7 @@ export class UserTokenBroker {
         this.now,
       );
       const { expiresAt: _old, ...rest } = g;
-      const next: SealedGrant = {
+      next = {
         ...rest,
         accessToken: set.accessToken,
         // A server that does not rotate refresh tokens keeps the old one valid.
@@ -468,17 +552,6 @@ export class UserTokenBroker {
         ...(set.expiresAt !== undefined && { expiresAt: set.expiresAt }),
         ...(set.scope !== undefined && { scope: set.scope }),
       };
-      const issuer = (await this.server(up).catch(() => undefined))?.issuer ?? '';
-      await this.store.put(subject, up.name, next, { issuer, refreshed: true });
-      this.cache.set(key(subject, up.name), { grant: next, readAt: this.now() });
-      this.emit({
-        kind: 'refreshed',
-        upstream: up.name,
-        subject,
-        clientId: g.client.clientId,
-        ...describe(next),
-      });
-      return next;
     } catch (err) {
       const why = reason(err);
       if (err instanceof OAuthError) {
@@ -486,6 +559,7 @@ export class UserTokenBroker {
         await this.drop(up, subject, why);
         throw this.expired(up);
       }
+      await this.leases.release(subject, up.name).catch(() => undefined);
       this.emit({
         kind: 'refresh_failed',
         upstream: up.name,
@@ -499,11 +573,30 @@ export class UserTokenBroker {
         { data: { upstream: up.name } },
       );
     }
+    if (!(await this.leases.store(subject, up.name, next))) {
+      // Revoked (or authorized anew) while this refresh was under way: that decision stands.
+      this.cache.delete(key(subject, up.name));
+      throw new GatewayError(
+        'authorization_required',
+        `upstream "${up.name}" is no longer authorized for you; call again to authorize it`,
+        { data: { upstream: up.name } },
+      );
+    }
+    this.cache.set(key(subject, up.name), { grant: next, readAt: this.now() });
+    this.emit({
+      kind: 'refreshed',
+      upstream: up.name,
+      subject,
+      clientId: g.client.clientId,
+      ...describe(next),
+    });
+    return next;
   }
 
   private async drop(up: Upstream, subject: string, why: string): Promise<void> {
     await this.store.remove(subject, up.name).catch(() => undefined);
     this.cache.delete(key(subject, up.name));
+    this.refresher.forget(up.name, subject);
     this.emit({ kind: 'refresh_failed', upstream: up.name, subject, error: why });
     this.ended(up.name, subject);
   }
@@ -573,9 +666,7 @@ function tokenEndpoint(info: GatewayAuthInfo): string {
 
 /** Due for a refresh: less than a minute — or half its lifetime, for short-lived tokens — left. */
 function due(g: SealedGrant, now: number): boolean {
-  if (g.expiresAt === undefined) return now - g.obtainedAt >= UNKNOWN_LIFETIME_MS;
-  const lifetime = g.expiresAt - g.obtainedAt;
-  return g.expiresAt - now <= Math.min(EARLY_REFRESH_MS, lifetime / 2);
+  return now >= dueAt(g);
 }
 
 function describe(g: SealedGrant): { expiresAt?: string; scope?: string } {

@@ -102,12 +102,16 @@ export async function composeRuntime(
       logger: logger.child({ component: 'oauth' }),
       onEvent: (event) => audit.recorder.recordOAuth(userOAuthAuditRecord(event)),
     });
+    // Stopped after the gateway (cleanups run in reverse) and before the audit closes: a refresh
+    // under way still gets its audit record.
+    if (oauth) cleanups.push(() => oauth.close());
     const pool = createUpstreamPool({
       specs: withUpstreamOAuth(
         config.upstreams,
         (event) => audit.recorder.recordOAuth(oauthAuditRecord(event)),
         oauth,
         (event) => audit.recorder.recordOAuth(userOAuthAuditRecord(event, 'token_exchange')),
+        (stop) => cleanups.push(stop),
       ),
       logger: logger.child({ component: 'upstream' }),
       clientInfo: { name: 'mcpgate', version: VERSION },

@@ -24,6 +24,8 @@ export function withUpstreamOAuth(
   onEvent?: (event: ServiceTokenEvent) => void,
   broker?: UserTokenBroker,
   userEvent?: (event: UserTokenEvent) => void,
+  /** Receives the stop of each service token's background renewal, to call at shutdown. */
+  onStop?: (stop: () => void) => void,
 ): UpstreamSpec[] {
   return specs.map((spec) => {
     if (!spec.oauth) return spec;
@@ -39,6 +41,7 @@ export function withUpstreamOAuth(
       return { ...spec, userAuth: broker.forUpstream(spec.name, spec.url, spec.oauth) };
     }
     const source = createServiceTokenSource(spec.name, spec.oauth, { ...(onEvent && { onEvent }) });
+    onStop?.(() => source.close());
     return { ...spec, authorize: (options?: { renew?: boolean }) => source.headers(options) };
   });
 }

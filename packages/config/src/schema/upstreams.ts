@@ -108,6 +108,9 @@ export const upstreamSchema = {
           pattern: '^https?://',
           description: "RFC 8707 resource to request the token for. Default: the upstream's `url`.",
         },
+        idleTimeout: duration(
+          "`authorization_code` and `token_exchange` only: a user's own connection to this upstream is closed after this long without a request (and reopened on their next call), and the gateway keeps refreshing that user's token ahead of its expiry only while the connection is open — a user who left is not kept signed in forever. Default `15m`.",
+        ),
         audience: {
           type: 'string',
           minLength: 1,
@@ -223,4 +226,6 @@ export interface UpstreamOAuthSection {
   readonly scopes?: readonly string[];
   readonly resource?: string;
   readonly audience?: string;
+  /** Milliseconds (the loader's work); per-user grants only. */
+  readonly idleTimeout?: number;
 }

@@ -21,6 +21,19 @@ import { describeStartError } from '../errors.js';
 /** The tool listed while nobody has connected yet: calling it starts the caller's authorization. */
 export const CONNECT_TOOL = 'connect';
 
+/** A user's connection idle this long closes, unless `oauth.idleTimeout` says otherwise. */
+const DEFAULT_IDLE_MS = 15 * 60_000;
+
+/** A user's own connection, and what its idle timeout is measured from. */
+interface UserEntry {
+  pending: Promise<McpUpstreamConnection>;
+  conn?: McpUpstreamConnection;
+  /** Epoch ms of the last call's start or end. */
+  lastUsed: number;
+  /** Calls under way: a connection is never idle while one runs, however long. */
+  active: number;
+}
+
 /**
  * An upstream every user reaches with their own OAuth token (`oauth.grant: authorization_code`).
  *
@@ -35,10 +48,9 @@ export const CONNECT_TOOL = 'connect';
  * token, in that user's call) and announces the change; later connections refresh it.
  */
 export class PerUserUpstream {
-  private readonly users = new Map<
-    string,
-    { pending: Promise<McpUpstreamConnection>; conn?: McpUpstreamConnection }
-  >();
+  private readonly users = new Map<string, UserEntry>();
+  private readonly idleMs: number;
+  private sweeper: NodeJS.Timeout | undefined;
   private current: UpstreamCatalog;
   private known = false;
   private lastError: string | undefined;
@@ -55,9 +67,13 @@ export class PerUserUpstream {
     if (!spec.userAuth)
       throw new GatewayError('internal', `upstream "${spec.name}" has no per-user authorization`);
     this.auth = spec.userAuth;
+    this.idleMs =
+      spec.oauth && spec.oauth.grant !== 'client_credentials'
+        ? (spec.oauth.idleTimeoutMs ?? DEFAULT_IDLE_MS)
+        : DEFAULT_IDLE_MS;
     this.log = logger.child({ upstream: spec.name });
     this.current = connectCatalog(spec.name);
-    this.auth.onEnded((subject) => void this.closeUser(subject));
+    this.auth.onEnded((subject) => void this.closeUser(subject, 'its authorization ended'));
   }
 
   /** Nothing to start: connections open per user, on their first call. */
@@ -87,7 +103,18 @@ export class PerUserUpstream {
     // (authorize again), not as a transport failure of the request it happened under.
     await this.auth.headers(subject);
     const conn = await this.userConnection(subject);
-    return new ConnectAware(conn, this.spec.name, () => this.knowsConnect());
+    const entry = this.users.get(subject);
+    if (entry) entry.lastUsed = Date.now();
+    return new ConnectAware(conn, this.spec.name, () => this.knowsConnect(), {
+      begin: () => {
+        if (entry) entry.active += 1;
+      },
+      end: () => {
+        if (!entry) return;
+        entry.active -= 1;
+        entry.lastUsed = Date.now();
+      },
+    });
   }
 
   async closeSession(): Promise<void> {
@@ -96,6 +123,8 @@ export class PerUserUpstream {
 
   async close(): Promise<void> {
     this.stop.abort();
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
     await Promise.allSettled([...this.users.keys()].map((s) => this.closeUser(s)));
   }
 
@@ -110,9 +139,8 @@ export class PerUserUpstream {
       entry = undefined;
     }
     if (!entry) {
-      const created: { pending: Promise<McpUpstreamConnection>; conn?: McpUpstreamConnection } = {
-        pending: this.open(subject),
-      };
+      const created: UserEntry = { pending: this.open(subject), lastUsed: Date.now(), active: 0 };
+      this.startSweeper();
       entry = created;
       this.users.set(subject, created);
       created.pending.then(
@@ -179,12 +207,36 @@ export class PerUserUpstream {
     );
   }
 
-  private async closeUser(subject: string): Promise<void> {
+  private async closeUser(subject: string, why?: string): Promise<void> {
     const entry = this.users.get(subject);
     if (!entry) return;
     this.users.delete(subject);
+    if (why !== undefined) this.log.info({ subject, why }, 'closed the connection of a user');
     const conn = await entry.pending.catch(() => undefined);
     await conn?.close();
+  }
+
+  /**
+   * One timer per upstream (unref'd) closes connections idle longer than `oauth.idleTimeout`: a
+   * user who stopped calling holds no upstream session, stream or refreshed token; their next call
+   * opens a new connection transparently.
+   */
+  private startSweeper(): void {
+    if (this.sweeper || this.stop.signal.aborted) return;
+    const every = Math.min(60_000, Math.max(250, Math.floor(this.idleMs / 4)));
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const [subject, entry] of this.users) {
+        if (entry.active > 0 || now - entry.lastUsed < this.idleMs) continue;
+        void this.closeUser(subject, `idle for ${Math.round((now - entry.lastUsed) / 1000)} s`);
+        this.auth.released?.(subject);
+      }
+      if (this.users.size === 0 && this.sweeper) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+      }
+    }, every);
+    this.sweeper.unref();
   }
 
   private unavailable(why: string): GatewayError {
@@ -221,6 +273,7 @@ class ConnectAware implements UpstreamConnection {
     private readonly conn: McpUpstreamConnection,
     private readonly name: string,
     private readonly placeholder: () => boolean,
+    private readonly activity: { begin(): void; end(): void },
   ) {}
 
   get upstream(): string {
@@ -241,6 +294,7 @@ class ConnectAware implements UpstreamConnection {
         content: [{ type: 'text', text: `connected to "${this.name}"; its tools are now listed` }],
       });
     }
-    return this.conn.request(method, params, opts);
+    this.activity.begin();
+    return this.conn.request(method, params, opts).finally(() => this.activity.end());
   }
 }
