@@ -73,6 +73,8 @@ auth:
     issuer: ${idp.issuer}
   upstreamTokens:
     keyFile: ./upstream-tokens.key
+    # Who opens a link is upstream-oauth-binding.test.ts's subject; here one scripted browser does.
+    binding: none
     publicUrl: http://127.0.0.1:${port}
 `,
         mkdtempSync(join(tmpdir(), `mcpgate-refresh-${i + 1}-`)),
@@ -174,7 +176,7 @@ auth:
         (e: unknown) => e,
       )) as { elicitations?: Array<{ url: string }> } | undefined;
       link = err?.elicitations?.[0]?.url ?? '';
-      expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\?/);
+      expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/start\?flow=/);
     } finally {
       await client.close();
     }
