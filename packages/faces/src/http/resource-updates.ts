@@ -156,7 +156,7 @@ export class ResourceUpdates implements SubscriptionSharing {
 function parse(payload: string): Payload | undefined {
   try {
     const v = JSON.parse(payload) as unknown;
-    return typeof v === 'object' && v !== null ? (v as Payload) : undefined;
+    return typeof v === 'object' && v !== null ? v : undefined;
   } catch {
     return undefined;
   }
