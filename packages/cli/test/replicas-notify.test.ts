@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { mutableServerBin } from '@mcpgate/testkit';
 import { waitFor } from './support.js';
-import { rawInitialize } from './http-support.js';
+import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
+import { newClient, rawInitialize } from './http-support.js';
 import { startReplicas, type Replicas } from './replicas-support.js';
 
 const NOTE = 'mutable://note';
@@ -24,6 +25,7 @@ describe('resources/updated across replicas', () => {
   let touchFile: string;
   let touches = 0;
   const streams: Array<{ stop: () => void }> = [];
+  const clients: Client[] = [];
 
   beforeAll(async () => {
     touchFile = join(mkdtempSync(join(tmpdir(), 'mcpgate-touch-')), 'touch.json');
@@ -47,6 +49,7 @@ policy: { default: allow }
 
   afterAll(async () => {
     for (const s of streams) s.stop();
+    await Promise.allSettled(clients.map((c) => c.close()));
     await sql?.end();
     await lb?.stop();
   });
@@ -120,6 +123,40 @@ policy: { default: allow }
       ).rowCount ?? 0;
     await waitFor(async () => ((await rowsOf(staying.sid)) === 0 ? true : undefined), 20_000, 'the sweep');
     expect(await rowsOf(leaving.sid)).toBe(0);
+  }, 90_000);
+
+  it("delivers once to a modern client's listen stream and a legacy session on other replicas", async () => {
+    const [a, b, c] = [lb.replicas[0]!, lb.replicas[1]!, lb.replicas[2]!];
+    const legacy = await session(a.url, b.url);
+    expect(await rpc(a.url, legacy.sid, subscribe(5, NOTE))).toMatchObject({ result: {} });
+    // The listen stream is held by C, which subscribes upstream for it on its own connection.
+    const modern = newClient('modern');
+    const heard: string[] = [];
+    modern.setNotificationHandler('notifications/resources/updated', (n) => void heard.push(n.params.uri));
+    await modern.connect(new StreamableHTTPClientTransport(new URL(`${c.url}/mcp`)));
+    clients.push(modern);
+    const subscribeRecords = async (): Promise<number> =>
+      (
+        await sql.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM events WHERE type = 'call.response' AND method = 'resources/subscribe'`,
+        )
+      ).rows[0]!.n;
+    const before = await subscribeRecords();
+    const sub = await modern.listen({ resourceSubscriptions: [NOTE] });
+    expect(sub.honoredFilter.resourceSubscriptions).toEqual([NOTE]);
+    // The gateway subscribes upstream after the stream opened (a call on the record): wait for it.
+    await waitFor(
+      async () => ((await subscribeRecords()) > before ? true : undefined),
+      20_000,
+      "the gateway's subscribe on the listener's behalf",
+    );
+    touch(NOTE);
+    await waitFor(() => (heard.length > 0 ? true : undefined), 20_000, 'the update on the listen stream');
+    await waitFor(() => legacy.events.updates()[0], 20_000, 'the update on the legacy GET stream');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(heard).toEqual([NOTE]);
+    expect(legacy.events.updates()).toHaveLength(1);
+    await sub.close();
   }, 90_000);
 });
 
