@@ -27,8 +27,12 @@ export interface SessionPeer {
 export interface SubscriptionSharing {
   /** A session (un)subscribed through this process; awaited before the client gets its answer. */
   changed(session: SessionInfo, uri: string, subscribed: boolean): Promise<void>;
-  /** An upstream's `resources/updated` of no particular session passed the upstream side here. */
-  updated(upstream: string, uri: string): void;
+  /**
+   * An upstream's `resources/updated` of no particular session passed the upstream side here:
+   * `uri` as the upstream named it (what sessions subscribed to), `params` as the steps left them
+   * (masked: what a client may be sent).
+   */
+  updated(upstream: string, uri: string, params: JsonObject): void;
 }
 
 /** Decides what a session may see in lists. Policy supplies one; default shows everything. */
@@ -155,12 +159,12 @@ export class Gateway {
   }
 
   /**
-   * Scale-out: another replica's upstream announced that `uri` changed, and the shared registry
-   * says these sessions subscribed through that replica: tell those this process holds.
+   * Scale-out: another replica's upstream announced a resource changed (`params` as that
+   * replica's upstream-side steps left them), and the shared registry says these sessions
+   * subscribed through that replica: tell those this process holds.
    */
-  deliverResourceUpdated(uri: string, sessionIds: Iterable<string>): void {
-    for (const id of sessionIds)
-      this.sessions.get(id)?.notifySafe('notifications/resources/updated', { uri });
+  deliverResourceUpdated(params: JsonObject, sessionIds: Iterable<string>): void {
+    for (const id of sessionIds) this.sessions.get(id)?.notifySafe('notifications/resources/updated', params);
   }
 
   /**
@@ -278,7 +282,8 @@ export class Gateway {
       this.logger.warn({ step, err: String(err), method: msg.method }, 'fail-open step errored; continuing'),
     );
     if (msg.refused) return;
-    if (e.type === 'resource_updated' && !sessionId) this.sharing?.updated(e.upstream, e.uri);
+    if (e.type === 'resource_updated' && !sessionId)
+      this.sharing?.updated(e.upstream, e.uri, msg.params ?? {});
     for (const s of this.sessions.values()) {
       if (sessionId && s.info.id !== sessionId) continue;
       if (e.type === 'resource_updated' && !s.isSubscribed(e.uri)) continue;

@@ -1,9 +1,11 @@
-import type { Gateway, Logger, SessionInfo, SqlClient, SubscriptionSharing } from '@mcpgate/core';
+import type { Gateway, JsonObject, Logger, SessionInfo, SqlClient, SubscriptionSharing } from '@mcpgate/core';
 
 const UPDATED = 'mcpgate_resource_updated';
 const CHANGED = 'mcpgate_resource_subscriptions';
 /** Longer URIs are not registered (the NOTIFY payload is capped at 8000 bytes); see migration 0061. */
 export const MAX_SHARED_URI_BYTES = 2048;
+/** Postgres refuses NOTIFY payloads of 8000 bytes or more. */
+const MAX_PAYLOAD_BYTES = 7900;
 /** Rows per session: a client cannot grow the table without bound. */
 export const MAX_SHARED_SUBSCRIPTIONS = 1000;
 
@@ -11,6 +13,7 @@ interface Payload {
   readonly from?: unknown;
   readonly s?: unknown;
   readonly u?: unknown;
+  readonly p?: unknown;
 }
 
 /**
@@ -21,7 +24,8 @@ interface Payload {
  * it, so only that replica hears the upstream's updates. Each subscription is therefore a row in
  * `mcpgate_resource_subscriptions` naming that replica (committed before the client's answer).
  * The replica that hears an update delivers it to the sessions it holds (as in one process) and
- * NOTIFYs `mcpgate_resource_updated` with the URI; every other replica reads which sessions
+ * NOTIFYs `mcpgate_resource_updated` with the URI and the notification's params as its
+ * upstream-side steps left them (masked); every other replica reads which sessions
  * subscribed to it through the announcing replica and tells those it holds. An update thus
  * reaches a session only from the replica holding its upstream subscription: never twice, even
  * when several replicas subscribed the same resource upstream.
@@ -96,10 +100,16 @@ export class ResourceUpdates implements SubscriptionSharing {
     }
   }
 
-  updated(upstream: string, uri: string): void {
+  updated(upstream: string, uri: string, params: JsonObject): void {
     if (this.stopped || Buffer.byteLength(uri) > MAX_SHARED_URI_BYTES) return;
+    // The params go out as this replica's steps left them (masked), never re-derived elsewhere.
+    const payload = JSON.stringify({ from: this.tag, u: uri, p: params });
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+      this.logger.warn({ upstream }, 'resource update too large to announce to other replicas');
+      return;
+    }
     this.sql
-      .notify(UPDATED, JSON.stringify({ from: this.tag, u: uri }))
+      .notify(UPDATED, payload)
       .catch((err: unknown) =>
         this.logger.warn({ err: String(err), upstream }, 'resource update not announced to other replicas'),
       );
@@ -123,8 +133,10 @@ export class ResourceUpdates implements SubscriptionSharing {
   private async onUpdated(payload: string): Promise<void> {
     const msg = parse(payload);
     if (!msg || msg.from === this.tag || typeof msg.from !== 'string' || typeof msg.u !== 'string') return;
+    if (typeof msg.p !== 'object' || msg.p === null || Array.isArray(msg.p)) return;
     if (this.gateway.sessionCount() === 0) return;
     const uri = msg.u;
+    const params = msg.p as JsonObject;
     try {
       const r = await this.sql.query<{ session_id: string }>(
         `SELECT s.session_id FROM mcpgate_resource_subscriptions s
@@ -138,7 +150,7 @@ export class ResourceUpdates implements SubscriptionSharing {
         'resource update from another replica',
       );
       this.gateway.deliverResourceUpdated(
-        uri,
+        params,
         r.rows.map((x) => x.session_id),
       );
     } catch (err) {
