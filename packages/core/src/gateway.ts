@@ -19,6 +19,22 @@ export interface SessionPeer {
   notify(method: string, params?: JsonObject): Promise<void>;
 }
 
+/**
+ * Scale-out: told about resource subscriptions and updates, so that replicas sharing one store
+ * deliver an upstream's `resources/updated` to sessions whose stream another replica holds
+ * (see the HTTP face's resource-updates.ts). Absent in a single process.
+ */
+export interface SubscriptionSharing {
+  /** A session (un)subscribed through this process; awaited before the client gets its answer. */
+  changed(session: SessionInfo, uri: string, subscribed: boolean): Promise<void>;
+  /**
+   * An upstream's `resources/updated` of no particular session passed the upstream side here:
+   * `uri` as the upstream named it (what sessions subscribed to), `params` as the steps left them
+   * (masked: what a client may be sent).
+   */
+  updated(upstream: string, uri: string, params: JsonObject): void;
+}
+
 /** Decides what a session may see in lists. Policy supplies one; default shows everything. */
 export interface VisibilityFilter {
   visible(session: SessionInfo, kind: CatalogKind, entry: CatalogEntry): boolean;
@@ -88,6 +104,8 @@ export class Gateway {
   private readonly sessions = new Map<string, GatewaySession>();
   private steps: readonly Interceptor[] = [];
   private visibility: VisibilityFilter | undefined;
+  /** @internal */
+  sharing: SubscriptionSharing | undefined;
   /** Upstream-side messages of no call are handled in arrival order (log lines stay in order). */
   private upstreamQueue: Promise<void> = Promise.resolve();
   /** @internal The upstream-side relay of each running call (set by its session). */
@@ -133,6 +151,28 @@ export class Gateway {
   ): void {
     for (const s of this.sessions.values())
       for (const kind of kinds) s.notifySafe(`notifications/${kind}/list_changed`);
+  }
+
+  /** Scale-out: report subscriptions and updates to the replicas' shared registry. */
+  shareSubscriptions(sharing: SubscriptionSharing | undefined): void {
+    this.sharing = sharing;
+  }
+
+  /**
+   * Scale-out: another replica's upstream announced a resource changed (`params` as that
+   * replica's upstream-side steps left them), and the shared registry says these sessions
+   * subscribed through that replica: tell those this process holds.
+   */
+  deliverResourceUpdated(params: JsonObject, sessionIds: Iterable<string>): void {
+    for (const id of sessionIds) this.sessions.get(id)?.notifySafe('notifications/resources/updated', params);
+  }
+
+  /**
+   * Scale-out: a session's subscription to `uri` ended, or moved to another replica: this
+   * process no longer delivers its own upstream's updates of `uri` to that session.
+   */
+  forgetSubscription(sessionId: string, uri: string): void {
+    this.sessions.get(sessionId)?.forget(uri);
   }
 
   /** Names of the chain's steps in order (for docs, `mcpgate validate` and tests). */
@@ -242,6 +282,8 @@ export class Gateway {
       this.logger.warn({ step, err: String(err), method: msg.method }, 'fail-open step errored; continuing'),
     );
     if (msg.refused) return;
+    if (e.type === 'resource_updated' && !sessionId)
+      this.sharing?.updated(e.upstream, e.uri, msg.params ?? {});
     for (const s of this.sessions.values()) {
       if (sessionId && s.info.id !== sessionId) continue;
       if (e.type === 'resource_updated' && !s.isSubscribed(e.uri)) continue;
@@ -302,6 +344,11 @@ export class GatewaySession {
 
   isSubscribed(uri: string): boolean {
     return this.subscriptions.has(uri);
+  }
+
+  /** @internal The subscription ended or moved on another replica (see Gateway.forgetSubscription). */
+  forget(uri: string): void {
+    this.subscriptions.delete(uri);
   }
 
   notifySafe(method: string, params?: JsonObject): void {
@@ -481,6 +528,8 @@ export class GatewaySession {
     await progressSent;
     if (method === 'resources/subscribe' && target.uri) this.subscriptions.add(target.uri);
     if (method === 'resources/unsubscribe' && target.uri) this.subscriptions.delete(target.uri);
+    if ((method === 'resources/subscribe' || method === 'resources/unsubscribe') && target.uri)
+      await this.gw.sharing?.changed(this.info, target.uri, method === 'resources/subscribe');
     return { kind: 'result', result: await relayInputRequired(relay, result) };
   }
 

@@ -51,7 +51,7 @@ export { resolveTarget } from './router.js';
 export type { SqlClient, SqlQueryable, SqlResult } from './sql.js';
 export { unsafePatternReason } from './regex/parse.js';
 export { compileSafeRegex, safeRegExpEngine } from './regex/vm.js';
-export type { ChainSteps, TrafficNote, VisibilityFilter } from './gateway.js';
+export type { ChainSteps, SubscriptionSharing, TrafficNote, VisibilityFilter } from './gateway.js';
 export {
   DEFAULT_MAX_JSON_DEPTH,
   JsonFrameScanner,

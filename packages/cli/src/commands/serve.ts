@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
 import type { AuditStats } from '@mcpgate/audit';
 import type { GatewayConfig } from '@mcpgate/config';
 import {
@@ -24,7 +25,8 @@ import { loadConfigForCommand, logConfigWarnings } from '../runtime/load-config.
 import { composeRuntime, type Runtime } from '../runtime/compose.js';
 import { addAuditOutletMetrics } from '../runtime/audit-outlet-metrics.js';
 import { onShutdownSignal } from '../runtime/signals.js';
-import { watchConfig } from '../runtime/reload.js';
+import { configVersion, watchConfig, type ConfigWatch } from '../runtime/reload.js';
+import { shareReloads, type ReloadBroadcast } from '../runtime/reload-broadcast.js';
 import { whileAlive } from '../runtime/keep-alive.js';
 import { checkPortFree } from '../runtime/port-check.js';
 import { createGrantsAdminHandler } from '@mcpgate/policy';
@@ -145,6 +147,20 @@ export const serveCommand: Command = {
         logger,
         onSecurityEvent: (e) => runtime.hooks.onSecurityEvent?.(e),
       });
+    // What decides calls here, for /readyz and /metrics (replicas compare them after a reload).
+    const watching: { current?: ConfigWatch } = {};
+    const versions = (): ConfigVersions => ({
+      policyVersion: runtime.policy.runtime.version,
+      configVersion: watching.current?.configVersion() ?? configVersion(config),
+    });
+    metrics.addGauge({
+      name: 'mcpgate_config_info',
+      help: 'The policy version and the policy+masking config version this replica applies (value 1).',
+      collect: () => {
+        const v = versions();
+        return [{ labels: { policy_version: v.policyVersion, config_version: v.configVersion }, value: 1 }];
+      },
+    });
     let face;
     try {
       face = await startHttpFace({
@@ -178,7 +194,7 @@ export const serveCommand: Command = {
             pinSessions: config.upstreams.some((u) => u.sharing === 'per-session'),
           },
         }),
-        ready: () => readiness(runtime, config),
+        ready: () => readiness(runtime, config, versions),
         adminHandlers,
         routes: [
           // /oauth/start and /oauth/callback: the user's link, and the browser's way back from an
@@ -198,9 +214,26 @@ export const serveCommand: Command = {
       { url: face.url, config: loaded.path, auth: config.auth.mode, upstreams: runtime.gateway.pool.names() },
       `listening on ${face.url}`,
     );
-    const reloads = watchConfig(loaded.path, ctx.env, ctx.cwd, runtime, logger);
+    let broadcast: ReloadBroadcast | undefined;
+    const reloads = watchConfig(loaded.path, ctx.env, ctx.cwd, runtime, logger, (o) =>
+      broadcast?.announce(o),
+    );
+    watching.current = reloads;
+    // Replicas on one Postgres: a reload on one re-reads the file on all (docs/deploy.md).
+    if (runtime.store.kind === 'postgres') {
+      broadcast = await shareReloads(
+        runtime.store,
+        config.audit.replicaId ?? hostname(),
+        reloads,
+        logger,
+      ).catch((err: unknown) => {
+        logger.warn({ err: String(err) }, 'reloads not shared with other replicas; signal each one');
+        return undefined;
+      });
+    }
     const signal = await onShutdownSignal();
     reloads.stop();
+    await broadcast?.stop();
     logger.info({ reason: signal, graceMs: config.server.shutdownGrace }, 'shutting down');
     // Stop accepting and drain, then the runtime flushes the audit and closes the children.
     await whileAlive(async () => {
@@ -222,7 +255,16 @@ export const serveCommand: Command = {
  * not make the gateway unready (the others still serve); a store that does not answer does, since
  * nothing may be forwarded without its audit record.
  */
-async function readiness(runtime: Runtime, config: GatewayConfig): Promise<ReadyReport> {
+interface ConfigVersions {
+  readonly policyVersion: string;
+  readonly configVersion: string;
+}
+
+async function readiness(
+  runtime: Runtime,
+  config: GatewayConfig,
+  versions: () => ConfigVersions,
+): Promise<ReadyReport> {
   let store: string;
   try {
     await runtime.store.query('SELECT 1');
@@ -234,7 +276,7 @@ async function readiness(runtime: Runtime, config: GatewayConfig): Promise<Ready
   const starting = Object.values(upstreams).some((s) => s === 'starting');
   return {
     ready: store === 'ok' && !starting,
-    checks: { store, upstreams, upstreamsConfigured: config.upstreams.length },
+    checks: { store, upstreams, upstreamsConfigured: config.upstreams.length, ...versions() },
   };
 }
 

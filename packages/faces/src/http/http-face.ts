@@ -23,6 +23,7 @@ import { createMcpEndpoint, type Cluster } from './mcp-endpoint.js';
 import { SharedStreams } from './shared-streams.js';
 import { shareListChanges } from './list-changes.js';
 import { ReplicaLink } from './replica-link.js';
+import { ResourceUpdates } from './resource-updates.js';
 import { SessionDirectory } from './session-directory.js';
 import { ADMIN_PREFIX, MCP_PATH, MESSAGES_PATH, PROBE_PATHS, SSE_PATH } from './routes.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -211,6 +212,11 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     cluster && opts.scaleOut
       ? await shareListChanges(opts.scaleOut.sql, cluster.link.tag, opts.gateway, log)
       : undefined;
+  const resourceUpdates =
+    cluster && opts.scaleOut
+      ? new ResourceUpdates(opts.scaleOut.sql, cluster.link.tag, opts.gateway, log)
+      : undefined;
+  await resourceUpdates?.start();
   const sse = createSseEndpoint({ ...common, messagesPath: MESSAGES_PATH });
   const hosts = allowedHostSet(settings.allowedHosts, settings.host, opts.resource);
   const originPolicy = { origins: settings.allowedOrigins, allowLoopbackOrigins: isLoopback(settings.host) };
@@ -490,6 +496,9 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         },
         (err: unknown) => log.warn({ err: String(err) }, 'scale-out session sweep failed'),
       );
+      void resourceUpdates
+        ?.sweep()
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'subscription sweep failed'));
     }
   }, sweepEvery);
   sweeper.unref();
@@ -515,6 +524,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         await sessions.closeAll('shutdown');
         await mcp.close();
         await stopListChanges?.();
+        await resourceUpdates?.close();
         await cluster?.directory.close();
         await cluster?.streams?.close();
         await cluster?.link.close();

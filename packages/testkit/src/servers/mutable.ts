@@ -14,6 +14,9 @@
  * - It never answers `server/discover` (method not found), so a probing client falls back to legacy.
  * - `MUTABLE_CHANGE_DURING_FIRST_LIST=tool=description` changes a description mid-listing.
  * - `MUTABLE_PID_FILE=path` appends this process's pid there at startup.
+ * - `MUTABLE_RESOURCES_FILE=path` turns on resources (`mutable://note`, `mutable://other`) with
+ *   subscriptions; each change of that file (`{"touch": ["mutable://note"], …}`, watched) sends
+ *   `notifications/resources/updated` for each touched URI this connection subscribed to.
  * - With `MUTABLE_STUBBORN=1` it ignores stdin EOF and SIGTERM (shutdown tests: only SIGKILL works).
  */
 import { appendFileSync, readFileSync, watchFile } from 'node:fs';
@@ -27,6 +30,23 @@ const SUPPORTED = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
 const controlFile = process.env.MUTABLE_CONTROL_FILE;
 // Lets a test find every process it caused (including ones a client spawned and then abandoned).
 if (process.env.MUTABLE_PID_FILE) appendFileSync(process.env.MUTABLE_PID_FILE, `${process.pid}\n`);
+
+const resourcesFile = process.env.MUTABLE_RESOURCES_FILE;
+const RESOURCES = ['mutable://note', 'mutable://other'];
+const subscribed = new Set<string>();
+if (resourcesFile) {
+  watchFile(resourcesFile, { interval: 50 }, () => {
+    let touched: unknown;
+    try {
+      touched = (JSON.parse(readFileSync(resourcesFile, 'utf8')) as { touch?: unknown }).touch;
+    } catch {
+      return; // missing or half-written: wait for the next change
+    }
+    for (const uri of Array.isArray(touched) ? touched : [])
+      if (typeof uri === 'string' && subscribed.has(uri))
+        send({ method: 'notifications/resources/updated', params: { uri } });
+  });
+}
 
 const descriptions = new Map<string, string>([
   ['echo', 'Echoes the message back'],
@@ -188,7 +208,11 @@ async function onRequest(id: Id, method: string, params: Json): Promise<void> {
         id,
         result: {
           protocolVersion: SUPPORTED.includes(requested) ? requested : SUPPORTED[0],
-          capabilities: { tools: { listChanged: true }, logging: {} },
+          capabilities: {
+            tools: { listChanged: true },
+            logging: {},
+            ...(resourcesFile ? { resources: { subscribe: true } } : {}),
+          },
           serverInfo: { name: 'mcpgate-test-mutable', version: '1.0.0' },
         },
       });
@@ -209,6 +233,13 @@ async function onRequest(id: Id, method: string, params: Json): Promise<void> {
       changeDuringFirstList();
       return;
     }
+    case 'resources/list':
+    case 'resources/templates/list':
+    case 'resources/read':
+    case 'resources/subscribe':
+    case 'resources/unsubscribe':
+      onResources(id, method, String(params.uri));
+      return;
     case 'tools/call': {
       const name = String(params.name);
       if (!descriptions.has(name)) {
@@ -227,6 +258,31 @@ async function onRequest(id: Id, method: string, params: Json): Promise<void> {
     }
     default:
       send({ id, error: { code: -32601, message: `Method not found: ${method}` } });
+  }
+}
+
+function onResources(id: Id, method: string, uri: string): void {
+  if (!resourcesFile) {
+    send({ id, error: { code: -32601, message: `Method not found: ${method}` } });
+    return;
+  }
+  if (method === 'resources/templates/list') {
+    send({ id, result: { resourceTemplates: [] } });
+    return;
+  }
+  if (method === 'resources/list') {
+    send({ id, result: { resources: RESOURCES.map((u) => ({ uri: u, name: u.slice(10) })) } });
+    return;
+  }
+  if (!RESOURCES.includes(uri)) {
+    send({ id, error: { code: -32002, message: `Resource not found: ${uri}` } });
+    return;
+  }
+  if (method === 'resources/read') send({ id, result: { contents: [{ uri, text: `content of ${uri}` }] } });
+  else {
+    if (method === 'resources/subscribe') subscribed.add(uri);
+    else subscribed.delete(uri);
+    send({ id, result: {} });
   }
 }
 
