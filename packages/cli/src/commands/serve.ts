@@ -191,11 +191,14 @@ export const serveCommand: Command = {
     const reloads = watchConfig(loaded.path, ctx.env, ctx.cwd, runtime, logger);
     const signal = await onShutdownSignal();
     reloads.stop();
-    logger.info({ reason: signal, graceMs: config.server.shutdownGrace }, 'shutting down');
+    logger.info(
+      { reason: signal, drainDelayMs: config.server.drainDelay, graceMs: config.server.shutdownGrace },
+      'shutting down',
+    );
     // Stop accepting and drain, then the runtime flushes the audit and closes the children.
     await whileAlive(async () => {
       await webConsole?.close();
-      await face.close(config.server.shutdownGrace);
+      await face.close(config.server.shutdownGrace, config.server.drainDelay);
       await auth.close();
       await runtime.close();
     });

@@ -176,6 +176,11 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
           release: (reason: string) =>
             (closing ??= Promise.resolve().then(async () => {
               drop();
+              const handed = reason === 'shutdown' ? transport.handOver() : undefined;
+              if (handed !== undefined) {
+                await cluster.streams?.flushed(handed);
+                opts.logger.info({ session: lazy.info.id }, 'GET stream handed over to the other replicas');
+              }
               await transport.close().catch(() => undefined);
               await lazy.close(false);
               opts.logger.debug({ session: lazy.info.id, reason }, 'legacy session copy released');

@@ -391,6 +391,24 @@ export class StreamableHttpServerTransport implements Transport {
     return this.spill(streamId);
   }
 
+  /**
+   * Scale-out, this replica stopping while the session goes on elsewhere: the standalone GET
+   * stream's buffered events go to the store marked final, so the client's reconnection with its
+   * Last-Event-ID, on any other replica, replays what it missed and that replica carries the
+   * stream on. Returns the stream spilled (to wait for its write), if any.
+   */
+  handOver(): string | undefined {
+    const shared = this.opts.shared;
+    if (!shared || !this.prefix || !this.opts.events || this.spilled.has(this.standaloneId)) return undefined;
+    if (!this.standalone || this.standalone.closed) return undefined;
+    const events = this.opts.events.of(this.standaloneId);
+    // No event sent: the client has no Last-Event-ID and simply opens a new stream elsewhere.
+    if (events.length === 0) return undefined;
+    this.spilled.add(this.standaloneId);
+    shared.persist(this.standaloneId, events.map(asStored), true);
+    return this.standaloneId;
+  }
+
   /** GET with a Last-Event-ID another replica wrote (or this one no longer buffers): from the store. */
   private async resumeShared(
     last: string,
@@ -408,7 +426,10 @@ export class StreamableHttpServerTransport implements Transport {
     };
     write(tail.events);
     if (tail.final) {
-      writer.end();
+      // Only a handed-over standalone stream ends that way (see handOver): this replica carries it on.
+      const standalone = SharedStreams.streamOf(last)?.endsWith(`.${STANDALONE}`) === true;
+      if (standalone && !(this.standalone && !this.standalone.closed)) this.attachStandalone(writer, res);
+      else writer.end();
       return;
     }
     res.once('close', () => tail.stop());
