@@ -24,6 +24,7 @@ import { SharedStreams } from './shared-streams.js';
 import { shareListChanges } from './list-changes.js';
 import { ReplicaLink } from './replica-link.js';
 import { SessionDirectory } from './session-directory.js';
+import { SharedCancellations } from './cancellations.js';
 import { ADMIN_PREFIX, MCP_PATH, MESSAGES_PATH, PROBE_PATHS, SSE_PATH } from './routes.js';
 import type { GatewayMetrics } from './metrics.js';
 import {
@@ -179,6 +180,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     cluster = {
       link,
       directory,
+      cancels: new SharedCancellations(opts.scaleOut.sql, link.tag, log),
       pinSessions: opts.scaleOut.pinSessions,
       resumptionMaxAge: settings.resumptionMaxAge ?? 600_000,
       ...(streams && { streams }),
@@ -210,6 +212,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     ...(cluster && { cluster }),
   });
   await cluster?.directory.start((idHash) => mcp.endedElsewhere(idHash));
+  await cluster?.cancels?.start((idHash, id, reason) => mcp.cancelledElsewhere(idHash, id, reason));
   const stopListChanges =
     cluster && opts.scaleOut
       ? await shareListChanges(opts.scaleOut.sql, cluster.link.tag, opts.gateway, log)
@@ -506,6 +509,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
         await mcp.close();
         await stopListChanges?.();
         await cluster?.directory.close();
+        await cluster?.cancels?.close();
         await cluster?.streams?.close();
         await cluster?.link.close();
         security.close();
