@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { everythingBin } from '@mcpgate/testkit';
+import { everythingBin, mutableServerBin } from '@mcpgate/testkit';
 import { CLI, textOf, waitFor } from './support.js';
 import { newClient, startServe, type ServeProcess } from './http-support.js';
 import { logged, startReplicas, type Replicas } from './replicas-support.js';
@@ -34,6 +34,10 @@ upstreams:
     command: ${JSON.stringify(process.execPath)}
     args: [${JSON.stringify(everythingBin())}, "stdio"]
     era: legacy
+  mutable:
+    alias: mu
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(mutableServerBin())}]
 ${base}
 policy: { default: allow }
 `,
@@ -48,7 +52,7 @@ policy: { default: allow }
   });
 
   /** SIGTERM, wait for a clean exit, start a new process on the same port, wait until it is ready. */
-  async function restart(i: number): Promise<{ drainedMs: number }> {
+  async function restart(i: number): Promise<{ drainedMs: number; handedOver: number }> {
     const old = lb.replicas[i]!;
     const port = new URL(old.url).port;
     const t0 = Date.now();
@@ -71,15 +75,18 @@ policy: { default: allow }
     );
     // The load balancer brings it back after `rise 2` checks.
     await new Promise((r) => setTimeout(r, LB_NOTICES_MS));
-    return { drainedMs };
+    return { drainedMs, handedOver: logged(old, 'GET stream handed over to the other replicas').length };
   }
 
   it('loses no call, runs none twice, keeps every session, and the audit verifies', async () => {
     const clients: Client[] = [];
     // What the SDK reports outside any call: a GET stream that could not be re-established.
     const streamErrors: string[] = [];
+    /** `tools/list_changed` heard by each session: they come down its GET stream. */
+    const heard = Array.from({ length: SESSIONS }, () => 0);
     for (let i = 0; i < SESSIONS; i++) {
       const c = newClient('legacy');
+      c.setNotificationHandler('notifications/tools/list_changed', () => void heard[i]!++);
       const transport = new StreamableHTTPClientTransport(new URL(`${lb.url}/mcp`));
       await c.connect(transport);
       const onerror = transport.onerror;
@@ -115,8 +122,26 @@ policy: { default: allow }
     ]);
     // Steady state first, then each replica in turn.
     await waitFor(() => answered.length >= 100 || undefined, 60_000, '100 calls before the restarts');
+    // Every GET stream carries an event, so its client has a Last-Event-ID to resume from.
+    const changeTools = async (description: string): Promise<void> => {
+      await clients[0]!.callTool({
+        name: 'mu__set_description',
+        arguments: { tool: 'filler_1', description },
+      });
+    };
+    await changeTools('before the restarts');
+    await waitFor(
+      () => heard.every((n) => n >= 1) || undefined,
+      30_000,
+      'every session to hear a list change',
+    );
     const drains: number[] = [];
-    for (let i = 0; i < lb.replicas.length; i++) drains.push((await restart(i)).drainedMs);
+    let handedOver = 0;
+    for (let i = 0; i < lb.replicas.length; i++) {
+      const r = await restart(i);
+      drains.push(r.drainedMs);
+      handedOver += r.handedOver;
+    }
     const before = answered.length;
     await waitFor(() => answered.length >= before + 50 || undefined, 60_000, '50 calls after the restarts');
     running = false;
@@ -125,11 +150,19 @@ policy: { default: allow }
     console.log(
       `rolling restart: ${answered.length + failures.length} calls in ${durationMs} ms, ` +
         `${failures.length} failed; drains took ${drains.join(', ')} ms; ` +
-        `haproxy retries/redispatches logged: ${lb.haproxyLog.filter((l) => /retr|redisp/i.test(l)).length}`,
+        `${handedOver} GET streams handed over`,
     );
     expect(failures).toEqual([]);
-    // Each session's GET stream ended cleanly at its replica's stop and was re-opened elsewhere.
+    // Each session's GET stream ended cleanly at its replica's stop and was carried on elsewhere:
+    // a change after the restarts reaches every session.
     expect(streamErrors).toEqual([]);
+    expect(handedOver).toBeGreaterThanOrEqual(1);
+    await changeTools('after the restarts');
+    await waitFor(
+      () => heard.every((n) => n >= 2) || undefined,
+      30_000,
+      'every session to hear the next change',
+    );
 
     // Every replica was replaced, and each of the new ones served calls.
     for (const r of lb.replicas) expect(logged(r, 'listening on ' + r.url).length).toBe(1);
