@@ -152,8 +152,11 @@ policy: { default: allow }
         await res.text();
       }
     }
-    // Forty requests, one read per replica.
-    expect([unknownReads(0) - before[0]!, unknownReads(1) - before[1]!]).toEqual([1, 1]);
+    // Forty requests, one read per replica (log lines arrive on a pipe: wait, then a moment more).
+    const reads01 = () => [unknownReads(0) - before[0]!, unknownReads(1) - before[1]!];
+    await waitFor(() => reads01().every((n) => n >= 1) || undefined, 10_000, 'the reads to be logged');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(reads01()).toEqual([1, 1]);
     // Distinct ids are each read once (the cache does not make a flood of new ids free, only repeats).
     for (let n = 0; n < 5; n++) {
       const res = await fetch(`${lb.replicas[1]!.url}/mcp`, {
@@ -164,6 +167,8 @@ policy: { default: allow }
       expect(res.status).toBe(404);
       await res.text();
     }
+    await waitFor(() => unknownReads(1) - before[1]! >= 6 || undefined, 10_000, 'five more reads');
+    await new Promise((r) => setTimeout(r, 1000));
     expect(unknownReads(1) - before[1]!).toBe(6);
     // A session opened on one replica is served by the other at once, every time.
     for (let n = 0; n < 5; n++) {
