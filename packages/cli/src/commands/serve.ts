@@ -45,8 +45,9 @@ export const serveCommand: Command = {
     'Listens on server.host:server.port (default 127.0.0.1:8080) and serves /mcp (Streamable HTTP, both',
     'protocol eras), /sse + /messages (legacy HTTP+SSE), /healthz, /readyz, /metrics and the RFC 9728',
     'protected-resource metadata. Every request is authenticated per auth (OIDC tokens, API keys, or',
-    'local mode on loopback only). SIGTERM drains in-flight calls for server.shutdownGrace, then flushes',
-    'the audit and closes upstreams. Prints "listening on URL" on stderr (JSON log) once ready.',
+    'local mode on loopback only). SIGTERM: /readyz answers 503 for server.drainDelay while requests are',
+    'still served, then new connections are refused, in-flight calls drain for server.shutdownGrace, the',
+    'audit is flushed and upstreams closed. Prints "listening on URL" on stderr (JSON log) once ready.',
   ].join('\n'),
   options: {
     config: { type: 'string', short: 'c' },
@@ -234,12 +235,15 @@ export const serveCommand: Command = {
     const signal = await onShutdownSignal();
     reloads.stop();
     await broadcast?.stop();
-    logger.info({ reason: signal, graceMs: config.server.shutdownGrace }, 'shutting down');
+    logger.info(
+      { reason: signal, drainDelayMs: config.server.drainDelay, graceMs: config.server.shutdownGrace },
+      'shutting down',
+    );
     // Stop accepting and drain, then the runtime flushes the audit and closes the children.
     await whileAlive(async () => {
       oauthFlows?.close();
       await webConsole?.close();
-      await face.close(config.server.shutdownGrace);
+      await face.close(config.server.shutdownGrace, config.server.drainDelay);
       await auth.close();
       await runtime.close();
     });

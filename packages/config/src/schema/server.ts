@@ -90,6 +90,10 @@ export const serverSchema = {
       'Several replicas on one Postgres: a stream whose connection dropped before it was over is copied to the store so any replica can resume it; its events are deleted after this long. At most `resumptionBuffer` events are kept per stream.',
       '10m',
     ),
+    drainDelay: duration(
+      'On SIGTERM: how long the gateway keeps serving, with `/readyz` answering 503, before it stops accepting connections, so a load balancer checking `/readyz` stops sending it requests first. Behind a load balancer set it to at least its check interval times (failures to mark down + 1); `0` stops accepting at once.',
+      '0s',
+    ),
     shutdownGrace: duration(
       'On SIGTERM: how long in-flight requests may take to finish after the listener stops accepting, before they are cut.',
       '10s',
@@ -123,6 +127,7 @@ export interface ServerSection {
   readonly keepAlive: number;
   readonly resumptionBuffer: number;
   readonly resumptionMaxAge: number;
+  readonly drainDelay: number;
   readonly shutdownGrace: number;
   readonly headersTimeout: number;
   readonly bodyTimeout: number;

@@ -25,6 +25,7 @@ import { shareListChanges } from './list-changes.js';
 import { ReplicaLink } from './replica-link.js';
 import { ResourceUpdates } from './resource-updates.js';
 import { SessionDirectory } from './session-directory.js';
+import { SharedCancellations } from './cancellations.js';
 import { ADMIN_PREFIX, MCP_PATH, MESSAGES_PATH, PROBE_PATHS, SSE_PATH } from './routes.js';
 import type { GatewayMetrics } from './metrics.js';
 import {
@@ -37,6 +38,7 @@ import {
   sendRpcError,
 } from './node-io.js';
 import { LegacySessions, type RequestScope } from './sessions.js';
+import { Drain } from './drain.js';
 import { SecurityEvents } from './security-events.js';
 import { createSseEndpoint } from './sse-endpoint.js';
 import { bridgeTraceHeaders } from './trace-headers.js';
@@ -141,10 +143,12 @@ export interface HttpFaceHandle {
   /** Open legacy sessions (Streamable HTTP and HTTP+SSE). */
   sessionCount(): number;
   /**
-   * Graceful stop: refuse new requests, let in-flight ones finish for up to `graceMs`, then end
-   * every legacy session (closing its per-session upstreams) and every connection.
+   * Graceful stop (see ./drain.ts): `/readyz` turns 503 and requests are still served for
+   * `drainDelayMs` (a load balancer stops sending meanwhile), then new connections are refused,
+   * in-flight requests get up to `graceMs` to finish, and every legacy session is ended (or, in
+   * a scale-out deployment, handed over to the other replicas) and every connection closed.
    */
-  close(graceMs?: number): Promise<void>;
+  close(graceMs?: number, drainDelayMs?: number): Promise<void>;
 }
 
 const PROBES: ReadonlySet<string> = new Set(PROBE_PATHS);
@@ -177,6 +181,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     cluster = {
       link,
       directory,
+      cancels: new SharedCancellations(opts.scaleOut.sql, link.tag, log),
       pinSessions: opts.scaleOut.pinSessions,
       resumptionMaxAge: settings.resumptionMaxAge ?? 600_000,
       ...(streams && { streams }),
@@ -208,6 +213,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     ...(cluster && { cluster }),
   });
   await cluster?.directory.start((idHash) => mcp.endedElsewhere(idHash));
+  await cluster?.cancels?.start((idHash, id, reason) => mcp.cancelledElsewhere(idHash, id, reason));
   const stopListChanges =
     cluster && opts.scaleOut
       ? await shareListChanges(opts.scaleOut.sql, cluster.link.tag, opts.gateway, log)
@@ -221,9 +227,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
   const hosts = allowedHostSet(settings.allowedHosts, settings.host, opts.resource);
   const originPolicy = { origins: settings.allowedOrigins, allowLoopbackOrigins: isLoopback(settings.host) };
   const metadataPaths = new Set(opts.resourceMetadata?.paths ?? []);
-  let draining = false;
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
+  const drain = new Drain();
 
   opts.metrics?.addGauge({
     name: 'mcpgate_sessions',
@@ -303,7 +307,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
 
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
-      const report = draining
+      const report = drain.unready
         ? { ready: false, checks: { draining: true } }
         : opts.ready
           ? await opts.ready().catch((err: unknown) => ({ ready: false, checks: { error: String(err) } }))
@@ -327,7 +331,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     if (path !== MCP_PATH && path !== SSE_PATH && path !== MESSAGES_PATH && !admin) {
       return sendJson(res, 404, { error: 'not_found' }, headers);
     }
-    if (draining) {
+    if (drain.refusing) {
       return sendRpcError(res, 503, -32000, 'gateway is shutting down', {
         ...headers,
         connection: 'close',
@@ -435,16 +439,11 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     // Long-lived GET streams are not "in flight": draining waits for requests that produce results.
     const counted = req.method !== 'GET';
-    if (counted) inFlight++;
+    drain.begin(res, counted);
     // An answer sent before the body was read (401, 403, 404, 413…): read the rest, bounded.
     // Not after a 408: that client is the slow one, it is cut at once.
     res.once('finish', () => {
       if (res.statusCode !== 408) drainAfterAnswer(req, drainBytes, bodyTimeout);
-    });
-    res.once('close', () => {
-      if (!counted) return;
-      inFlight--;
-      if (inFlight === 0) drained?.();
     });
     handle(req, res).catch((err: unknown) => {
       log.error(
@@ -508,24 +507,19 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     url,
     port,
     sessionCount: () => sessions.size,
-    close: (graceMs = 10_000) =>
+    close: (graceMs = 10_000, drainDelayMs = 0) =>
       (closing ??= (async () => {
-        draining = true;
+        await drain.announce(drainDelayMs, log);
         clearInterval(sweeper);
         const stopped = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
-        if (inFlight > 0) {
-          log.info({ inFlight, graceMs }, 'draining in-flight requests');
-          await Promise.race([
-            new Promise<void>((r) => (drained = r)),
-            new Promise<void>((r) => setTimeout(r, graceMs).unref()),
-          ]);
-        }
+        await drain.refuse(graceMs, log);
         await sessions.closeAll('shutdown');
         await mcp.close();
         await stopListChanges?.();
         await resourceUpdates?.close();
         await cluster?.directory.close();
+        await cluster?.cancels?.close();
         await cluster?.streams?.close();
         await cluster?.link.close();
         security.close();

@@ -28,6 +28,7 @@ import { StreamableHttpServerTransport } from './streamable-transport.js';
 import type { ReplicaLink } from './replica-link.js';
 import { sessionIdHash, type SessionDirectory } from './session-directory.js';
 import type { SharedStreams } from './shared-streams.js';
+import type { SharedCancellations } from './cancellations.js';
 
 /** Scale-out: what replicas sharing one Postgres use to serve each other's sessions. */
 export interface Cluster {
@@ -35,6 +36,8 @@ export interface Cluster {
   readonly directory: SessionDirectory;
   /** Resumption across replicas (absent when server.resumptionBuffer is 0). */
   readonly streams?: SharedStreams;
+  /** A client's cancellation reaches the replica running the call. */
+  readonly cancels?: SharedCancellations;
   /** `server.resumptionMaxAge`: spilled events older than this are deleted. */
   readonly resumptionMaxAge: number;
   /**
@@ -176,6 +179,11 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
           release: (reason: string) =>
             (closing ??= Promise.resolve().then(async () => {
               drop();
+              const handed = reason === 'shutdown' ? transport.handOver() : undefined;
+              if (handed !== undefined) {
+                await cluster.streams?.flushed(handed);
+                opts.logger.info({ session: lazy.info.id }, 'GET stream handed over to the other replicas');
+              }
               await transport.close().catch(() => undefined);
               await lazy.close(false);
               opts.logger.debug({ session: lazy.info.id, reason }, 'legacy session copy released');
@@ -229,6 +237,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
               ),
             );
         },
+        ...(cluster.cancels && {
+          forwardCancel: (requestId: string | number, reason: string | undefined) =>
+            cluster.cancels!.announce(idHash, requestId, reason),
+        }),
       }),
     });
     const server = createSessionServer({
@@ -471,6 +483,11 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
       await pumpResponse(response, r.res, r.headers);
     },
     sweepCluster,
+    /** Scale-out: a client's cancellation another replica received; true if the call runs here. */
+    cancelledElsewhere(idHash: string, requestId: string | number, reason: string | undefined): boolean {
+      const s = byHash.get(idHash);
+      return (s && legacyTransports.get(s.wireId)?.cancelHere(requestId, reason)) ?? false;
+    },
     /** Scale-out: another replica ended a session; drop this replica's copy. */
     endedElsewhere(idHash: string): void {
       const s = byHash.get(idHash);

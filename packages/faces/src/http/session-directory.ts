@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Identity, JsonObject, Logger, SessionInfo, SqlClient } from '@mcpgate/core';
+import { UnknownSessions } from './unknown-sessions.js';
 
 const CHANNEL = 'mcpgate_http_sessions';
 
@@ -35,6 +36,8 @@ export function sessionIdHash(wireId: string): string {
  */
 export class SessionDirectory {
   private unlisten: (() => Promise<void>) | undefined;
+  /** Ids the store does not know: a repeated one costs no read (see UnknownSessions for why it is safe). */
+  private readonly unknown = new UnknownSessions();
 
   constructor(
     private readonly sql: SqlClient,
@@ -48,6 +51,7 @@ export class SessionDirectory {
 
   /** Stores a new session; resolves once committed (before its id is given to the client). */
   async create(idHash: string, rec: SessionRecord): Promise<void> {
+    this.unknown.delete(idHash);
     await this.sql.query(
       `INSERT INTO mcpgate_http_sessions (id_hash, kind, owner_key, session_id, info, init, pinned_to)
        VALUES ($1, 'streamable', $2, $3, $4, $5, $6)`,
@@ -64,13 +68,18 @@ export class SessionDirectory {
 
   /** A live (not ended) session, or undefined. */
   async find(idHash: string): Promise<SessionRecord | undefined> {
+    if (this.unknown.has(idHash)) return undefined;
     const r = await this.sql.query<Row>(
       `SELECT owner_key, session_id, info, init, pinned_to FROM mcpgate_http_sessions
        WHERE id_hash = $1 AND ended_at IS NULL`,
       [idHash],
     );
     const row = r.rows[0];
-    if (!row) return undefined;
+    this.logger.debug({ found: row !== undefined }, 'legacy session looked up in the store');
+    if (!row) {
+      this.unknown.add(idHash);
+      return undefined;
+    }
     return {
       ownerKey: row.owner_key,
       info: toInfo(row.session_id, row.info),

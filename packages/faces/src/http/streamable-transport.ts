@@ -60,6 +60,11 @@ export interface StreamableTransportOptions {
   /** An answer to another replica's request arrived here: hand it to that replica. */
   readonly forwardAnswer?: (replicaTag: string, message: JSONRPCMessage) => void;
   /**
+   * Scale-out: the client cancelled a request this replica is not running (another replica
+   * received it): announce it to the others, the one running it cancels it.
+   */
+  readonly forwardCancel?: (requestId: RequestId, reason: string | undefined) => void;
+  /**
    * Scale-out resumption (see SharedStreams): event ids name this replica; a stream whose
    * connection drops before it is over is spilled to the store, and a Last-Event-ID written by
    * another replica is served from the store.
@@ -153,8 +158,30 @@ export class StreamableHttpServerTransport implements Transport {
     this.onmessage?.(this.untag(message));
   }
 
+  /**
+   * Scale-out: a cancellation of `requestId` received by another replica. Delivered (as the
+   * client's own notification) only if the request runs here; true when it did.
+   */
+  cancelHere(requestId: RequestId, reason: string | undefined): boolean {
+    if (this.closed || !this.streamOfRequest.has(requestId)) return false;
+    this.onmessage?.({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId, ...(reason !== undefined && { reason }) },
+    });
+    return true;
+  }
+
   /** Routes a client's answer: to this replica's server (id untagged), or to the replica that asked. */
   private deliver(m: JSONRPCMessage, extra: MessageExtraInfo): void {
+    if (this.opts.forwardCancel && 'method' in m && m.method === 'notifications/cancelled') {
+      const p = (m as { params?: { requestId?: unknown; reason?: unknown } }).params;
+      const id = p?.requestId;
+      if ((typeof id === 'string' || typeof id === 'number') && !this.streamOfRequest.has(id)) {
+        this.opts.forwardCancel(id, typeof p?.reason === 'string' ? p.reason : undefined);
+        return;
+      }
+    }
     if (this.opts.replicaTag && (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m))) {
       const tagged = typeof m.id === 'string' ? TAGGED_ID.exec(m.id) : null;
       if (tagged && tagged[1] !== this.opts.replicaTag && this.opts.forwardAnswer) {
@@ -391,6 +418,24 @@ export class StreamableHttpServerTransport implements Transport {
     return this.spill(streamId);
   }
 
+  /**
+   * Scale-out, this replica stopping while the session goes on elsewhere: the standalone GET
+   * stream's buffered events go to the store marked final, so the client's reconnection with its
+   * Last-Event-ID, on any other replica, replays what it missed and that replica carries the
+   * stream on. Returns the stream spilled (to wait for its write), if any.
+   */
+  handOver(): string | undefined {
+    const shared = this.opts.shared;
+    if (!shared || !this.prefix || !this.opts.events || this.spilled.has(this.standaloneId)) return undefined;
+    if (!this.standalone || this.standalone.closed) return undefined;
+    const events = this.opts.events.of(this.standaloneId);
+    // No event sent: the client has no Last-Event-ID and simply opens a new stream elsewhere.
+    if (events.length === 0) return undefined;
+    this.spilled.add(this.standaloneId);
+    shared.persist(this.standaloneId, events.map(asStored), true);
+    return this.standaloneId;
+  }
+
   /** GET with a Last-Event-ID another replica wrote (or this one no longer buffers): from the store. */
   private async resumeShared(
     last: string,
@@ -408,7 +453,10 @@ export class StreamableHttpServerTransport implements Transport {
     };
     write(tail.events);
     if (tail.final) {
-      writer.end();
+      // Only a handed-over standalone stream ends that way (see handOver): this replica carries it on.
+      const standalone = SharedStreams.streamOf(last)?.endsWith(`.${STANDALONE}`) === true;
+      if (standalone && !(this.standalone && !this.standalone.closed)) this.attachStandalone(writer, res);
+      else writer.end();
       return;
     }
     res.once('close', () => tail.stop());
