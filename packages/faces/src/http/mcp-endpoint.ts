@@ -28,6 +28,7 @@ import { StreamableHttpServerTransport } from './streamable-transport.js';
 import type { ReplicaLink } from './replica-link.js';
 import { sessionIdHash, type SessionDirectory } from './session-directory.js';
 import type { SharedStreams } from './shared-streams.js';
+import { ModernDirectory } from './modern-directory.js';
 
 /** Scale-out: what replicas sharing one Postgres use to serve each other's sessions. */
 export interface Cluster {
@@ -88,32 +89,45 @@ function authInfoFor(scope: RequestScope): AuthInfo {
 export function createMcpEndpoint(opts: McpEndpointOptions) {
   const legacyTransports = new Map<string, StreamableHttpServerTransport>();
   // One SDK handler per principal (see ModernSessions): the factory runs per request.
-  const modernSessions: ModernSessions = new ModernSessions(opts, () =>
-    createMcpHandler(
-      (ctx: McpRequestContext) => {
-        const scope = ctx.authInfo?.extra?.scope as RequestScope | undefined;
-        if (!scope) throw new Error('request reached the MCP handler without an authenticated scope');
-        let attached: ReturnType<ModernSessions['attach']> | undefined;
-        const server = createSessionServer({
-          name: opts.name,
-          version: opts.version,
-          exchanges: opts.exchanges,
-          ownerKey: scope.ownerKey,
-          session: (s, client) => (attached ??= modernSessions.attach(scope, s)).session(s, client),
-        });
-        server.onclose = () => attached?.release();
-        return server;
-      },
-      {
-        legacy: 'reject',
-        keepAliveMs: opts.keepAliveMs,
-        maxRequestBodySize: opts.bodyLimit,
-        onerror: (err) => opts.logger.debug({ err: err.message }, 'modern request refused or failed'),
-      },
-    ),
+  const modernSessions: ModernSessions = new ModernSessions(
+    opts,
+    () =>
+      createMcpHandler(
+        (ctx: McpRequestContext) => {
+          const scope = ctx.authInfo?.extra?.scope as RequestScope | undefined;
+          if (!scope) throw new Error('request reached the MCP handler without an authenticated scope');
+          let attached: ReturnType<ModernSessions['attach']> | undefined;
+          const server = createSessionServer({
+            name: opts.name,
+            version: opts.version,
+            exchanges: opts.exchanges,
+            ownerKey: scope.ownerKey,
+            session: (s, client) => (attached ??= modernSessions.attach(scope, s)).session(s, client),
+          });
+          server.onclose = () => attached?.release();
+          return server;
+        },
+        {
+          legacy: 'reject',
+          keepAliveMs: opts.keepAliveMs,
+          maxRequestBodySize: opts.bodyLimit,
+          onerror: (err) => opts.logger.debug({ err: err.message }, 'modern request refused or failed'),
+        },
+      ),
+    opts.cluster !== undefined,
   );
 
   const cluster = opts.cluster;
+  // Scale-out: a principal's modern requests on every replica share one session (one record).
+  const modernShared =
+    cluster &&
+    new ModernDirectory(
+      cluster.directory.sql,
+      cluster.directory,
+      modernSessions,
+      opts.logger,
+      cluster.link.tag,
+    );
   /** This replica's sessions by the hash of their wire id (how the store and other replicas name them). */
   const byHash = new Map<string, LegacySession>();
   /** Sessions with a request since the sweeper last refreshed the store. */
@@ -360,6 +374,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
    */
   async function sweepCluster(idleMs: number, marginMs: number): Promise<number> {
     if (!cluster) return 0;
+    await modernShared?.sweep();
     const active = new Set(seen);
     seen.clear();
     const mine = [...byHash.entries()];
@@ -462,6 +477,16 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         await openLegacy(r);
         return;
       }
+      try {
+        await modernShared?.ensure(r.scope, r.parsed);
+      } catch (err) {
+        opts.logger.error({ err: String(err) }, 'modern session could not be created or joined in the store');
+        sendRpcError(r.res, 503, -32000, 'session store unreachable; try again', {
+          ...r.headers,
+          'retry-after': '5',
+        });
+        return;
+      }
       const response = await modernSessions
         .handlerFor(r.scope)
         .fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
@@ -473,6 +498,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     sweepCluster,
     /** Scale-out: another replica ended a session; drop this replica's copy. */
     endedElsewhere(idHash: string): void {
+      modernShared?.endedElsewhere(idHash);
       const s = byHash.get(idHash);
       if (s) void (s.release ?? s.close)('ended on another replica');
     },
