@@ -239,6 +239,13 @@ auth:
         requestInit: { headers: { authorization: `Bearer ${alice}` } },
       }),
     );
+    // A probe opens nothing: server/discover, on each replica in turn.
+    for (let i = 0; i < lb.replicas.length; i++) {
+      expect((await client.discover()).supportedVersions).toContain('2026-07-28');
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await started()).toHaveLength(0);
+    expect((await sql.query(`SELECT 1 FROM mcpgate_http_sessions WHERE kind = 'modern'`)).rowCount).toBe(0);
     for (let i = 0; i < 30; i++) {
       const r = await client.callTool({ name: 'ev__echo', arguments: { message: `modern ${i}` } });
       expect(textOf(r)).toBe(`Echo: modern ${i}`);

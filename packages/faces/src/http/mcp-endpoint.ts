@@ -28,7 +28,7 @@ import { StreamableHttpServerTransport } from './streamable-transport.js';
 import type { ReplicaLink } from './replica-link.js';
 import { sessionIdHash, type SessionDirectory } from './session-directory.js';
 import type { SharedStreams } from './shared-streams.js';
-import { ModernDirectory } from './modern-directory.js';
+import { isProbe, ModernDirectory } from './modern-directory.js';
 
 /** Scale-out: what replicas sharing one Postgres use to serve each other's sessions. */
 export interface Cluster {
@@ -477,8 +477,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         await openLegacy(r);
         return;
       }
+      // Scale-out: the principal's session is shared; a probe (server/discover) opens none.
+      const probe = modernShared !== undefined && !modernSessions.has(r.scope.ownerKey) && isProbe(r.parsed);
       try {
-        await modernShared?.ensure(r.scope, r.parsed);
+        if (!probe) await modernShared?.ensure(r.scope, r.parsed);
       } catch (err) {
         opts.logger.error({ err: String(err) }, 'modern session could not be created or joined in the store');
         sendRpcError(r.res, 503, -32000, 'session store unreachable; try again', {
@@ -487,9 +489,9 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         });
         return;
       }
-      const response = await modernSessions
-        .handlerFor(r.scope)
-        .fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
+      const response = await (
+        probe ? modernSessions.probeHandler() : modernSessions.handlerFor(r.scope)
+      ).fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
       if (isListenRequest(r.parsed) && response.ok && isEventStream(response)) {
         modernSessions.listen(r.scope, listenedResources(r.parsed), abort.signal);
       }

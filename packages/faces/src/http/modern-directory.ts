@@ -7,6 +7,13 @@ import { newSessionInfo, type ModernSessions, type RequestScope } from './sessio
 /** Tries to create or join before giving up (each miss means the row ended in between). */
 const ATTEMPTS = 3;
 
+/** Requests that never open a gateway session: a replica holding none serves them without one. */
+const PROBES: ReadonlySet<unknown> = new Set(['server/discover']);
+
+export function isProbe(parsed: unknown): boolean {
+  return typeof parsed === 'object' && parsed !== null && PROBES.has((parsed as { method?: unknown }).method);
+}
+
 /** The row key of a principal's modern session: one live row per principal, never a wire id. */
 export function modernIdHash(ownerKey: string): string {
   return createHash('sha256').update(`modern:${ownerKey}`).digest('hex');

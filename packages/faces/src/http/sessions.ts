@@ -238,6 +238,7 @@ interface ModernEntry {
  */
 export class ModernSessions {
   private readonly byOwner = new Map<string, ModernEntry>();
+  private probes: McpHttpHandler | undefined;
 
   constructor(
     private readonly opener: SessionOpener,
@@ -316,6 +317,14 @@ export class ModernSessions {
     };
   }
 
+  /**
+   * Scale-out: the handler for a `server/discover` of a principal this replica holds no
+   * session for. It opens nothing, so a probe neither creates the shared session nor a local one.
+   */
+  probeHandler(): McpHttpHandler {
+    return (this.probes ??= this.newHandler());
+  }
+
   /** The SDK handler a modern request of this principal goes to. */
   handlerFor(scope: RequestScope): McpHttpHandler {
     return this.entry(scope).handler;
@@ -379,6 +388,7 @@ export class ModernSessions {
   async closeAll(): Promise<void> {
     const all = [...this.byOwner.values()];
     this.byOwner.clear();
+    await this.probes?.close();
     await Promise.allSettled(all.map((e) => closeEntry(e, !this.shared)));
   }
 }
