@@ -84,7 +84,7 @@ async function openSse(
       }
     }
   })();
-  await waitFor(async () => endpoint, 10_000, 'the endpoint event');
+  await waitFor(() => endpoint, 10_000, 'the endpoint event');
   return { endpoint: endpoint!, messages, close: () => abort.abort() };
 }
 
@@ -217,7 +217,7 @@ auth:
       });
       expect(own.status).toBe(202);
     }
-    await waitFor(async () => (stream.messages.length >= lb.replicas.length ? true : undefined), 10_000);
+    await waitFor(() => (stream.messages.length >= lb.replicas.length ? true : undefined), 10_000);
     expect(stream.messages.map((m) => (m as { id: number }).id).sort()).toEqual(
       lb.replicas.map((_, i) => 100 + i),
     );
