@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -308,5 +309,82 @@ auth:
       // Within the forwarding timeout (5 s), not a hung request.
       expect(Date.now() - t0).toBeLessThan(15_000);
     }
+  }, 120_000);
+});
+
+/** Upstream processes (server-everything) a replica runs now: its children running that script. */
+function upstreamProcesses(pid: number): number {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+  return children.filter((c) => {
+    try {
+      return readFileSync(`/proc/${c}/cmdline`, 'utf8').includes(everythingBin());
+    } catch {
+      return false; // exited meanwhile
+    }
+  }).length;
+}
+
+describe('a modern session on replicas with a per-session upstream', () => {
+  let lb: Replicas;
+  let sql: pg.Client;
+  let alice: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    lb = await startReplicas({
+      count: 2,
+      port,
+      env,
+      config: (base) => `
+upstreams:
+  everything:
+    alias: ev
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(everythingBin())}, "stdio"]
+    era: legacy
+    sharing: per-session
+${base}
+policy: { default: allow }
+auth:
+  mode: oauth
+  resource: http://127.0.0.1:${port}/mcp
+  apiKeys: { enabled: true, pepper: "\${env:PEPPER}" }
+`,
+    });
+    alice = createKey(lb.configs[0]!, 'alice');
+    sql = new pg.Client({ connectionString: lb.db.url });
+    await sql.connect();
+  }, 180_000);
+  afterAll(async () => {
+    await sql?.end();
+    await lb?.stop();
+  });
+
+  it('is still one session record; each replica serving it runs its own upstream process', async () => {
+    const pids = lb.replicas.map((r) => r.child.pid!);
+    const before = pids.map(upstreamProcesses);
+    const client = newClient('modern');
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${lb.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${alice}` } },
+      }),
+    );
+    for (let i = 0; i < 10; i++) {
+      const r = await client.callTool({ name: 'ev__echo', arguments: { message: `pinned ${i}` } });
+      expect(textOf(r)).toBe(`Echo: pinned ${i}`);
+    }
+    await client.close();
+    // Each replica started a process of its own for the principal's session.
+    const after = pids.map(upstreamProcesses);
+    after.forEach((n, i) => expect(n).toBeGreaterThan(before[i]!));
+    const started = await sql.query<{ session_id: string }>(
+      `SELECT session_id FROM events WHERE type = 'session.started' AND subject = 'key:alice'`,
+    );
+    expect(started.rows).toHaveLength(1);
+    const chains = await sql.query<{ chain_id: string }>(
+      `SELECT DISTINCT chain_id FROM events WHERE type = 'call.request' AND session_id = $1`,
+      [started.rows[0]!.session_id],
+    );
+    expect(new Set(chains.rows.map((r) => r.chain_id.split(':')[0])).size).toBe(2);
   }, 120_000);
 });
