@@ -173,10 +173,12 @@ auth:
       );
       return r.rowCount ? true : undefined;
     }, 45_000);
-    const ended = await sql.query(`SELECT 1 FROM events WHERE type = 'session.ended' AND session_id = $1`, [
-      sessionId,
-    ]);
-    expect(ended.rowCount).toBe(1);
+    const ended = async () =>
+      (await sql.query(`SELECT 1 FROM events WHERE type = 'session.ended' AND session_id = $1`, [sessionId]))
+        .rowCount;
+    await waitFor(async () => ((await ended()) ? true : undefined), 10_000, 'the end record');
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await ended()).toBe(1);
   }, 240_000);
 
   it("refuses another identity's POST on every replica (404, security.session_hijack) and keeps the session", async () => {
