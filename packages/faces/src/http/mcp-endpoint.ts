@@ -89,32 +89,29 @@ function authInfoFor(scope: RequestScope): AuthInfo {
 export function createMcpEndpoint(opts: McpEndpointOptions) {
   const legacyTransports = new Map<string, StreamableHttpServerTransport>();
   // One SDK handler per principal (see ModernSessions): the factory runs per request.
-  const modernSessions: ModernSessions = new ModernSessions(
-    opts,
-    () =>
-      createMcpHandler(
-        (ctx: McpRequestContext) => {
-          const scope = ctx.authInfo?.extra?.scope as RequestScope | undefined;
-          if (!scope) throw new Error('request reached the MCP handler without an authenticated scope');
-          let attached: ReturnType<ModernSessions['attach']> | undefined;
-          const server = createSessionServer({
-            name: opts.name,
-            version: opts.version,
-            exchanges: opts.exchanges,
-            ownerKey: scope.ownerKey,
-            session: (s, client) => (attached ??= modernSessions.attach(scope, s)).session(s, client),
-          });
-          server.onclose = () => attached?.release();
-          return server;
-        },
-        {
-          legacy: 'reject',
-          keepAliveMs: opts.keepAliveMs,
-          maxRequestBodySize: opts.bodyLimit,
-          onerror: (err) => opts.logger.debug({ err: err.message }, 'modern request refused or failed'),
-        },
-      ),
-    opts.cluster !== undefined,
+  const modernSessions: ModernSessions = new ModernSessions(opts, () =>
+    createMcpHandler(
+      (ctx: McpRequestContext) => {
+        const scope = ctx.authInfo?.extra?.scope as RequestScope | undefined;
+        if (!scope) throw new Error('request reached the MCP handler without an authenticated scope');
+        let attached: ReturnType<ModernSessions['attach']> | undefined;
+        const server = createSessionServer({
+          name: opts.name,
+          version: opts.version,
+          exchanges: opts.exchanges,
+          ownerKey: scope.ownerKey,
+          session: (s, client) => (attached ??= modernSessions.attach(scope, s)).session(s, client),
+        });
+        server.onclose = () => attached?.release();
+        return server;
+      },
+      {
+        legacy: 'reject',
+        keepAliveMs: opts.keepAliveMs,
+        maxRequestBodySize: opts.bodyLimit,
+        onerror: (err) => opts.logger.debug({ err: err.message }, 'modern request refused or failed'),
+      },
+    ),
   );
 
   const cluster = opts.cluster;

@@ -46,7 +46,9 @@ export class ModernDirectory {
     private readonly sessions: ModernSessions,
     private readonly logger: Logger,
     private readonly replica: string,
-  ) {}
+  ) {
+    sessions.markShared();
+  }
 
   /** Makes sure this replica holds the principal's shared session (a read/write only the first time). */
   async ensure(scope: RequestScope, parsed: unknown): Promise<void> {

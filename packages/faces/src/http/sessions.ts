@@ -239,16 +239,20 @@ interface ModernEntry {
 export class ModernSessions {
   private readonly byOwner = new Map<string, ModernEntry>();
   private probes: McpHttpHandler | undefined;
+  /**
+   * Scale-out: the principal's session is one row shared by the replicas (modern-directory.ts).
+   * Idle and shutdown then drop only this replica's copy; the store records the end once.
+   */
+  private shared = false;
 
   constructor(
     private readonly opener: SessionOpener,
     private readonly newHandler: () => McpHttpHandler,
-    /**
-     * Scale-out: the principal's session is one row shared by the replicas (modern-directory.ts).
-     * Idle and shutdown then drop only this replica's copy; the store records the end once.
-     */
-    private readonly shared = false,
   ) {}
+
+  markShared(): void {
+    this.shared = true;
+  }
 
   /** Whether this replica holds a session of the principal. */
   has(ownerKey: string): boolean {
@@ -260,11 +264,7 @@ export class ModernSessions {
    * (`restored`: another replica opened it and recorded its start). Nothing if a copy exists.
    */
   seed(scope: RequestScope, info: SessionInfo, restored: boolean): LazyGatewaySession {
-    const existing = this.byOwner.get(scope.ownerKey);
-    if (existing) return existing.lazy;
-    const lazy = new LazyGatewaySession(this.opener, info, restored);
-    this.byOwner.set(scope.ownerKey, this.create(lazy));
-    return lazy;
+    return this.entry(scope, new LazyGatewaySession(this.opener, info, restored)).lazy;
   }
 
   /** This replica's copies: session id, and whether used since `since` (or still in use). */
@@ -283,38 +283,35 @@ export class ModernSessions {
     await closeEntry(e, false);
   }
 
-  private entry(scope: RequestScope): ModernEntry {
+  /** `seed`: scale-out, the copy of a shared session to create if this replica holds none. */
+  private entry(scope: RequestScope, seed?: LazyGatewaySession): ModernEntry {
     let entry = this.byOwner.get(scope.ownerKey);
     if (!entry) {
-      entry = this.create(new LazyGatewaySession(this.opener, newSessionInfo('http', 'modern', scope)));
+      const servers = new Set<Server>();
+      const handler = this.newHandler();
+      entry = {
+        lazy: seed ?? new LazyGatewaySession(this.opener, newSessionInfo('http', 'modern', scope)),
+        servers,
+        handler,
+        notify: async (method, params) => {
+          const event = busEvent(method, params);
+          if (event) {
+            handler.bus.publish(event);
+            return;
+          }
+          await Promise.allSettled(
+            [...servers].map((srv) => srv.notification({ method, params: params ?? {} })),
+          );
+        },
+        listening: 0,
+        lastSeen: Date.now(),
+      };
       this.byOwner.set(scope.ownerKey, entry);
     }
     // Identity is re-proven on every request: keep the newest (groups or expiry may have changed).
     entry.lazy.info.identity = scope.identity;
     entry.lastSeen = Date.now();
     return entry;
-  }
-
-  private create(lazy: LazyGatewaySession): ModernEntry {
-    const servers = new Set<Server>();
-    const handler = this.newHandler();
-    return {
-      lazy,
-      servers,
-      handler,
-      notify: async (method, params) => {
-        const event = busEvent(method, params);
-        if (event) {
-          handler.bus.publish(event);
-          return;
-        }
-        await Promise.allSettled(
-          [...servers].map((srv) => srv.notification({ method, params: params ?? {} })),
-        );
-      },
-      listening: 0,
-      lastSeen: Date.now(),
-    };
   }
 
   /**
