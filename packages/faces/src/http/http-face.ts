@@ -212,7 +212,11 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     resumptionBuffer: settings.resumptionBuffer,
     ...(cluster && { cluster }),
   });
-  await cluster?.directory.start((idHash) => mcp.endedElsewhere(idHash));
+  const sse = createSseEndpoint({ ...common, messagesPath: MESSAGES_PATH, ...(cluster && { cluster }) });
+  await cluster?.directory.start((idHash) => {
+    mcp.endedElsewhere(idHash);
+    sse.endedElsewhere(idHash);
+  });
   await cluster?.cancels?.start((idHash, id, reason) => mcp.cancelledElsewhere(idHash, id, reason));
   const stopListChanges =
     cluster && opts.scaleOut
@@ -223,7 +227,6 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       ? new ResourceUpdates(opts.scaleOut.sql, cluster.link.tag, opts.gateway, log)
       : undefined;
   await resourceUpdates?.start();
-  const sse = createSseEndpoint({ ...common, messagesPath: MESSAGES_PATH });
   const hosts = allowedHostSet(settings.allowedHosts, settings.host, opts.resource);
   const originPolicy = { origins: settings.allowedOrigins, allowLoopbackOrigins: isLoopback(settings.host) };
   const metadataPaths = new Set(opts.resourceMetadata?.paths ?? []);
@@ -488,6 +491,9 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
       if (n > 0) log.info({ principals: n }, 'ended idle modern sessions');
     });
     if (cluster) {
+      void sse
+        .sweepCluster()
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'scale-out sse session sweep failed'));
       // The store's idle clock lags this replica's by at most one sweep: allow for it.
       void mcp.sweepCluster(settings.sessionIdleTimeout, sweepEvery).then(
         (n) => {

@@ -29,6 +29,7 @@ import type { ReplicaLink } from './replica-link.js';
 import { sessionIdHash, type SessionDirectory } from './session-directory.js';
 import type { SharedStreams } from './shared-streams.js';
 import type { SharedCancellations } from './cancellations.js';
+import { isProbe, ModernDirectory } from './modern-directory.js';
 
 /** Scale-out: what replicas sharing one Postgres use to serve each other's sessions. */
 export interface Cluster {
@@ -117,6 +118,16 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
   );
 
   const cluster = opts.cluster;
+  // Scale-out: a principal's modern requests on every replica share one session (one record).
+  const modernShared =
+    cluster &&
+    new ModernDirectory(
+      cluster.directory.sql,
+      cluster.directory,
+      modernSessions,
+      opts.logger,
+      cluster.link.tag,
+    );
   /** This replica's sessions by the hash of their wire id (how the store and other replicas name them). */
   const byHash = new Map<string, LegacySession>();
   /** Sessions with a request since the sweeper last refreshed the store. */
@@ -372,6 +383,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
    */
   async function sweepCluster(idleMs: number, marginMs: number): Promise<number> {
     if (!cluster) return 0;
+    await modernShared?.sweep();
     const active = new Set(seen);
     seen.clear();
     const mine = [...byHash.entries()];
@@ -474,9 +486,21 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         await openLegacy(r);
         return;
       }
-      const response = await modernSessions
-        .handlerFor(r.scope)
-        .fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
+      // Scale-out: the principal's session is shared; a probe (server/discover) opens none.
+      const probe = modernShared !== undefined && !modernSessions.has(r.scope.ownerKey) && isProbe(r.parsed);
+      try {
+        if (!probe) await modernShared?.ensure(r.scope, r.parsed);
+      } catch (err) {
+        opts.logger.error({ err: String(err) }, 'modern session could not be created or joined in the store');
+        sendRpcError(r.res, 503, -32000, 'session store unreachable; try again', {
+          ...r.headers,
+          'retry-after': '5',
+        });
+        return;
+      }
+      const response = await (
+        probe ? modernSessions.probeHandler() : modernSessions.handlerFor(r.scope)
+      ).fetch(request, { parsedBody: r.parsed, authInfo: authInfoFor(r.scope) });
       if (isListenRequest(r.parsed) && response.ok && isEventStream(response)) {
         modernSessions.listen(r.scope, listenedResources(r.parsed), abort.signal);
       }
@@ -490,6 +514,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     },
     /** Scale-out: another replica ended a session; drop this replica's copy. */
     endedElsewhere(idHash: string): void {
+      modernShared?.endedElsewhere(idHash);
       const s = byHash.get(idHash);
       if (s) void (s.release ?? s.close)('ended on another replica');
     },

@@ -6,6 +6,8 @@ const CHANNEL = 'mcpgate_http_sessions';
 
 /** What any replica needs to serve a legacy Streamable HTTP session it has not seen. */
 export interface SessionRecord {
+  /** Default `streamable`; `sse` rows name the replica holding the `/sse` stream in `pinnedTo`. */
+  readonly kind?: 'streamable' | 'sse';
   readonly ownerKey: string;
   readonly info: SessionInfo;
   /** The client's `initialize` params, replayed into a fresh SDK server. */
@@ -40,7 +42,7 @@ export class SessionDirectory {
   private readonly unknown = new UnknownSessions();
 
   constructor(
-    private readonly sql: SqlClient,
+    readonly sql: SqlClient,
     private readonly logger: Logger,
   ) {}
 
@@ -51,10 +53,10 @@ export class SessionDirectory {
 
   /** Stores a new session; resolves once committed (before its id is given to the client). */
   async create(idHash: string, rec: SessionRecord): Promise<void> {
-    this.unknown.delete(idHash);
+    this.unknown.delete(`${rec.kind ?? 'streamable'}:${idHash}`);
     await this.sql.query(
       `INSERT INTO mcpgate_http_sessions (id_hash, kind, owner_key, session_id, info, init, pinned_to)
-       VALUES ($1, 'streamable', $2, $3, $4, $5, $6)`,
+       VALUES ($1, $7, $2, $3, $4, $5, $6)`,
       [
         idHash,
         rec.ownerKey,
@@ -62,25 +64,28 @@ export class SessionDirectory {
         JSON.stringify(rec.info),
         JSON.stringify(rec.init),
         rec.pinnedTo ?? null,
+        rec.kind ?? 'streamable',
       ],
     );
   }
 
-  /** A live (not ended) session, or undefined. */
-  async find(idHash: string): Promise<SessionRecord | undefined> {
-    if (this.unknown.has(idHash)) return undefined;
+  /** A live (not ended) session of that kind, or undefined. */
+  async find(idHash: string, kind: 'streamable' | 'sse' = 'streamable'): Promise<SessionRecord | undefined> {
+    // Keyed by kind too: an SSE id presented as an Mcp-Session-Id must not hide the SSE session.
+    if (this.unknown.has(`${kind}:${idHash}`)) return undefined;
     const r = await this.sql.query<Row>(
       `SELECT owner_key, session_id, info, init, pinned_to FROM mcpgate_http_sessions
-       WHERE id_hash = $1 AND ended_at IS NULL`,
-      [idHash],
+       WHERE id_hash = $1 AND ended_at IS NULL AND kind = $2`,
+      [idHash, kind],
     );
     const row = r.rows[0];
     this.logger.debug({ found: row !== undefined }, 'legacy session looked up in the store');
     if (!row) {
-      this.unknown.add(idHash);
+      this.unknown.add(`${kind}:${idHash}`);
       return undefined;
     }
     return {
+      kind,
       ownerKey: row.owner_key,
       info: toInfo(row.session_id, row.info),
       init: parse(row.init),

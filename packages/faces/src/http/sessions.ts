@@ -238,19 +238,59 @@ interface ModernEntry {
  */
 export class ModernSessions {
   private readonly byOwner = new Map<string, ModernEntry>();
+  private probes: McpHttpHandler | undefined;
+  /**
+   * Scale-out: the principal's session is one row shared by the replicas (modern-directory.ts).
+   * Idle and shutdown then drop only this replica's copy; the store records the end once.
+   */
+  private shared = false;
 
   constructor(
     private readonly opener: SessionOpener,
     private readonly newHandler: () => McpHttpHandler,
   ) {}
 
-  private entry(scope: RequestScope): ModernEntry {
+  markShared(): void {
+    this.shared = true;
+  }
+
+  /** Whether this replica holds a session of the principal. */
+  has(ownerKey: string): boolean {
+    return this.byOwner.has(ownerKey);
+  }
+
+  /**
+   * Scale-out: this replica's copy of the principal's shared session, under the shared `info`
+   * (`restored`: another replica opened it and recorded its start). Nothing if a copy exists.
+   */
+  seed(scope: RequestScope, info: SessionInfo, restored: boolean): LazyGatewaySession {
+    return this.entry(scope, new LazyGatewaySession(this.opener, info, restored)).lazy;
+  }
+
+  /** This replica's copies: session id, and whether used since `since` (or still in use). */
+  *copies(since: number): IterableIterator<{ ownerKey: string; id: string; active: boolean }> {
+    for (const [ownerKey, e] of this.byOwner) {
+      const active = e.servers.size > 0 || e.listening > 0 || e.lastSeen >= since;
+      yield { ownerKey, id: e.lazy.info.id, active };
+    }
+  }
+
+  /** Scale-out: the principal's session ended in the store; drop this replica's copy unrecorded. */
+  async drop(ownerKey: string): Promise<void> {
+    const e = this.byOwner.get(ownerKey);
+    if (!e) return;
+    this.byOwner.delete(ownerKey);
+    await closeEntry(e, false);
+  }
+
+  /** `seed`: scale-out, the copy of a shared session to create if this replica holds none. */
+  private entry(scope: RequestScope, seed?: LazyGatewaySession): ModernEntry {
     let entry = this.byOwner.get(scope.ownerKey);
     if (!entry) {
       const servers = new Set<Server>();
       const handler = this.newHandler();
       entry = {
-        lazy: new LazyGatewaySession(this.opener, newSessionInfo('http', 'modern', scope)),
+        lazy: seed ?? new LazyGatewaySession(this.opener, newSessionInfo('http', 'modern', scope)),
         servers,
         handler,
         notify: async (method, params) => {
@@ -272,6 +312,14 @@ export class ModernSessions {
     entry.lazy.info.identity = scope.identity;
     entry.lastSeen = Date.now();
     return entry;
+  }
+
+  /**
+   * Scale-out: the handler for a `server/discover` of a principal this replica holds no
+   * session for. It opens nothing, so a probe neither creates the shared session nor a local one.
+   */
+  probeHandler(): McpHttpHandler {
+    return (this.probes ??= this.newHandler());
   }
 
   /** The SDK handler a modern request of this principal goes to. */
@@ -330,20 +378,21 @@ export class ModernSessions {
       ([, e]) => e.servers.size === 0 && e.listening === 0 && now - e.lastSeen > idleMs,
     );
     for (const [key] of idle) this.byOwner.delete(key);
-    await Promise.allSettled(idle.map(([, e]) => closeEntry(e)));
+    await Promise.allSettled(idle.map(([, e]) => closeEntry(e, !this.shared)));
     return idle.length;
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.byOwner.values()];
     this.byOwner.clear();
-    await Promise.allSettled(all.map(closeEntry));
+    await this.probes?.close();
+    await Promise.allSettled(all.map((e) => closeEntry(e, !this.shared)));
   }
 }
 
-async function closeEntry(e: ModernEntry): Promise<void> {
+async function closeEntry(e: ModernEntry, record: boolean): Promise<void> {
   await e.handler.close();
-  await e.lazy.close();
+  await e.lazy.close(record);
 }
 
 /** The change notifications the SDK routes to listen streams by their filter; others are not. */
