@@ -120,10 +120,11 @@ export class SharedStreams {
          INSERT INTO mcpgate_stream_events (session_hash, stream, seq, event_id, message, final)
          SELECT $1, $2, r.seq, r.event_id, r.message::jsonb, r.final
          FROM jsonb_to_recordset($3::jsonb) AS r(seq double precision, event_id text, message text, final boolean)
-         ON CONFLICT (stream, seq) DO NOTHING RETURNING seq),
+         ON CONFLICT (session_hash, stream, seq) DO NOTHING RETURNING seq),
        trim AS (
          DELETE FROM mcpgate_stream_events
-         WHERE stream = $2 AND seq <= (SELECT max(seq) FROM ins) - $4 AND NOT final)
+         WHERE session_hash = $1 AND stream = $2
+           AND seq <= (SELECT max(seq) FROM ins) - $4 AND NOT final)
        SELECT pg_notify('${CHANNEL}', $2)`,
       [
         session,
