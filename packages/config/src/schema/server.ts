@@ -25,6 +25,12 @@ export const serverSchema = {
       default: 8080,
       description: 'TCP port to listen on (`0` picks a free port, printed at startup).',
     },
+    workers: {
+      anyOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { const: 'auto' }],
+      default: 'auto',
+      description:
+        'Worker processes serving one port (`node:cluster`): a number, or `auto` for one per CPU. Each worker is a replica on the shared PostgreSQL store with its own audit chain (`<audit.replicaId>.w<k>`). With the embedded store, or an upstream with `sharing: per-session`, `auto` means 1 and a larger number is an error. `--workers` overrides it.',
+    },
     tls: {
       type: 'object',
       additionalProperties: false,
@@ -113,6 +119,7 @@ export const serverSchema = {
 export interface ServerSection {
   readonly host: string;
   readonly port: number;
+  readonly workers: number | 'auto';
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly trustProxy: boolean | readonly string[];
   readonly allowedOrigins: readonly string[];
