@@ -228,7 +228,11 @@ export const serveCommand: Command = {
     if (link) {
       logger.info({ ...started, replicaId: config.audit.replicaId }, `worker ${link.slot} serving`);
       link.listening(face.url);
-    } else logger.info(started, `listening on ${face.url}`);
+    } else {
+      // Say why when auto did not mean one per CPU (the embedded store, per-session upstreams).
+      if (workers.why.includes('(')) logger.info({ workers: 1 }, workers.why);
+      logger.info({ ...started, workers: 1 }, `listening on ${face.url}`);
+    }
     const reloads = watchConfig(loaded.path, ctx.env, ctx.cwd, runtime, logger);
     // A worker also stops when the primary says so (it forwards SIGTERM/SIGINT) or is gone.
     const signal = await (link ? Promise.race([onShutdownSignal(), link.shutdown]) : onShutdownSignal());

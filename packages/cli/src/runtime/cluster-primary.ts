@@ -169,10 +169,7 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', onHup);
 
-  log.info(
-    { workers: opts.count },
-    `starting ${opts.count} workers on one port (${opts.why})`,
-  );
+  log.info({ workers: opts.count }, `starting ${opts.count} workers on one port (${opts.why})`);
   fork(slots[0]!);
   return done.then((code) => {
     process.off('SIGTERM', onSignal);

@@ -8,10 +8,11 @@ export type WorkerCount =
 /**
  * How many worker processes `serve` runs (`server.workers`, or `--workers`). Workers are replicas
  * of docs/decisions/0004 behind one port: they need the shared Postgres store, and a session must
- * be servable by any of them. So the embedded store (one process may open it) and per-session
+ * be servable by any of them. So the embedded store (one process may open it), per-session
  * upstreams (their state lives in the worker that opened the session, and the kernel's
- * round-robin cannot route a session back to it) allow one worker: `auto` quietly means 1 there,
- * an explicit larger number is an error that says why.
+ * round-robin cannot route a session back to it) and per-user OAuth upstreams (a started
+ * authorization lives in one worker) allow one worker: `auto` means 1 there, an explicit larger
+ * number is an error that says why.
  */
 export function resolveWorkerCount(
   config: GatewayConfig,
@@ -45,6 +46,11 @@ function singleProcessReason(config: GatewayConfig): string | undefined {
   const perSession = config.upstreams.filter((u) => u.sharing === 'per-session').map((u) => u.name);
   if (perSession.length > 0)
     return `upstream ${perSession.join(', ')} is sharing: per-session, so its sessions live in one process`;
+  // A started per-user authorization waits in the process that started it for the browser's
+  // redirect, which the kernel may hand to another worker.
+  const perUser = config.upstreams.filter((u) => u.oauth?.grant === 'authorization_code').map((u) => u.name);
+  if (perUser.length > 0)
+    return `upstream ${perUser.join(', ')} has oauth.grant: authorization_code, whose browser redirect must reach the process that started it`;
   return undefined;
 }
 
