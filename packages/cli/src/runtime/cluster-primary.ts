@@ -132,7 +132,6 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
       opts.stderr.write(`mcpgate serve: ${msg}\n`);
       failed = true;
       stop('startup failure');
-      if (slots.every((s) => !s.worker)) resolveDone(1);
       return;
     }
     slot.quickCrashes = Date.now() - slot.startedAt >= STABLE_MS ? 1 : slot.quickCrashes + 1;
@@ -154,6 +153,8 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
       s.timer = undefined;
       send(s.worker, { mcpgate: 'shutdown', reason });
     }
+    // Every worker may be dead already, waiting for its restart.
+    if (slots.every((s) => !s.worker)) resolveDone(failed ? 1 : 0);
   };
 
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -29,7 +29,7 @@ export const serverSchema = {
       anyOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { const: 'auto' }],
       default: 'auto',
       description:
-        'Worker processes serving one port (`node:cluster`): a number, or `auto` for one per CPU. Each worker is a replica on the shared PostgreSQL store with its own audit chain (`<audit.replicaId>.w<k>`). With the embedded store, or an upstream with `sharing: per-session`, `auto` means 1 and a larger number is an error. `--workers` overrides it.',
+        'Processes serving the one port (`node:cluster`): a number, or `auto` for one per CPU. Each worker is a replica on the shared PostgreSQL store with its own audit chain (`<audit.replicaId>.w<k>`), and any worker serves any legacy session. With the embedded store, an upstream with `sharing: per-session` or one with `oauth.grant: authorization_code`, `auto` means 1 and a larger number is an error. `--workers` overrides it. See deploy.md, "Workers".',
     },
     tls: {
       type: 'object',
