@@ -116,8 +116,8 @@ async function mcpgate(db, nodeArgs = [], workers = 1) {
   const url = `http://127.0.0.1:${port}/mcp`;
   try {
     await waitHttp(`http://127.0.0.1:${port}/healthz`, child);
-    // With workers, /healthz answers once the first is up: wait for the primary's line (all up).
-    if (workers > 1) await waitLog(child, () => err, '"msg":"listening on');
+    // With workers, /healthz answers once the first is up; /metrics lists the workers that are.
+    if (workers > 1) await waitWorkers(`http://127.0.0.1:${port}/metrics`, child, workers);
   } catch (e) {
     child.kill('SIGKILL');
     throw new Error(`${e.message}\n${err}`, { cause: e });
@@ -125,12 +125,14 @@ async function mcpgate(db, nodeArgs = [], workers = 1) {
   return { child, url, headers: { 'x-api-key': key }, tool: 'ev__echo', dir, workers };
 }
 
-async function waitLog(child, text, needle) {
-  for (let i = 0; i < 600 && !text().includes(needle); i++) {
+async function waitWorkers(metricsUrl, child, workers) {
+  const up = async () => (await (await fetch(metricsUrl)).text()).includes(`worker="${workers}"`);
+  for (let i = 0; i < 1800; i++) {
+    if (await up()) return;
     if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
     await sleep(100);
   }
-  if (!text().includes(needle)) throw new Error(`no ${needle} within 60 s`);
+  throw new Error(`not all ${workers} workers up within 180 s`);
 }
 
 async function supergateway() {
