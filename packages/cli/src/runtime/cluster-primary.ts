@@ -68,6 +68,10 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
     slot.worker = worker;
     worker.on('message', (msg: ToPrimary) => onMessage(slot, worker, msg));
     worker.once('exit', (code, signal) => onExit(slot, worker, code, signal));
+    // A message to a worker that is just dying fails; its exit is handled above, so only log.
+    worker.on('error', (err) =>
+      log.warn({ worker: slot.k, err: err.message }, `worker ${slot.k}: message not delivered`),
+    );
   };
 
   const onMessage = (slot: Slot, worker: Worker, msg: ToPrimary): void => {
