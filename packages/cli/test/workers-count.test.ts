@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type GatewayConfig } from '@mcpgate/config';
-import { resolveWorkerCount, workerReplicaId } from '../src/runtime/workers.js';
+import { cpuBudget, resolveWorkerCount, workerReplicaId } from '../src/runtime/workers.js';
 import { mergeExpositions } from '../src/runtime/worker-metrics.js';
 
 /** A config as `serve` loads it, from YAML text (no file on disk). */
@@ -91,5 +94,17 @@ describe('merged /metrics of several workers', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('cpuBudget', () => {
+  it('is capped by a cgroup v2 CPU quota, rounded up, and ignores "max"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpgate-cpu-max-'));
+    const file = join(dir, 'cpu.max');
+    writeFileSync(file, '150000 100000\n');
+    expect(cpuBudget(file)).toBe(Math.min(2, availableParallelism()));
+    writeFileSync(file, 'max 100000\n');
+    expect(cpuBudget(file)).toBe(availableParallelism());
+    expect(cpuBudget(join(dir, 'missing'))).toBe(availableParallelism());
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import type { GatewayConfig } from '@mcpgate/config';
 
@@ -17,7 +18,7 @@ export type WorkerCount =
 export function resolveWorkerCount(
   config: GatewayConfig,
   flag: string | undefined,
-  cpus: number = availableParallelism(),
+  cpus: number = cpuBudget(),
 ): WorkerCount {
   let asked: number | 'auto' = config.server.workers;
   let source = 'server.workers';
@@ -64,4 +65,19 @@ export function workerReplicaId(base: string | undefined, k: number): string {
   const suffix = `.w${k}`;
   const name = (base ?? hostname()).replace(/[^A-Za-z0-9._-]/g, '-');
   return name.slice(0, 64 - suffix.length) + suffix;
+}
+
+/**
+ * CPUs this process may use: the ones it may run on, and no more than a cgroup v2 CPU quota (a
+ * container's CPU limit) allows, rounded up.
+ */
+export function cpuBudget(cpuMax = '/sys/fs/cgroup/cpu.max'): number {
+  const cpus = availableParallelism();
+  try {
+    const [quota, period] = readFileSync(cpuMax, 'utf8').trim().split(/\s+/);
+    if (quota === undefined || quota === 'max' || !Number(period)) return cpus;
+    return Math.max(1, Math.min(cpus, Math.ceil(Number(quota) / Number(period))));
+  } catch {
+    return cpus;
+  }
 }
