@@ -226,6 +226,19 @@ server: { port: 0, workers: 2 }
     await Promise.allSettled(clients.map((c) => c.close()));
   }, 240_000);
 
+  it('passes SIGHUP on: every worker reloads the config', async () => {
+    gw.child.kill('SIGHUP');
+    const workers = await waitFor(
+      () => {
+        const w = new Set(lines(gw, 'config reloaded').map((l) => l.worker));
+        return w.size === 2 ? w : undefined;
+      },
+      30_000,
+      'both workers to reload',
+    );
+    expect(workers).toEqual(new Set([1, 2]));
+  }, 60_000);
+
   it('drains both workers on SIGTERM, exits 0, and the audit trail verifies', async () => {
     const c = await connect(gw.url);
     const calls = Array.from({ length: 8 }, (_, i) =>
