@@ -5,6 +5,7 @@
 //    versus the bare bridges supergateway and mcp-proxy over the same upstream, all under load
 //    from Debian's `wrk` (16 connections); calls/s, p50, and CPU µs per call of the gateway/bridge,
 //    its upstream and the Postgres backends working for it;
+//  - the same gateway with `--workers 1` and `--workers 2` (cluster workers on one port);
 //  - where the gateway's CPU goes, per component, from a `node --cpu-prof` run under the same load;
 //  - stdio: direct to server-everything, the core path without audit, `mcpgate stdio` with the
 //    audit on Postgres — p50 of one call at a time, calls/s with 16 in flight, CPU µs per call;
