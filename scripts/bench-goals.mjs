@@ -5,6 +5,7 @@
 //    versus the bare bridges supergateway and mcp-proxy over the same upstream, all under load
 //    from Debian's `wrk` (16 connections); calls/s, p50, and CPU µs per call of the gateway/bridge,
 //    its upstream and the Postgres backends working for it;
+//  - the same gateway with `--workers 1` and `--workers 2` (cluster workers on one port);
 //  - where the gateway's CPU goes, per component, from a `node --cpu-prof` run under the same load;
 //  - stdio: direct to server-everything, the core path without audit, `mcpgate stdio` with the
 //    audit on Postgres — p50 of one call at a time, calls/s with 16 in flight, CPU µs per call;
@@ -15,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -83,8 +84,11 @@ function stop(child) {
 
 // ---- HTTP subjects ------------------------------------------------------------------------------
 
-/** Full governance: API key, policy rules (default deny), masking (on by default), audit on Postgres. */
-async function mcpgate(db, nodeArgs = []) {
+/**
+ * Full governance: API key, policy rules (default deny), masking (on by default), audit on Postgres.
+ * `workers`: `serve --workers N` (N cluster workers on the one port, each a replica).
+ */
+async function mcpgate(db, nodeArgs = [], workers = 1) {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgate-bench-goals-'));
   const port = await freePort();
   const { config, key, env } = apiKeyGatewayConfig(dir, {
@@ -103,7 +107,8 @@ async function mcpgate(db, nodeArgs = []) {
       '      match: { authMethods: [api-key], tools: [echo, get-sum] }',
     ],
   });
-  const child = spawn(process.execPath, [...nodeArgs, MCPGATE_CLI, 'serve', '--config', config], {
+  const args = [...nodeArgs, MCPGATE_CLI, 'serve', '--config', config, '--workers', String(workers)];
+  const child = spawn(process.execPath, args, {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -112,11 +117,23 @@ async function mcpgate(db, nodeArgs = []) {
   const url = `http://127.0.0.1:${port}/mcp`;
   try {
     await waitHttp(`http://127.0.0.1:${port}/healthz`, child);
+    // With workers, /healthz answers once the first is up; /metrics lists the workers that are.
+    if (workers > 1) await waitWorkers(`http://127.0.0.1:${port}/metrics`, child, workers);
   } catch (e) {
     child.kill('SIGKILL');
     throw new Error(`${e.message}\n${err}`, { cause: e });
   }
-  return { child, url, headers: { 'x-api-key': key }, tool: 'ev__echo', dir };
+  return { child, url, headers: { 'x-api-key': key }, tool: 'ev__echo', dir, workers };
+}
+
+async function waitWorkers(metricsUrl, child, workers) {
+  const up = async () => (await (await fetch(metricsUrl)).text()).includes(`worker="${workers}"`);
+  for (let i = 0; i < 1800; i++) {
+    if (await up()) return;
+    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+    await sleep(100);
+  }
+  throw new Error(`not all ${workers} workers up within 180 s`);
 }
 
 async function supergateway() {
@@ -179,10 +196,12 @@ async function underWrk(subject, database) {
     around: snap,
   });
   const per = (ms) => (ms * 1000) / r.calls;
+  // With workers the gateway is the primary and its children; the upstreams are the workers' children.
+  const workers = subject.workers > 1 ? r.after.cpu.direct - r.before.cpu.direct : 0;
   return {
     ...r,
-    selfUs: per(r.after.cpu.self - r.before.cpu.self),
-    upstreamUs: per(r.after.cpu.children - r.before.cpu.children),
+    selfUs: per(r.after.cpu.self - r.before.cpu.self + workers),
+    upstreamUs: per(r.after.cpu.children - r.before.cpu.children - workers),
     pgUs: per(r.after.pg - r.before.pg),
   };
 }
@@ -193,6 +212,10 @@ async function httpRows(db) {
     ['mcpgate serve (API key, policy, masking, audit on Postgres)', () => mcpgate(db)],
     ['supergateway 4.0.0 (bare bridge, stateful)', supergateway],
     ['mcp-proxy 6.7.19 (bare bridge)', mcpProxy],
+    // The same gateway, workers 1 vs 2 (`server.workers`): one worker is the row above, measured
+    // again here so the pair comes from adjacent runs.
+    ['mcpgate serve, workers 1', () => mcpgate(db, [], 1)],
+    ['mcpgate serve, workers 2', () => mcpgate(db, [], 2)],
   ]) {
     if (SUBJECTS && !SUBJECTS.some((w) => name.includes(w))) continue;
     let subject;
@@ -362,6 +385,10 @@ async function bareCommit(db) {
 // ---- run and print --------------------------------------------------------------------------------
 
 const f0 = (n) => Math.round(n).toLocaleString('en-US');
+// The machine may be shared: the load before the run says how much of it the numbers had.
+const LOAD_BEFORE = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 const ms = (n) => `${n.toFixed(3)} ms`;
 const db = await pgSchema({ prefix: 'mcpgate_bench_goals' });
 try {
@@ -440,14 +467,22 @@ try {
 
   console.log('\ngoals (issue: govern everything and still beat the bare bridges):');
   const mark = (ok) => (ok ? 'MET    ' : 'NOT MET');
-  if (http && http.length === 3 && !http.some((r) => r.failedRun)) {
-    const [gw, ...bridges] = http;
+  const byName = (w) => http?.find((r) => r.name.startsWith(w) && !r.failedRun);
+  const [gw, sg, mp] = [byName('mcpgate serve (API'), byName('supergateway'), byName('mcp-proxy')];
+  if (gw && sg && mp) {
+    const bridges = [sg, mp];
     const best = Math.max(...bridges.map((b) => b.rps));
     console.log(
       `  ${mark(gw.rps >= 2 * best)} HTTP calls/s >= 2x best bare bridge: ${f0(gw.rps)} vs 2 x ${f0(best)} = ${f0(2 * best)} (${(gw.rps / best).toFixed(2)}x)`,
     );
     console.log(`  ${mark(gw.selfUs <= 300)} HTTP gateway CPU <= 300 µs per call: ${f0(gw.selfUs)} µs`);
   } else if (ONLY !== 'stdio') console.log('  (HTTP goals not measured)');
+  const [w1, w2] = [byName('mcpgate serve, workers 1'), byName('mcpgate serve, workers 2')];
+  if (w1 && w2) {
+    console.log(
+      `  workers (server.workers): 1 → ${f0(w1.rps)} calls/s, 2 → ${f0(w2.rps)} calls/s (${(w2.rps / w1.rps).toFixed(2)}x) on ${availableParallelism()} CPUs, load average before the run ${LOAD_BEFORE}`,
+    );
+  }
   if (stdio) {
     const added = stdio.audited.p50 - stdio.direct.p50;
     console.log(

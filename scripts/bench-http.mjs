@@ -151,7 +151,7 @@ async function mcpgate(storeUrl) {
     pepper: PEPPER,
   });
   const { child, url } = await startProcess(
-    [CLI, 'serve', '--config', config, '--log-level', 'info'],
+    [CLI, 'serve', '--config', config, '--log-level', 'info', '--workers', '1'],
     env,
     (out) => /"msg":"listening on (http[^"]+)"/.exec(out)?.[1],
   );

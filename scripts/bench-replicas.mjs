@@ -3,6 +3,7 @@
 // Scale-out benchmark: tools/call echo from 8 legacy sessions × 4 in flight through HAProxy
 // (docs/deploy.md's config: round-robin, no stickiness) in front of 1, 2 and 3 `mcpgate serve`
 // replicas on one Postgres, and, as the baseline of the same run, one replica without the load
+// balancer; last, one gateway with two cluster workers on one port (`--workers 2`), no load
 // balancer. Every request of a session may reach another replica. Prints calls/s, latency and CPU
 // per call (all replicas together, their upstream children, Postgres, HAProxy). On one small
 // machine every replica shares the same cores: the point is that calls/s does not fall as
@@ -21,7 +22,7 @@ const SESSIONS = 8;
 const IN_FLIGHT = 4;
 const HAPROXY = '/usr/sbin/haproxy';
 
-function startServe(dir, storeUrl, id) {
+function startServe(dir, storeUrl, id, workers = 1) {
   const config = join(dir, 'mcpgate.yaml');
   writeFileSync(
     config,
@@ -39,7 +40,7 @@ function startServe(dir, storeUrl, id) {
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', config, '--workers', String(workers)], {
     env: BASE_ENV,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -92,7 +93,7 @@ async function startHaproxy(urls) {
   throw new Error('haproxy never forwarded to a replica');
 }
 
-async function measure(url, pids) {
+async function measure(url, pids, workers = false) {
   const connect = async () => {
     const c = new Client({ name: 'bench-replicas', version: '1' });
     await c.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
@@ -104,6 +105,9 @@ async function measure(url, pids) {
   for (const c of clients) for (let i = 0; i < 30; i++) await call(c, i); // warm-up: every replica loads every session
   const snap = () => pids.map((p) => cpuSnapshot(p));
   const sum = (s, k) => s.reduce((a, x) => a + (k === 'postgres' ? 0 : x[k]), 0);
+  // `--workers N`: the workers are the primary's children (gateway), the upstreams theirs.
+  const gw = (s) => sum(s, 'self') + (workers ? sum(s, 'direct') : 0);
+  const up = (s) => sum(s, 'children') - (workers ? sum(s, 'direct') : 0);
   const lat = [];
   let next = 0;
   const c0 = snap();
@@ -130,8 +134,8 @@ async function measure(url, pids) {
     rps: (TOTAL / secs).toFixed(0),
     p50: percentile(lat, 50).toFixed(2),
     p99: percentile(lat, 99).toFixed(2),
-    gateways: perCall(sum(c1, 'self') - sum(c0, 'self')),
-    upstreams: perCall(sum(c1, 'children') - sum(c0, 'children')),
+    gateways: perCall(gw(c1) - gw(c0)),
+    upstreams: perCall(up(c1) - up(c0)),
     postgres: perCall(c1[0].postgres - c0[0].postgres),
     client: perCall((b1.user + b1.system) / 1000),
   };
@@ -160,6 +164,12 @@ try {
       lb.child.kill('SIGKILL');
     }
   }
+  // One gateway with two cluster workers on one port (`server.workers: 2`), no load balancer.
+  for (const s of started) s.child.kill('SIGKILL');
+  const two = await startServe(mkdtempSync(join(tmpdir(), 'mcpgate-bench-w2-')), db.url, 'gw-w', 2);
+  started.push(two);
+  const w = await measure(two.url, [two.child.pid], true);
+  rows.push(['1 gateway, 2 workers (server.workers), no load balancer', ...Object.values(w)]);
 } finally {
   for (const s of started) s.child.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 500));

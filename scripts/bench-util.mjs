@@ -57,10 +57,15 @@ export function cpuSnapshot(pid) {
       }
   }
   let children = 0;
+  let direct = 0;
   let postgres = 0;
-  for (const p of descendants) children += all.get(p).cpu;
+  for (const p of descendants) {
+    children += all.get(p).cpu;
+    // `mcpgate serve --workers N`: the workers are the primary's children, the upstreams theirs.
+    if (all.get(p).ppid === pid) direct += all.get(p).cpu;
+  }
   for (const st of all.values()) if (st.comm === 'postgres') postgres += st.cpu;
-  return { self: all.get(pid)?.cpu ?? NaN, children, postgres };
+  return { self: all.get(pid)?.cpu ?? NaN, children, direct, postgres };
 }
 
 export const MCPGATE_CLI = join(REPO, 'packages', 'cli', 'bin', 'mcpgate.js');

@@ -38,6 +38,7 @@ const BY_COMMAND: Record<string, Record<string, string>> = {
   serve: {
     host: 'address to listen on (default server.host, 127.0.0.1)',
     port: 'port to listen on (default server.port, 8080)',
+    workers: 'processes on the port: N or auto, one per CPU (default server.workers)',
   },
   connect: {
     'api-key-env': 'read an API key from this environment variable instead of the login cache',

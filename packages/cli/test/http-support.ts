@@ -14,14 +14,19 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `mcpgate serve` and resolves once it logged its URL (or rejects with its stderr). */
+/**
+ * Starts `mcpgate serve` and resolves once it logged its URL (or rejects with its stderr). One
+ * worker unless `args` say `--workers`: the default (`auto`, one per CPU) would fork every gateway
+ * of the suite on Postgres into several processes, slower to start and stop, for no test's sake.
+ */
 export function startServe(
   configPath: string,
   env: Record<string, string> = {},
   args: string[] = [],
   timeoutMs = 60_000,
 ): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath, ...args], {
+  const workers = args.includes('--workers') ? [] : ['--workers', '1'];
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath, ...workers, ...args], {
     stdio: 'pipe',
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
   });

@@ -28,19 +28,22 @@ import { onShutdownSignal } from '../runtime/signals.js';
 import { configVersion, watchConfig, type ConfigWatch } from '../runtime/reload.js';
 import { shareReloads, type ReloadBroadcast } from '../runtime/reload-broadcast.js';
 import { whileAlive } from '../runtime/keep-alive.js';
-import { checkPortFree } from '../runtime/port-check.js';
+import { checkPortFree, pickFreePort } from '../runtime/port-check.js';
 import { createGrantsAdminHandler } from '@mcpgate/policy';
 import { guardProcess } from '../runtime/defect-guard.js';
 import { VERSION } from '../version.js';
 import { consoleAdminHandlers, startConsole } from '../runtime/console.js';
 import { createOAuthAdminHandler } from '../runtime/oauth-http.js';
 import { oauthFlowRoutes } from '../runtime/oauth-routes.js';
+import { resolveWorkerCount, workerReplicaId } from '../runtime/workers.js';
+import { runPrimary } from '../runtime/cluster-primary.js';
+import { workerLink } from '../runtime/cluster-worker.js';
 
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the gateway over HTTP (Streamable HTTP both eras, legacy SSE) for central deployments',
   help: [
-    'Usage: mcpgate serve [--config FILE] [--host ADDR] [--port N]',
+    'Usage: mcpgate serve [--config FILE] [--host ADDR] [--port N] [--workers N|auto]',
     '',
     'Listens on server.host:server.port (default 127.0.0.1:8080) and serves /mcp (Streamable HTTP, both',
     'protocol eras), /sse + /messages (legacy HTTP+SSE), /healthz, /readyz, /metrics and the RFC 9728',
@@ -48,31 +51,50 @@ export const serveCommand: Command = {
     'local mode on loopback only). SIGTERM: /readyz answers 503 for server.drainDelay while requests are',
     'still served, then new connections are refused, in-flight calls drain for server.shutdownGrace, the',
     'audit is flushed and upstreams closed. Prints "listening on URL" on stderr (JSON log) once ready.',
+    '',
+    '--workers (server.workers, default auto: one per CPU) runs that many worker processes on the one',
+    'port, each a replica on the shared PostgreSQL store; with the embedded store it is always 1.',
   ].join('\n'),
   options: {
     config: { type: 'string', short: 'c' },
     host: { type: 'string' },
     port: { type: 'string' },
+    workers: { type: 'string' },
     'log-level': { type: 'string' },
   },
   async run(ctx) {
     const loaded = await loadConfigForCommand(ctx, { startsUpstreams: true });
     if (!loaded) return 1;
-    const config = loaded.config;
-    const logger = createLogger(
-      (ctx.values['log-level'] as string | undefined) ?? config.logging.level,
-      config.logging.format,
+    const root = createLogger(
+      (ctx.values['log-level'] as string | undefined) ?? loaded.config.logging.level,
+      loaded.config.logging.format,
     );
-    logConfigWarnings(logger, loaded.path, loaded.warnings);
+    const metrics = new GatewayMetrics();
+    // A cluster worker (forked by the primary below) is a replica with its own audit chain.
+    const link = workerLink(() => metrics.render());
+    const logger = link ? root.child({ worker: link.slot }) : root;
+    const config: GatewayConfig = link
+      ? {
+          ...loaded.config,
+          audit: {
+            ...loaded.config.audit,
+            replicaId: workerReplicaId(loaded.config.audit.replicaId, link.slot),
+          },
+        }
+      : loaded.config;
+    if (!link) logConfigWarnings(logger, loaded.path, loaded.warnings);
     const host = (ctx.values.host as string | undefined) ?? config.server.host;
     const portFlag = ctx.values.port as string | undefined;
-    const port = portFlag !== undefined ? Number(portFlag) : config.server.port;
+    const port = link?.port ?? (portFlag !== undefined ? Number(portFlag) : config.server.port);
     const fail = (msg: string): number => {
       logger.error({ err: msg }, 'gateway failed to start');
       ctx.stderr.write(`mcpgate serve: ${msg}\n`);
-      logger.flush();
+      root.flush();
+      link?.close();
       return 1;
     };
+    const workers = resolveWorkerCount(config, ctx.values.workers as string | undefined);
+    if (!workers.ok) return fail(workers.error);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       return fail(`--port must be 0…65535, got ${portFlag}`);
     if (config.auth.mode === 'local') {
@@ -83,8 +105,9 @@ export const serveCommand: Command = {
       }
       logger.warn({ host }, LOCAL_MODE_WARNING);
     }
-    // Before anything slow starts: a busy port is the most common first-run failure.
-    const portProblem = await checkPortFree(host, port);
+    // Before anything slow starts: a busy port is the most common first-run failure. (Not in a
+    // worker: the primary checked, and the port is already shared by the workers started first.)
+    const portProblem = link ? undefined : await checkPortFree(host, port);
     if (portProblem !== undefined) return fail(portProblem);
     let tls: { cert: Buffer; key: Buffer } | undefined;
     if (config.server.tls) {
@@ -94,8 +117,18 @@ export const serveCommand: Command = {
         return fail(`cannot read server.tls files: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-
-    const metrics = new GatewayMetrics();
+    if (!link && workers.count > 1) {
+      const shared = port === 0 ? await pickFreePort(host) : port;
+      const code = await runPrimary({
+        count: workers.count,
+        why: workers.why,
+        port: shared,
+        logger,
+        stderr: ctx.stderr,
+      });
+      root.flush();
+      return code;
+    }
     let runtime: Runtime;
     try {
       runtime = await composeRuntime(config, logger, {
@@ -188,6 +221,7 @@ export const serveCommand: Command = {
         }),
         hooks: runtime.hooks,
         metrics,
+        ...(link && { metricsText: () => link.metricsText() }),
         // Replicas on one Postgres serve each other's sessions (docs/decisions/0004).
         ...(runtime.store.kind === 'postgres' && {
           scaleOut: {
@@ -211,10 +245,21 @@ export const serveCommand: Command = {
       await runtime.close();
       return fail(`cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    logger.info(
-      { url: face.url, config: loaded.path, auth: config.auth.mode, upstreams: runtime.gateway.pool.names() },
-      `listening on ${face.url}`,
-    );
+    const started = {
+      url: face.url,
+      config: loaded.path,
+      auth: config.auth.mode,
+      upstreams: runtime.gateway.pool.names(),
+    };
+    // A worker does not say "listening on": the primary does, once every worker is up.
+    if (link) {
+      logger.info({ ...started, replicaId: config.audit.replicaId }, `worker ${link.slot} serving`);
+      link.listening(face.url);
+    } else {
+      // Say why when auto did not mean one per CPU (the embedded store, per-session upstreams).
+      if (workers.why.includes('(')) logger.info({ workers: 1 }, workers.why);
+      logger.info({ ...started, workers: 1 }, `listening on ${face.url}`);
+    }
     let broadcast: ReloadBroadcast | undefined;
     const reloads = watchConfig(loaded.path, ctx.env, ctx.cwd, runtime, logger, (o) =>
       broadcast?.announce(o),
@@ -232,7 +277,8 @@ export const serveCommand: Command = {
         return undefined;
       });
     }
-    const signal = await onShutdownSignal();
+    // A worker also stops when the primary says so (it forwards SIGTERM/SIGINT) or is gone.
+    const signal = await (link ? Promise.race([onShutdownSignal(), link.shutdown]) : onShutdownSignal());
     reloads.stop();
     await broadcast?.stop();
     logger.info(
@@ -249,7 +295,8 @@ export const serveCommand: Command = {
     });
     unguard();
     logger.info({}, 'stopped');
-    logger.flush();
+    root.flush();
+    link?.close();
     return 0;
   },
 };

@@ -22,3 +22,19 @@ export function checkPortFree(host: string, port: number): Promise<string | unde
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(undefined)));
   });
 }
+
+/**
+ * A free port on `host`, for `serve --workers N` with port 0: each worker's listen(0) would get a
+ * port of its own, so the primary picks one and every worker listens on it.
+ */
+export function pickFreePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host, port: 0, exclusive: true }, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -25,6 +25,12 @@ export const serverSchema = {
       default: 8080,
       description: 'TCP port to listen on (`0` picks a free port, printed at startup).',
     },
+    workers: {
+      anyOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { const: 'auto' }],
+      default: 'auto',
+      description:
+        'Processes serving the one port (`node:cluster`): a number, or `auto` for one per CPU. Each worker is a replica on the shared PostgreSQL store with its own audit chain (`<audit.replicaId>.w<k>`), and any worker serves any legacy session. With the embedded store or an upstream with `sharing: per-session`, `auto` means 1 and a larger number is an error. `--workers` overrides it. See deploy.md, "Workers".',
+    },
     tls: {
       type: 'object',
       additionalProperties: false,
@@ -117,6 +123,7 @@ export const serverSchema = {
 export interface ServerSection {
   readonly host: string;
   readonly port: number;
+  readonly workers: number | 'auto';
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly trustProxy: boolean | readonly string[];
   readonly allowedOrigins: readonly string[];

@@ -104,6 +104,11 @@ export interface HttpFaceOptions {
   readonly resourceMetadata?: { readonly paths: readonly string[]; readonly document: unknown };
   readonly hooks?: SessionHooks;
   readonly metrics?: GatewayMetrics;
+  /**
+   * What `/metrics` answers, when not `metrics.render()`: `serve` with several workers answers
+   * with every worker's metrics, collected through the cluster primary.
+   */
+  readonly metricsText?: () => Promise<string>;
   /** `/readyz`: the runtime's readiness (store reachable, upstreams). Default: always ready. */
   readonly ready?: () => Promise<ReadyReport>;
   /**
@@ -319,7 +324,7 @@ export async function startHttpFace(opts: HttpFaceOptions): Promise<HttpFaceHand
     }
     if (path === '/metrics') {
       if (!opts.metrics) return sendJson(res, 404, { error: 'not_found' });
-      const text = opts.metrics.render();
+      const text = opts.metricsText ? await opts.metricsText() : opts.metrics.render();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(text);
       return;
