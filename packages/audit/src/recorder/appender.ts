@@ -187,9 +187,11 @@ export class ChainAppender {
       const params: unknown[] = [];
       for (const r of rows)
         for (const c of EVENT_COLUMNS) params.push(c === 'ts' ? r.ts.toISOString() : r[c]);
-      await this.sql.query(insertValuesSql(rows.length), params);
+      await this.sql.query(insertValuesSql(rows.length), params, {
+        prepare: `mcpgate_events_${rows.length}`,
+      });
     } else {
-      await this.sql.query(INSERT_JSON, [JSON.stringify(rows)]);
+      await this.sql.query(INSERT_JSON, [JSON.stringify(rows)], { prepare: 'mcpgate_events_json' });
     }
     this.head = { seq, hash: prev };
     this.tree.append(rows);
