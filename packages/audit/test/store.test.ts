@@ -142,7 +142,7 @@ describe('audit appends on Postgres', () => {
       await rec.recordRead({ subject: 'a' }, 'probe', {});
       // More than the VALUES form takes at once: the JSON form, its own statement.
       await Promise.all(
-        Array.from({ length: 20 }, (_, i) => rec.recordRead({ subject: `b${i}` }, 'probe', {})),
+        Array.from({ length: 100 }, (_, i) => rec.recordRead({ subject: `b${i}` }, 'probe', {})),
       );
       await rec.close();
       const names = (
@@ -155,7 +155,7 @@ describe('audit appends on Postgres', () => {
       const n = await st.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM events WHERE type = 'audit.read'",
       );
-      expect(n.rows[0]!.n).toBe(21);
+      expect(n.rows[0]!.n).toBe(101);
     } finally {
       await st.close();
       await s.drop();
