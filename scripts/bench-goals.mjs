@@ -11,6 +11,7 @@
 //    audit on Postgres — p50 of one call at a time, calls/s with 16 in flight, CPU µs per call;
 //  - a bare INSERT + commit on the same Postgres (the floor the durable request record costs).
 // Prints numbers and whether each goal is met; asserts nothing (a benchmark, not a test).
+// Also the median µs of each chain step of the audited stdio row, from its response records.
 // BENCH_WRK_SECONDS (default 10), BENCH_SEQ (2000), BENCH_PAR (6000), BENCH_PROFILE=0 skips the
 // profile run.
 import { spawn } from 'node:child_process';
@@ -282,6 +283,28 @@ async function auditWrites(database) {
   }
 }
 
+/**
+ * Median µs of each chain step over the calls recorded so far, from the step timings every
+ * response record carries (the same readings a trace's step spans use).
+ */
+async function stepTimings(database) {
+  const c = new pg.Client({ connectionString: db.url.replace(/\/[^/]*$/, `/${database}`) });
+  await c.connect();
+  try {
+    const r = await c.query(
+      // In chain order: each step's usual position in the records' step lists.
+      `SELECT s.v->>'phase' || ' ' || (s.v->>'step') AS step,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY (s.v->>'micros')::int) AS p50
+         FROM events, jsonb_array_elements(body::jsonb->'steps') WITH ORDINALITY AS s(v, i)
+        WHERE type = 'call.response'
+        GROUP BY 1 ORDER BY min(s.i), 1`,
+    );
+    return r.rows.map((x) => [x.step, Number(x.p50)]);
+  } finally {
+    await c.end();
+  }
+}
+
 async function measureStdio({ client, pid }, tool, database) {
   const call = (i) =>
     client.request({ method: 'tools/call', params: { name: tool, arguments: { message: `m${i}` } } });
@@ -308,8 +331,10 @@ async function measureStdio({ client, pid }, tool, database) {
   const pg1 = database ? pgCpuOf(database) : 0;
   if (database) await sleep(100);
   const w1 = database ? await auditWrites(database) : { records: 0, commits: 0 };
+  const steps = database ? await stepTimings(database) : [];
   await client.close();
   return {
+    steps,
     p50: percentile(lat, 50),
     rps: PAR_TOTAL / seconds,
     selfUs: ((c1.self - c0.self) * 1000) / PAR_TOTAL,
@@ -441,6 +466,11 @@ try {
       ],
     );
   }
+  if (stdio?.audited.steps.length)
+    printTable('mcpgate stdio: chain steps, median µs per call (from the response records)', [
+      ['step', 'µs'],
+      ...stdio.audited.steps.map(([k, v]) => [k, v.toFixed(0)]),
+    ]);
   printTable(
     `performance goals (stdio: p50 one call at a time, calls/s with ${IN_FLIGHT} in flight; HTTP: wrk ${WRK_SECONDS} s)`,
     table,

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSchema, loadMigrations, migrate, MIGRATIONS_DIR } from '../src/migrate.js';
 import type { Store } from '../src/store/types.js';
+import { generateSigningKey } from '../src/chain/keys.js';
+import { AuditRecorder } from '../src/recorder/recorder.js';
 import { admin, backends, pgSchema, type Backend } from './helpers.js';
 
 for (const make of backends('store')) {
@@ -117,6 +119,43 @@ describe('LISTEN on Postgres', () => {
           { timeout: 15_000, interval: 300 },
         )
         .toBe(true);
+    } finally {
+      await st.close();
+      await s.drop();
+    }
+  });
+});
+
+describe('audit appends on Postgres', () => {
+  it('run as named statements, prepared once per connection, and land in the chain', async () => {
+    const s = await pgSchema('prepared');
+    // One connection: pg_prepared_statements is per session.
+    const st = await s.open({ poolSize: 1 });
+    try {
+      await migrate(st);
+      const rec = await AuditRecorder.start(st, {
+        replicaId: 'prep',
+        signingKey: generateSigningKey().key,
+        recover: false,
+        lingerMs: 0,
+      });
+      await rec.recordRead({ subject: 'a' }, 'probe', {});
+      // More than the VALUES form takes at once: the JSON form, its own statement.
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => rec.recordRead({ subject: `b${i}` }, 'probe', {})),
+      );
+      await rec.close();
+      const names = (
+        await st.query<{ name: string }>(
+          "SELECT name FROM pg_prepared_statements WHERE name LIKE 'mcpgate_events_%' ORDER BY name",
+        )
+      ).rows.map((r) => r.name);
+      expect(names).toContain('mcpgate_events_1');
+      expect(names).toContain('mcpgate_events_json');
+      const n = await st.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM events WHERE type = 'audit.read'",
+      );
+      expect(n.rows[0]!.n).toBe(101);
     } finally {
       await st.close();
       await s.drop();

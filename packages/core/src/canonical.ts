@@ -31,6 +31,7 @@ const FAST_DEPTH = 128;
 const TOO_DEEP = new Error('too deep for the fast canonical JSON encoder');
 
 function encodeFast(v: unknown, depth: number): string {
+  if (typeof v === 'string') return v.length <= 64 && plainAscii(v) ? `"${v}"` : JSON.stringify(v);
   if (typeof v !== 'object' || v === null || v instanceof Date) return encodeScalar(v)!;
   if (depth >= FAST_DEPTH) throw TOO_DEEP;
   if (Array.isArray(v)) {
@@ -45,14 +46,28 @@ function encodeFast(v: unknown, depth: number): string {
   const rec = v as Record<string, unknown>;
   const keys = Object.keys(rec).sort();
   let s = '{';
-  let first = true;
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const x = rec[k];
     if (x === undefined) continue;
-    s += `${first ? '' : ','}${JSON.stringify(k)}:${encodeFast(x, depth + 1)}`;
-    first = false;
+    if (s.length > 1) s += ',';
+    s += plainAscii(k) ? `"${k}":` : `${JSON.stringify(k)}:`;
+    s += encodeFast(x, depth + 1);
   }
   return s + '}';
+}
+
+/**
+ * A string JSON.stringify would quote as it is (printable ASCII, no quote or backslash) — nearly
+ * every key and most short values in a record — is quoted by hand: for short strings the native
+ * call costs more than this scan (a test pins the two encoders together on the same inputs).
+ */
+function plainAscii(k: string): boolean {
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
 }
 
 /** The reference encoder: iterative, so no depth can overflow the stack; refuses cycles. */

@@ -48,7 +48,7 @@ export type { CallTrace, CallTracer, TraceContext, UpstreamTrace } from './traci
 export { newUpstreamNotes, runUpstreamSide, SERVER_REQUESTS } from './upstream-side.js';
 export type { UpstreamMessage, UpstreamVerdict } from './upstream-side.js';
 export { resolveTarget } from './router.js';
-export type { SqlClient, SqlQueryable, SqlResult } from './sql.js';
+export type { SqlClient, SqlQueryable, SqlQueryOptions, SqlResult } from './sql.js';
 export { unsafePatternReason } from './regex/parse.js';
 export { compileSafeRegex, safeRegExpEngine } from './regex/vm.js';
 export type { ChainSteps, SubscriptionSharing, TrafficNote, VisibilityFilter } from './gateway.js';

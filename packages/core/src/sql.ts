@@ -8,8 +8,21 @@ export interface SqlResult<R> {
   readonly rowCount: number;
 }
 
+export interface SqlQueryOptions {
+  /**
+   * A statement run on every call (the audit INSERT): Postgres keeps it parsed and planned per
+   * connection under this name, which must always go with the same text. Stores that cannot
+   * prepare ignore it.
+   */
+  readonly prepare?: string;
+}
+
 export interface SqlQueryable {
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+  query<R = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    opts?: SqlQueryOptions,
+  ): Promise<SqlResult<R>>;
 }
 
 export interface SqlClient extends SqlQueryable {

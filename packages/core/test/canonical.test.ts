@@ -34,8 +34,21 @@ describe('canonicalJson', () => {
       { é: 1, e: 2, E: 3, '\u{1F600}': 4, '\uffff': 5, '': 6 },
       { params: { name: 'ev__echo', arguments: { message: 'hi', n: [1.5, -2, { b: 1, a: 2 }] } } },
       deep,
+      // Strings quoted by hand (printable ASCII) and by JSON.stringify (everything else), as keys
+      // and values: every ASCII code unit alone, DEL, and the 64-unit boundary of the fast path.
+      Object.fromEntries(
+        Array.from({ length: 128 }, (_, c) => [`k${String.fromCharCode(c)}`, String.fromCharCode(c)]),
+      ),
+      {
+        'a"b': 'c\\d',
+        'x\u007f': '\u007f',
+        long: 'y'.repeat(64),
+        longer: 'y'.repeat(65),
+        q: `${'y'.repeat(70)}"`,
+      },
     ];
     for (const v of values) expect(canonicalJson(v)).toBe(canonicalJsonIterative(v));
+    expect(canonicalJson({ 'a"b': 'x\n' })).toBe('{"a\\"b":"x\\n"}');
     expect(canonicalJson(deep).length).toBeGreaterThan(3000);
   });
   it('refuses a cycle and what JSON cannot hold, at any depth', () => {

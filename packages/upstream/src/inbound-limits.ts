@@ -1,4 +1,4 @@
-import { deserializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { JsonFrameScanner, jsonDepth, tooDeepMessage, type Logger } from '@mcpgate/core';
 import { TOO_LARGE_MARKER } from './size-limit.js';
 
@@ -92,16 +92,21 @@ export class BoundedLineReader {
     }
   }
 
-  /** Next message, or null. Like the SDK's: a line that is not JSON is skipped. */
+  /**
+   * Next message, or null. Like the SDK's: a line that is not JSON is skipped, and one that is not
+   * a JSON-RPC 2.0 object is an error (the transport reports it and reads on).
+   */
   readMessage(): JSONRPCMessage | null {
     for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
       if ('message' in item) return item.message;
+      let value: unknown;
       try {
-        return deserializeMessage(item.line.replace(/\r$/, ''));
+        value = JSON.parse(item.line.endsWith('\r') ? item.line.slice(0, -1) : item.line);
       } catch (err) {
         if (err instanceof SyntaxError) continue;
         throw err;
       }
+      return jsonRpcObject(value);
     }
     return null;
   }
@@ -113,6 +118,22 @@ export class BoundedLineReader {
     this.queue.length = 0;
     this.scan.reset();
   }
+}
+
+/**
+ * The SDK's `deserializeMessage` runs the whole JSON-RPC union schema over every line (a zod parse
+ * that copies the message), and then the SDK's Protocol classifies the same message again with
+ * the same four schemas before it acts on it: a message no schema accepts is reported as
+ * "Unknown message type" there, and a result is parsed once more by its request's result schema.
+ * So the line is parsed once here, checked only for the envelope every handler reads (a JSON
+ * object with `jsonrpc: "2.0"`), and the schema checks happen once, in the Protocol.
+ */
+function jsonRpcObject(value: unknown): JSONRPCMessage {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('upstream sent a line that is not a JSON-RPC message (not a JSON object)');
+  if ((value as { jsonrpc?: unknown }).jsonrpc !== '2.0')
+    throw new Error('upstream sent a line that is not a JSON-RPC 2.0 message ("jsonrpc" is not "2.0")');
+  return value as JSONRPCMessage;
 }
 
 /**

@@ -4,6 +4,7 @@ import { InFlight } from '../src/inflight.js';
 import { outboundParams } from '../src/request-shaping.js';
 import { limitedFetch, MessageTooLargeError } from '../src/size-limit.js';
 import { backoffDelay } from '../src/backoff.js';
+import { BoundedLineReader } from '../src/inbound-limits.js';
 import { callLink, recordingIO, session } from './helpers.js';
 
 describe('outboundParams', () => {
@@ -139,5 +140,38 @@ describe('backoffDelay', () => {
     expect([1, 2, 3, 4, 5, 6].map((a) => backoffDelay(a, 100, 1000))).toEqual([
       100, 200, 400, 800, 1000, 1000,
     ]);
+  });
+});
+
+describe('BoundedLineReader.readMessage', () => {
+  const sink = { answerRequest: () => undefined, dropped: () => undefined };
+  const read = (text: string) => {
+    const r = new BoundedLineReader(1 << 20, 64, sink);
+    r.append(Buffer.from(text, 'utf8'));
+    return r;
+  };
+
+  it('parses each line once and hands the JSON-RPC object on as it came', () => {
+    const r = read(
+      '{"jsonrpc":"2.0","id":7,"result":{"content":[],"x":1}}\r\n{"jsonrpc":"2.0","method":"n"}\n',
+    );
+    expect(r.readMessage()).toEqual({ jsonrpc: '2.0', id: 7, result: { content: [], x: 1 } });
+    expect(r.readMessage()).toEqual({ jsonrpc: '2.0', method: 'n' });
+    expect(r.readMessage()).toBeNull();
+  });
+
+  it('skips a line that is not JSON, like the SDK, and reads on', () => {
+    const r = read('not json\n{"jsonrpc":"2.0","id":1,"result":{}}\n');
+    expect(r.readMessage()).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
+  });
+
+  it('reports JSON that is not a JSON-RPC 2.0 object as an error, then reads on', () => {
+    const r = read(
+      '5\n[{"jsonrpc":"2.0"}]\n{"jsonrpc":"1.0","id":1,"result":{}}\n{"jsonrpc":"2.0","id":2,"result":{}}\n',
+    );
+    expect(() => r.readMessage()).toThrow(/not a JSON object/);
+    expect(() => r.readMessage()).toThrow(/not a JSON object/);
+    expect(() => r.readMessage()).toThrow(/"jsonrpc" is not "2.0"/);
+    expect(r.readMessage()).toEqual({ jsonrpc: '2.0', id: 2, result: {} });
   });
 });

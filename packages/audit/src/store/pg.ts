@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger, SqlResult } from '@mcpgate/core';
+import type { Logger, SqlQueryOptions, SqlResult } from '@mcpgate/core';
 import { silentLogger } from '@mcpgate/core';
 import type { ScriptQueryable, Store } from './types.js';
 
@@ -138,8 +138,12 @@ export function openPostgres(opts: PostgresOptions): Promise<Store> {
   const store: Store = {
     kind: 'postgres',
     description: describeUrl(opts.url) + (opts.schema ? ` (schema ${opts.schema})` : ''),
-    async query<R>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
-      return toResult<R>(await pool.query(text, params as unknown[] | undefined));
+    async query<R>(text: string, params?: readonly unknown[], opts?: SqlQueryOptions): Promise<SqlResult<R>> {
+      const values = params as unknown[] | undefined;
+      // A named statement is parsed and planned once per connection (pg prepares it on first use).
+      return toResult<R>(
+        await pool.query(opts?.prepare ? { name: opts.prepare, text, values } : { text, values }),
+      );
     },
     transaction: inTransaction,
     scriptTransaction: inTransaction,
