@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { Client } from '@modelcontextprotocol/client';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { everythingBin, freePort, pgSchema, type PgDatabase } from '@mcpgate/testkit';
 import { CLI, textOf, waitFor, writeConfig } from './support.js';
 import { newClient, rawInitialize, startServe, type ServeProcess } from './http-support.js';
@@ -104,6 +104,38 @@ async function load(
   return { answered, failed };
 }
 
+/**
+ * fetch for the SDK's HTTP+SSE client whose POSTs each take a connection of their own, so the
+ * kernel deals them to both workers (a keep-alive pool would send them all down one connection).
+ */
+async function ownConnectionFetch(url: string | URL, init?: RequestInit): Promise<Response> {
+  if ((init?.method ?? 'GET') !== 'POST') return fetch(url, init);
+  const headers: Record<string, string> = { connection: 'close' };
+  new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
+  return new Promise((resolve, reject) => {
+    const req = request(String(url), { method: 'POST', agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 500 })));
+    });
+    req.on('error', reject);
+    req.end(typeof init?.body === 'string' ? init.body : undefined);
+  });
+}
+
+/** `/messages` POSTs each worker answered 202, from the merged /metrics. */
+async function messagesAccepted(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^mcpgate_http_requests_total\{([^}]*)\} (\d+)/gm)) {
+    const labels = m[1]!;
+    if (!labels.includes('route="/messages"') || !labels.includes('status="202"')) continue;
+    const worker = /worker="(\d+)"/.exec(labels)?.[1] ?? '?';
+    out.set(worker, (out.get(worker) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
 describe('serve --workers 2 on Postgres', () => {
   let db: PgDatabase;
   let sql: pg.Client;
@@ -172,6 +204,31 @@ server: { port: 0, workers: 2 }
     } finally {
       await c.close();
     }
+  }, 120_000);
+
+  it('serves an HTTP+SSE client whose POSTs reach either worker', async () => {
+    const before = await messagesAccepted(gw.url);
+    const c = newClient('legacy');
+    await c.connect(new SSEClientTransport(new URL(`${gw.url}/sse`), { fetch: ownConnectionFetch }));
+    try {
+      for (let i = 0; i < 30; i++) {
+        const r = await c.callTool({ name: 'ev__echo', arguments: { message: `sse-${i}` } });
+        expect(textOf(r)).toBe(`Echo: sse-${i}`);
+      }
+    } finally {
+      await c.close();
+    }
+    const after = await messagesAccepted(gw.url);
+    const took = [...after].map(([w, n]) => [w, n - (before.get(w) ?? 0)] as const);
+    // initialize, initialized and 30 calls, accepted by both workers: the one not holding the
+    // stream handed its POSTs over (decision 0004).
+    expect(took.reduce((a, [, n]) => a + n, 0)).toBeGreaterThanOrEqual(32);
+    expect(
+      took
+        .filter(([, n]) => n > 0)
+        .map(([w]) => w)
+        .sort(),
+    ).toEqual(['1', '2']);
   }, 120_000);
 
   it('answers /metrics with every worker, each labelled', async () => {
