@@ -13,7 +13,7 @@ import { startReplicas, type Replicas } from './replicas-support.js';
  * docs/deploy.md's nginx config for several replicas, run as documented (addresses swapped, plain
  * HTTP) in front of three `mcpgate serve` replicas on one Postgres: no stickiness, sessions served
  * by any replica, and a SIGTERM drain that nginx — without an active health check — rides out by
- * retrying refused connections, never by re-sending a POST.
+ * retrying refused connections, never by re-sending a POST (one call may be lost: see the test).
  */
 describe('three replicas behind nginx without stickiness', () => {
   let lb: Replicas;
@@ -110,7 +110,7 @@ policy: { default: allow }
     await client.close();
   }, 60_000);
 
-  it('loses no call while one replica drains on SIGTERM under light load', async () => {
+  it('runs no call twice, and loses at most one, while a replica drains on SIGTERM', async () => {
     const clients: Client[] = [];
     for (let i = 0; i < 2; i++) {
       const c = newClient('legacy');
@@ -157,7 +157,16 @@ policy: { default: allow }
       `nginx drain: ${answered.length + failures.length} calls, ${failures.length} failed; ` +
         `drain took ${drainedMs} ms; ${refused.length} refused connections retried`,
     );
-    expect(failures, lb.haproxyLog.slice(-10).join('\n')).toEqual([]);
+    // nginx has no health check to stop sending before the listener closes: a request on a
+    // connection opened in that instant gets the gateway's 503 (nginx does not retry a POST) or
+    // a reset (502) — before anything ran. docs/deploy.md states it; about one run in fifteen loses
+    // one call so. Anything else, or more, fails the test.
+    const known = /gateway is shutting down|502 Bad Gateway/;
+    expect(
+      failures.filter((f) => !known.test(f)),
+      lb.haproxyLog.slice(-10).join('\n'),
+    ).toEqual([]);
+    expect(failures.length, failures.join('\n')).toBeLessThanOrEqual(1);
     expect(refused.length).toBeGreaterThanOrEqual(1);
     // Every answered call has exactly one request record: none ran twice.
     const recorded = await sql.query<{ body: string }>(
