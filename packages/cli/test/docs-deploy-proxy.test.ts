@@ -1,22 +1,22 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '@mcpgate/faces';
 import { freePort } from '@mcpgate/testkit';
-import { REPO, waitFor, writeConfig } from './support.js';
+import { waitFor, writeConfig } from './support.js';
 import { startServe, type ServeProcess } from './http-support.js';
+import { deployNginxBlocks, startNginx, type NginxProcess } from './nginx-support.js';
 
 /**
  * docs/deploy.md's reverse-proxy config against the gateway's own route list (HTTP_ROUTES, the
  * data the HTTP face routes by): every public path is forwarded, no internal one is — checked on
  * the config's text, then with nginx itself (`nginx -t`, and nginx in front of a real gateway).
  */
-const NGINX = '/usr/sbin/nginx';
-const deploy = readFileSync(join(REPO, 'docs', 'deploy.md'), 'utf8');
-const nginxBlock = /```nginx\n([\s\S]*?)```/.exec(deploy)?.[1] ?? '';
+// Section 4's single-gateway block (section 5's several-replica block comes after it).
+const nginxBlock = deployNginxBlocks()[0] ?? '';
 
 /** The `location` matchers of an nginx server block: `~ regex`, `= exact` or a plain prefix. */
 function locations(block: string): Array<(path: string) => boolean> {
@@ -51,14 +51,10 @@ describe('docs/deploy.md reverse proxy (nginx)', () => {
 
   describe('with nginx in front of a real gateway', () => {
     let gw: ServeProcess;
-    let nginx: ChildProcess | undefined;
-    let dir: string;
+    let nginx: NginxProcess | undefined;
     let port: number;
-    const nginxLog: string[] = [];
 
     beforeAll(async () => {
-      if (!existsSync(NGINX))
-        throw new Error(`${NGINX} is missing: install Debian's nginx-light (.ci/run does) to run this test`);
       gw = await startServe(
         writeConfig(`
 upstreams: {}
@@ -68,9 +64,7 @@ server:
   port: 0
 `),
       );
-      dir = mkdtempSync(join(tmpdir(), 'mcpgate-nginx-'));
-      chmodSync(dir, 0o755); // nginx's workers may run as another user
-      mkdirSync(join(dir, 'logs'));
+      const dir = mkdtempSync(join(tmpdir(), 'mcpgate-nginx-cert-'));
       const cert = join(dir, 'cert.pem');
       const key = join(dir, 'key.pem');
       const ssl = spawnSync('openssl', [
@@ -100,18 +94,8 @@ server:
         .replace(/ssl_certificate_key\s+\S+;/, `ssl_certificate_key ${key};`)
         .replace(/proxy_pass http:\/\/127\.0\.0\.1:8080;/, `proxy_pass http://127.0.0.1:${gatewayPort};`);
       expect(server).toContain(`proxy_pass http://127.0.0.1:${gatewayPort};`);
-      writeFileSync(
-        join(dir, 'nginx.conf'),
-        `pid ${dir}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\naccess_log off;\n${server}\n}\n`,
-      );
-      const check = spawnSync(NGINX, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
-        encoding: 'utf8',
-      });
-      expect(check.status, check.stderr).toBe(0);
-      nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      nginx.stderr?.on('data', (d: Buffer) => nginxLog.push(d.toString('utf8')));
+      // startNginx runs `nginx -t` first: a config nginx rejects fails here with its message.
+      nginx = startNginx(server);
       await waitFor(
         async () => (await get('/healthz').catch(() => undefined)) !== undefined,
         15_000,
@@ -119,7 +103,7 @@ server:
       );
     });
     afterAll(async () => {
-      nginx?.kill('SIGTERM');
+      await nginx?.stop();
       await gw?.stop('SIGKILL');
     });
 
@@ -191,7 +175,7 @@ server:
         expect(r.status, probe).toBe(404);
         expect(r.headers['content-type'], probe).toContain('text/html'); // nginx's, not forwarded
       }
-      expect(nginxLog.join('')).not.toMatch(/\[(emerg|alert|crit)\]/);
+      expect(nginx!.log.join('\n')).not.toMatch(/\[(emerg|alert|crit)\]/);
     });
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { freePort, pgSchema, type PgDatabase } from '@mcpgate/testkit';
 import { REPO, waitFor, writeConfig } from './support.js';
 import { startServe, type ServeProcess } from './http-support.js';
+import { deployNginxLbBlock, nginxLbConfigFor, startNginx } from './nginx-support.js';
 
 export const HAPROXY = '/usr/sbin/haproxy';
 
@@ -57,6 +58,7 @@ export interface Replicas {
   readonly configs: readonly string[];
   /** Each replica's scale-out tag (random per process; it prefixes the event ids it writes). */
   readonly tags: readonly string[];
+  /** The load balancer's own log (HAProxy's or nginx's, per `balancer`). */
   readonly haproxyLog: readonly string[];
   stop(): Promise<void>;
 }
@@ -72,15 +74,18 @@ export interface ReplicasOptions {
   readonly server?: string;
   /** The load balancer's port, when the config must name it (`auth.resource`); default: a free one. */
   readonly port?: number;
+  /** Which of docs/deploy.md's load-balancer configs runs in front: HAProxy (default) or nginx. */
+  readonly balancer?: 'haproxy' | 'nginx';
 }
 
 /**
- * N `mcpgate serve` replicas on one real Postgres behind Debian's HAProxy, configured by
- * docs/deploy.md's load-balancer section (round-robin, no stickiness). Each replica has its own
+ * N `mcpgate serve` replicas on one real Postgres behind Debian's HAProxy (or nginx), configured
+ * by docs/deploy.md's load-balancer section (round-robin, no stickiness). Each replica has its own
  * directory (signing key) and audit replica id. `stop()` kills everything and drops the database.
  */
 export async function startReplicas(opts: ReplicasOptions): Promise<Replicas> {
-  if (!existsSync(HAPROXY))
+  const balancer = opts.balancer ?? 'haproxy';
+  if (balancer === 'haproxy' && !existsSync(HAPROXY))
     throw new Error(`${HAPROXY} is missing: install Debian's haproxy (.ci/run does) to run this test`);
   const count = opts.count ?? 3;
   const db = opts.db ?? (await pgSchema({ prefix: 'mcpgate_replicas' }));
@@ -88,13 +93,15 @@ export async function startReplicas(opts: ReplicasOptions): Promise<Replicas> {
   const replicas: ServeProcess[] = [];
   const configs: string[] = [];
   let haproxy: ChildProcess | undefined;
-  const haproxyLog: string[] = [];
+  let nginx: ReturnType<typeof startNginx> | undefined;
+  let haproxyLog: string[] = [];
   const stop = async (): Promise<void> => {
     if (haproxy && haproxy.exitCode === null) {
       const exited = new Promise((r) => haproxy!.once('exit', r));
       haproxy.kill('SIGKILL');
       await exited;
     }
+    await nginx?.stop();
     await Promise.allSettled(replicas.map((r) => r.stop('SIGKILL')));
     if (!opts.db) await db.drop();
   };
@@ -111,31 +118,31 @@ server: { port: 0${opts.server ? `, ${opts.server}` : ''} }
       replicas.push(await startServe(config, opts.env));
     }
     const port = opts.port ?? (await freePort());
-    const dir = mkdtempSync(join(tmpdir(), 'mcpgate-haproxy-'));
-    const cfg = join(dir, 'haproxy.cfg');
-    writeFileSync(
-      cfg,
-      haproxyConfigFor(
-        deployHaproxyBlock(),
-        port,
-        replicas.map((r) => r.url),
-      ),
-    );
-    // -db: stay in the foreground, log to stderr; -W is not needed for one process.
-    haproxy = spawn(HAPROXY, ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const s of [haproxy.stdout!, haproxy.stderr!])
-      s.on('data', (d: Buffer) => haproxyLog.push(...d.toString('utf8').split('\n').filter(Boolean)));
+    const urls = replicas.map((r) => r.url);
+    if (balancer === 'nginx') {
+      nginx = startNginx(nginxLbConfigFor(deployNginxLbBlock(), port, urls));
+      haproxyLog = nginx.log;
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'mcpgate-haproxy-'));
+      const cfg = join(dir, 'haproxy.cfg');
+      writeFileSync(cfg, haproxyConfigFor(deployHaproxyBlock(), port, urls));
+      // -db: stay in the foreground, log to stderr; -W is not needed for one process.
+      haproxy = spawn(HAPROXY, ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+      for (const s of [haproxy.stdout!, haproxy.stderr!])
+        s.on('data', (d: Buffer) => haproxyLog.push(...d.toString('utf8').split('\n').filter(Boolean)));
+    }
     const url = `http://127.0.0.1:${port}`;
+    const exitCode = () => (nginx ? nginx.exitCode() : haproxy!.exitCode);
     await waitFor(
       async () => {
-        if (haproxy?.exitCode !== null) throw new Error(`haproxy exited:\n${haproxyLog.join('\n')}`);
+        if (exitCode() !== null) throw new Error(`${balancer} exited:\n${haproxyLog.join('\n')}`);
         // A gateway answers GET /mcp with 405 (no session) or 401 (no credential); haproxy
-        // itself says 503 while no replica is up.
+        // itself says 503 while no replica is up (nginx: 502).
         const r = await fetch(`${url}/mcp`).catch(() => undefined);
         return r?.status === 405 || r?.status === 401 ? true : undefined;
       },
       20_000,
-      'haproxy to forward /mcp to a replica',
+      `${balancer} to forward /mcp to a replica`,
     );
     const tags = replicas.map((r) => {
       const line = logged(r, 'scale-out: sessions shared through the store')[0];
