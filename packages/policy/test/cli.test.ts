@@ -264,7 +264,9 @@ describe('mcpgate access / tools against a local store (built CLI, child process
       'unknown grant request "G-missing"',
     );
     expect((await mcpgate(['access', 'request', '--upstream', 'prod'], dir)).code).toBe(2);
-  });
+    // Eleven CLI runs, each opening the embedded store: 60 s was not enough on a busy 2-core host,
+    // and a run cut by the timeout kept the store locked for the tests after it.
+  }, 180_000);
 
   it('tools diff shows the change (exit 3); tools approve pins it (exit 0 after)', async () => {
     const d = await mcpgate(['tools', 'diff'], dir);
