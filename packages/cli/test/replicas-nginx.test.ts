@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { everythingBin, mutableServerBin } from '@mcpgate/testkit';
 import { textOf, waitFor } from './support.js';
 import { newClient } from './http-support.js';
 import { deployNginxBlocks, deployNginxLbBlock, nginxLbConfigFor } from './nginx-support.js';
-import { startReplicas, type Replicas } from './replicas-support.js';
+import { everythingAndMutable, startReplicas, type Replicas } from './replicas-support.js';
 
 /**
  * docs/deploy.md's nginx config for several replicas, run as documented (addresses swapped, plain
@@ -22,20 +21,7 @@ describe('three replicas behind nginx without stickiness', () => {
   beforeAll(async () => {
     lb = await startReplicas({
       balancer: 'nginx',
-      config: (base) => `
-upstreams:
-  everything:
-    alias: ev
-    command: ${JSON.stringify(process.execPath)}
-    args: [${JSON.stringify(everythingBin())}, "stdio"]
-    era: legacy
-  mutable:
-    alias: mu
-    command: ${JSON.stringify(process.execPath)}
-    args: [${JSON.stringify(mutableServerBin())}]
-${base}
-policy: { default: allow }
-`,
+      config: everythingAndMutable,
       server: 'drainDelay: 6s, shutdownGrace: 20s',
     });
     sql = new pg.Client({ connectionString: lb.db.url });

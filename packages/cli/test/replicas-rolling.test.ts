@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { everythingBin, mutableServerBin } from '@mcpgate/testkit';
 import { CLI, textOf, waitFor } from './support.js';
 import { newClient, startServe, type ServeProcess } from './http-support.js';
-import { logged, startReplicas, type Replicas } from './replicas-support.js';
+import { everythingAndMutable, logged, startReplicas, type Replicas } from './replicas-support.js';
 
 /**
  * Rolling restart of all three replicas behind docs/deploy.md's HAProxy config, under steady load
@@ -27,20 +26,7 @@ describe('rolling restart of three replicas under load', () => {
 
   beforeAll(async () => {
     lb = await startReplicas({
-      config: (base) => `
-upstreams:
-  everything:
-    alias: ev
-    command: ${JSON.stringify(process.execPath)}
-    args: [${JSON.stringify(everythingBin())}, "stdio"]
-    era: legacy
-  mutable:
-    alias: mu
-    command: ${JSON.stringify(process.execPath)}
-    args: [${JSON.stringify(mutableServerBin())}]
-${base}
-policy: { default: allow }
-`,
+      config: everythingAndMutable,
       server: 'drainDelay: 6s, shutdownGrace: 20s',
     });
     sql = new pg.Client({ connectionString: lb.db.url });

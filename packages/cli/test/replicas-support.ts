@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, pgSchema, type PgDatabase } from '@mcpgate/testkit';
+import { everythingBin, freePort, mutableServerBin, pgSchema, type PgDatabase } from '@mcpgate/testkit';
 import { REPO, waitFor, writeConfig } from './support.js';
 import { startServe, type ServeProcess } from './http-support.js';
 import { deployNginxLbBlock, nginxLbConfigFor, startNginx } from './nginx-support.js';
@@ -162,4 +162,25 @@ export function logged(r: ServeProcess, msg: string): Array<Record<string, unkno
     .filter((l) => l.includes(msg))
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((o) => o.msg === msg);
+}
+
+/**
+ * The replica config most scale-out tests use: server-everything (legacy era, alias `ev`) and the
+ * mutable test server (alias `mu`, whose tools change on demand), everything allowed.
+ */
+export function everythingAndMutable(base: string): string {
+  return `
+upstreams:
+  everything:
+    alias: ev
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(everythingBin())}, "stdio"]
+    era: legacy
+  mutable:
+    alias: mu
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(mutableServerBin())}]
+${base}
+policy: { default: allow }
+`;
 }

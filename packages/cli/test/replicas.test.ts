@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { everythingBin, mutableServerBin } from '@mcpgate/testkit';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { textOf, waitFor } from './support.js';
 import { newClient, rawInitialize } from './http-support.js';
 import {
   deployHaproxyBlock,
+  everythingAndMutable,
   HAPROXY,
   haproxyConfigFor,
   logged,
@@ -28,20 +28,7 @@ describe('three replicas behind a load balancer without stickiness', () => {
 
   beforeAll(async () => {
     lb = await startReplicas({
-      config: (base) => `
-upstreams:
-  everything:
-    alias: ev
-    command: ${JSON.stringify(process.execPath)}
-    args: [${JSON.stringify(everythingBin())}, "stdio"]
-    era: legacy
-  mutable:
-    alias: mu
-    command: ${JSON.stringify(process.execPath)}
-    args: [${JSON.stringify(mutableServerBin())}]
-${base}
-policy: { default: allow }
-`,
+      config: everythingAndMutable,
     });
     sql = new pg.Client({ connectionString: lb.db.url });
     await sql.connect();
