@@ -1,4 +1,5 @@
-import { isJSONRPCRequest, parseJSONRPCMessage, type JSONRPCMessage } from '@modelcontextprotocol/server';
+import { parseJSONRPCMessage, type JSONRPCMessage } from '@modelcontextprotocol/server';
+import { isRequest } from './jsonrpc-shape.js';
 import { DEFAULT_MAX_JSON_DEPTH, scanJsonFrame, tooDeepMessage, type JsonFrameScanner } from '@mcpgate/core';
 
 export type Frame =
@@ -87,7 +88,7 @@ export function classifyFrame(
     }
     // The SDK drops a request its schema refuses (say, an object as `_meta.progressToken`) without
     // answering: the client would wait forever. Refuse it here, with its id and the reason.
-    if (id !== null && !isJSONRPCRequest(msg)) {
+    if (id !== null && !isRequest(msg)) {
       return { kind: 'invalid', id, code: -32600, message: `Invalid Request: ${schemaProblem(msg)}` };
     }
     return { kind: 'message', message: msg as unknown as JSONRPCMessage };

@@ -3,11 +3,7 @@ import { ERROR_CODES } from '@mcpgate/core';
 import {
   DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
   isInitializeRequest,
-  isJSONRPCErrorResponse,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
   isJsonContentType,
-  parseJSONRPCMessage,
   SUPPORTED_PROTOCOL_VERSIONS,
   type AuthInfo,
   type JSONRPCMessage,
@@ -15,6 +11,7 @@ import {
   type MessageExtraInfo,
   type Transport,
 } from '@modelcontextprotocol/server';
+import { isRequest, isResponse, parseMessage } from '../jsonrpc-shape.js';
 import type { BoundedEventStore } from './event-store.js';
 import { RPC, sendRpcError } from './node-io.js';
 import { SseWriter } from './sse-writer.js';
@@ -182,7 +179,7 @@ export class StreamableHttpServerTransport implements Transport {
         return;
       }
     }
-    if (this.opts.replicaTag && (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m))) {
+    if (this.opts.replicaTag && isResponse(m)) {
       const tagged = typeof m.id === 'string' ? TAGGED_ID.exec(m.id) : null;
       if (tagged && tagged[1] !== this.opts.replicaTag && this.opts.forwardAnswer) {
         this.opts.forwardAnswer(tagged[1]!, m);
@@ -279,7 +276,7 @@ export class StreamableHttpServerTransport implements Transport {
     }
     let messages: JSONRPCMessage[];
     try {
-      messages = (Array.isArray(parsed) ? parsed : [parsed]).map((m) => parseJSONRPCMessage(m));
+      messages = (Array.isArray(parsed) ? parsed : [parsed]).map((m) => parseMessage(m));
     } catch {
       return sendRpcError(res, 400, RPC.parseError, 'Parse error: Invalid JSON-RPC message', headers);
     }
@@ -317,7 +314,7 @@ export class StreamableHttpServerTransport implements Transport {
       if (this.versionError(req, res, headers)) return;
     }
     const extra: MessageExtraInfo = { authInfo };
-    if (!messages.some((m) => isJSONRPCRequest(m))) {
+    if (!messages.some((m) => isRequest(m))) {
       for (const m of messages) this.deliver(m, extra);
       res.writeHead(202, headers);
       res.end();
@@ -328,7 +325,7 @@ export class StreamableHttpServerTransport implements Transport {
     const writer = new SseWriter(res, this.sseHeaders(headers), this.opts.keepAliveMs, false);
     const stream: PostStream = { writer, unanswered: new Set() };
     for (const m of messages) {
-      if (!isJSONRPCRequest(m)) continue;
+      if (!isRequest(m)) continue;
       stream.unanswered.add(m.id);
       this.streamOfRequest.set(m.id, streamId);
     }
@@ -511,16 +508,16 @@ export class StreamableHttpServerTransport implements Transport {
     if (this.closed) return Promise.resolve();
     // The gateway's own requests to the client carry this replica's tag (see replicaTag).
     const message: JSONRPCMessage =
-      this.opts.replicaTag && isJSONRPCRequest(outgoing)
+      this.opts.replicaTag && isRequest(outgoing)
         ? { ...outgoing, id: `m.${this.opts.replicaTag}.${String(outgoing.id)}` }
         : outgoing;
-    const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
-    if (isResponse && message.id === RESTORE_ID && this.restoring) {
+    const response = isResponse(message);
+    if (response && message.id === RESTORE_ID && this.restoring) {
       this.restoring();
       this.restoring = undefined;
       return Promise.resolve();
     }
-    if (isResponse && this.initGate && message.id === this.initGate.id) {
+    if (response && this.initGate && message.id === this.initGate.id) {
       const gate = this.initGate;
       this.initGate = undefined;
       const id = message.id;
@@ -539,9 +536,9 @@ export class StreamableHttpServerTransport implements Transport {
         },
       );
     }
-    const requestId = isResponse ? message.id : options?.relatedRequestId;
+    const requestId = response ? message.id : options?.relatedRequestId;
     if (requestId === undefined) {
-      if (isResponse) {
+      if (response) {
         return Promise.reject(new Error('Cannot send a response on a standalone SSE stream'));
       }
       const id = this.opts.events?.put(this.standaloneId, message);
@@ -558,7 +555,7 @@ export class StreamableHttpServerTransport implements Transport {
     const id = this.opts.events?.put(streamId, message);
     stream.writer?.event(JSON.stringify(message), id);
     let over = false;
-    if (isResponse) {
+    if (response) {
       stream.unanswered.delete(requestId);
       this.streamOfRequest.delete(requestId);
       if (stream.unanswered.size === 0) {
