@@ -74,12 +74,11 @@ export function createAuditSteps(
   const outer: Interceptor = {
     name: 'audit',
     failMode: 'closed',
-    async onResponse(ctx: CallContext, outcome: Outcome) {
+    onResponse(ctx: CallContext, outcome: Outcome) {
       // The record methods never reject (a store failure defers the record, a record that cannot
       // be built is replaced by its stand-in); the catch is a last guard, recording the defect.
       const done = record(ctx, outcome).catch((err: unknown) => recorder.recordDefect('audit-record', err));
-      if (awaitResponse) await done;
-      return CONTINUE;
+      return awaitResponse ? done.then(() => CONTINUE) : CONTINUE;
     },
     // Outermost on the upstream side too: it records the message as it goes on (masked), or its
     // masked audit copy (the client's answers), with the decision, refusal and masking events.

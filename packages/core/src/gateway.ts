@@ -128,12 +128,14 @@ export class Gateway {
   setSteps(steps: ChainSteps, visibility?: VisibilityFilter): void {
     const route: Interceptor = {
       name: 'route',
-      onRequest: async (ctx) => {
+      // Synchronous unless there are answers to relay: the chain awaits only a promise.
+      onRequest: (ctx) => {
         ctx.target = resolveTarget(this.catalog, ctx.method, ctx.params, ctx.correlationId);
         // A modern client's retry carries answers for the upstream: they pass the upstream side
         // (narrowed, audit copy masked) before the request side records and forwards the call.
         const relay = this.relays.get(ctx);
-        if (relay && ctx.params?.inputResponses !== undefined) await relayInputResponses(relay);
+        if (relay && ctx.params?.inputResponses !== undefined)
+          return relayInputResponses(relay).then(() => CONTINUE);
         return CONTINUE;
       },
     };

@@ -78,26 +78,29 @@ export function createAuthorizeSteps(engine: PolicyEngine, deps: PolicyStepDeps 
   const rateLimit: Interceptor = {
     name: 'rate-limit',
     failMode: 'closed',
-    async onRequest(ctx) {
-      if (!deps.rateLimits) return CONTINUE;
-      const rate = await deps.rateLimits.check(ctx.session.identity, ctx.method, ctx.target, clock());
-      if (rate.ok) return CONTINUE;
-      return reject(
-        new GatewayError('rate_limited', rate.message, {
-          data: { limit: rate.limit, retryAfterMs: rate.retryAfterMs },
-        }),
-      );
+    // Synchronous when no limits are configured: the chain awaits only a promise.
+    onRequest(ctx) {
+      const limits = deps.rateLimits;
+      if (!limits) return CONTINUE;
+      return (async () => {
+        const rate = await limits.check(ctx.session.identity, ctx.method, ctx.target, clock());
+        if (rate.ok) return CONTINUE;
+        return reject(
+          new GatewayError('rate_limited', rate.message, {
+            data: { limit: rate.limit, retryAfterMs: rate.retryAfterMs },
+          }),
+        );
+      })();
     },
   };
 
   const confirm: Interceptor = {
     name: 'confirm',
     failMode: 'closed',
-    async onRequest(ctx) {
+    onRequest(ctx) {
       const decision = decisionOf(ctx);
       if (decision?.action !== 'confirm') return CONTINUE;
-      await confirmWithCaller(ctx, decision);
-      return CONTINUE;
+      return confirmWithCaller(ctx, decision).then(() => CONTINUE);
     },
   };
 
