@@ -1,6 +1,7 @@
 import {
   SSEClientTransport,
   StreamableHTTPClientTransport,
+  type JSONRPCMessage,
   type Transport,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -161,6 +162,27 @@ class TreeEndingStdioTransport extends StdioClientTransport {
     child?.once('exit', (code, signal) => {
       this.ended = signal ? `signal ${signal}` : `exit code ${code}`;
     });
+  }
+
+  private corked = false;
+
+  /**
+   * Messages sent in one turn of the event loop leave in one pipe write: when a group commit
+   * lands, every call it carried is forwarded in the same turn, and one write per message cost a
+   * system call and a wake-up of the upstream each (the largest native item in the stdio
+   * profile). The stream is corked at the first message of a turn and uncorked after the turn.
+   */
+  override send(message: JSONRPCMessage): Promise<void> {
+    const stdin = (this as unknown as { _process?: ChildProcess })._process?.stdin;
+    if (stdin && !this.corked && stdin.writable) {
+      this.corked = true;
+      stdin.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        stdin.uncork();
+      });
+    }
+    return super.send(message);
   }
 
   override async close(): Promise<void> {
