@@ -14,7 +14,8 @@ export const COALESCE_MS = 20;
 export class SseWriter {
   private pending = '';
   private started = false;
-  private timer: NodeJS.Timeout | undefined;
+  /** When this stream began to be held (performance.now()), while it is. */
+  heldSince: number | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private ended = false;
 
@@ -49,7 +50,7 @@ export class SseWriter {
       return;
     }
     this.pending += text;
-    this.timer ??= setTimeout(() => this.begin(), COALESCE_MS);
+    if (this.heldSince === undefined) hold(this);
   }
 
   end(): void {
@@ -64,11 +65,11 @@ export class SseWriter {
     this.pending = '';
   }
 
-  private begin(): void {
+  /** Sends the headers and what is held, and writes through from now on. */
+  begin(): void {
     if (this.started || this.closed) return;
     this.started = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    unhold(this);
     this.res.writeHead(200, this.headers);
     if (this.pending) this.res.write(this.pending);
     else this.res.flushHeaders();
@@ -82,9 +83,43 @@ export class SseWriter {
   }
 
   private stopTimers(): void {
-    if (this.timer) clearTimeout(this.timer);
+    unhold(this);
     if (this.keepAlive) clearInterval(this.keepAlive);
-    this.timer = undefined;
     this.keepAlive = undefined;
   }
+}
+
+/**
+ * Held streams share one timer, armed for the oldest one's deadline: a timer per POST (created,
+ * then cleared when the response completed the stream, as nearly every one does) was a visible
+ * share of the gateway's CPU per call under load.
+ */
+const held = new Set<SseWriter>();
+let wheel: NodeJS.Timeout | undefined;
+
+function hold(w: SseWriter): void {
+  w.heldSince = performance.now();
+  held.add(w);
+  wheel ??= setTimeout(releaseDue, COALESCE_MS);
+}
+
+function unhold(w: SseWriter): void {
+  if (w.heldSince === undefined) return;
+  w.heldSince = undefined;
+  held.delete(w);
+}
+
+/** Starts every stream held for COALESCE_MS; re-arms for the next deadline if any remain. */
+function releaseDue(): void {
+  wheel = undefined;
+  const now = performance.now();
+  let next = Infinity;
+  for (const w of held) {
+    const due = (w.heldSince ?? now) + COALESCE_MS;
+    if (due <= now + 1) {
+      unhold(w);
+      w.begin();
+    } else next = Math.min(next, due);
+  }
+  if (next !== Infinity) wheel = setTimeout(releaseDue, Math.max(1, next - now));
 }
