@@ -156,8 +156,10 @@ function outcomeBody(ctx: CallContext, outcome: Outcome, capBytes: number): Json
     upstreamMs: ctx.notes.forwardedAt ? now.getTime() - ctx.notes.forwardedAt.getTime() : undefined,
   };
   const base = {
-    masking: ctx.notes.masking.map((m) => ({ ...m })),
-    steps: ctx.notes.steps.map((s) => ({ ...s })),
+    // Copies of the lists as they are now (the record is encoded later, in its batch, and steps
+    // still finishing would add to them); their entries are not changed once added.
+    masking: ctx.notes.masking.slice(),
+    steps: ctx.notes.steps.slice(),
     timings,
     approvalId: ctx.notes.approvalId,
     extra: Object.keys(ctx.notes.extra).length > 0 ? ctx.notes.extra : undefined,
