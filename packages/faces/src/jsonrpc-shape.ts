@@ -99,12 +99,22 @@ function plainError(m: Obj): boolean {
 }
 
 export function isRequest(m: unknown): m is JSONRPCRequest {
-  return (plain(m) && plainRequest(m)) || isJSONRPCRequest(m);
+  if (plain(m)) {
+    if (plainRequest(m)) return true;
+    // Certainly not: `method` is a required string, and the strict schema admits no `result`
+    // or `error` key (a response asked whether it is a request).
+    if (typeof m.method !== 'string' || 'result' in m || 'error' in m) return false;
+  }
+  return isJSONRPCRequest(m);
 }
 
 /** A result or an error response. */
 export function isResponse(m: unknown): m is JSONRPCResponse {
-  if (plain(m) && (plainResult(m) || plainError(m))) return true;
+  if (plain(m)) {
+    if (plainResult(m) || plainError(m)) return true;
+    // Certainly not: both response schemas are strict, and `method` is none of their keys.
+    if ('method' in m) return false;
+  }
   return isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m);
 }
 
