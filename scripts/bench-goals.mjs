@@ -204,6 +204,7 @@ async function underWrk(subject, database) {
     selfUs: per(r.after.cpu.self - r.before.cpu.self + workers),
     upstreamUs: per(r.after.cpu.children - r.before.cpu.children - workers),
     pgUs: per(r.after.pg - r.before.pg),
+    loadUs: per(r.loadGenMs),
   };
 }
 
@@ -320,6 +321,7 @@ async function measureStdio({ client, pid }, tool, database) {
   const w0 = database ? await auditWrites(database) : { records: 0, commits: 0 };
   const c0 = cpuSnapshot(pid);
   const pg0 = database ? pgCpuOf(database) : 0;
+  const me0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -329,6 +331,7 @@ async function measureStdio({ client, pid }, tool, database) {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const c1 = cpuSnapshot(pid);
   const pg1 = database ? pgCpuOf(database) : 0;
+  const me = process.cpuUsage(me0);
   if (database) await sleep(100);
   const w1 = database ? await auditWrites(database) : { records: 0, commits: 0 };
   const steps = database ? await stepTimings(database) : [];
@@ -338,6 +341,9 @@ async function measureStdio({ client, pid }, tool, database) {
     p50: percentile(lat, 50),
     rps: PAR_TOTAL / seconds,
     selfUs: ((c1.self - c0.self) * 1000) / PAR_TOTAL,
+    // The SDK client driving the calls (this process) and the subject's upstream child.
+    clientUs: (me.user + me.system) / PAR_TOTAL,
+    upstreamUs: ((c1.children - c0.children) * 1000) / PAR_TOTAL,
     pgUs: ((pg1 - pg0) * 1000) / PAR_TOTAL,
     commitsPerCall: (w1.commits - w0.commits) / PAR_TOTAL,
     recordsPerCall: (w1.records - w0.records) / PAR_TOTAL,
@@ -409,6 +415,22 @@ async function bareCommit(db) {
 
 // ---- run and print --------------------------------------------------------------------------------
 
+/**
+ * What a calls/s goal leaves the gateway on this machine: every process of the row (load
+ * generator, gateway, upstream, Postgres) shares its cores, so `rps` calls/s allow at most
+ * cores × 1 s ÷ rps of CPU per call for all of them together.
+ */
+function budget(rps, loadName, othersUs, gatewayUs) {
+  const cores = availableParallelism();
+  const all = (cores * 1e6) / rps;
+  const left = all - othersUs;
+  return (
+    `          ${f0(rps)} calls/s on ${cores} cores allow ${f0(all)} µs of CPU per call for all\n` +
+    `          processes; ${loadName}, upstream and Postgres took ${f0(othersUs)}, leaving the gateway\n` +
+    `          ${left > 0 ? `${f0(left)} µs` : 'nothing'} (it used ${f0(gatewayUs)})`
+  );
+}
+
 const f0 = (n) => Math.round(n).toLocaleString('en-US');
 // The machine may be shared: the load before the run says how much of it the numbers had.
 const LOAD_BEFORE = loadavg()
@@ -431,9 +453,9 @@ try {
             `HTTP, ${r.name}, wrk`,
             f0(r.rps),
             `${r.p50.toFixed(1)} ms (${CONNECTIONS} conns)`,
-            r.pgUs
+            (r.pgUs
               ? `gateway ${f0(r.selfUs)} + upstream ${f0(r.upstreamUs)} + Postgres ${f0(r.pgUs)}`
-              : `bridge ${f0(r.selfUs)} + upstream ${f0(r.upstreamUs)}`,
+              : `bridge ${f0(r.selfUs)} + upstream ${f0(r.upstreamUs)}`) + ` (wrk ${f0(r.loadUs)})`,
           ]);
       }
       if (process.env.BENCH_PROFILE !== '0') prof = await httpProfile(db);
@@ -445,18 +467,23 @@ try {
     stdio = await stdioRows(db);
     commit = await bareCommit(db);
     table.push(
-      ['stdio, direct to server-everything', f0(stdio.direct.rps), ms(stdio.direct.p50), '—'],
+      [
+        'stdio, direct to server-everything',
+        f0(stdio.direct.rps),
+        ms(stdio.direct.p50),
+        `upstream ${f0(stdio.direct.selfUs)} (client ${f0(stdio.direct.clientUs)})`,
+      ],
       [
         'stdio, core path without audit',
         f0(stdio.core.rps),
         ms(stdio.core.p50),
-        `gateway ${f0(stdio.core.selfUs)}`,
+        `gateway ${f0(stdio.core.selfUs)} + upstream ${f0(stdio.core.upstreamUs)} (client ${f0(stdio.core.clientUs)})`,
       ],
       [
         'stdio, mcpgate stdio, audit on Postgres',
         f0(stdio.audited.rps),
         ms(stdio.audited.p50),
-        `gateway ${f0(stdio.audited.selfUs)} + Postgres ${f0(stdio.audited.pgUs)} (${stdio.audited.recordsPerCall.toFixed(2)} records, ${stdio.audited.commitsPerCall.toFixed(2)} commits per call)`,
+        `gateway ${f0(stdio.audited.selfUs)} + upstream ${f0(stdio.audited.upstreamUs)} + Postgres ${f0(stdio.audited.pgUs)} (client ${f0(stdio.audited.clientUs)}; ${stdio.audited.recordsPerCall.toFixed(2)} records, ${stdio.audited.commitsPerCall.toFixed(2)} commits per call)`,
       ],
       [
         `bare INSERT + commit, same Postgres (fsync ${commit.fsync}, synchronous_commit ${commit.sync})`,
@@ -506,6 +533,7 @@ try {
       `  ${mark(gw.rps >= 2 * best)} HTTP calls/s >= 2x best bare bridge: ${f0(gw.rps)} vs 2 x ${f0(best)} = ${f0(2 * best)} (${(gw.rps / best).toFixed(2)}x)`,
     );
     console.log(`  ${mark(gw.selfUs <= 300)} HTTP gateway CPU <= 300 µs per call: ${f0(gw.selfUs)} µs`);
+    console.log(budget(2 * best, 'wrk', gw.loadUs + gw.upstreamUs + gw.pgUs, gw.selfUs));
   } else if (ONLY !== 'stdio') console.log('  (HTTP goals not measured)');
   const [w1, w2] = [byName('mcpgate serve, workers 1'), byName('mcpgate serve, workers 2')];
   if (w1 && w2) {
@@ -518,6 +546,8 @@ try {
     console.log(
       `  ${mark(stdio.audited.rps >= 5000)} stdio, audit on Postgres >= 5,000 calls/s with 16 in flight: ${f0(stdio.audited.rps)}`,
     );
+    const a = stdio.audited;
+    console.log(budget(5000, 'the SDK client', a.clientUs + a.upstreamUs + a.pgUs, a.selfUs));
     console.log(
       `  ${mark(added <= commit.p50 + 0.2)} stdio added p50 over direct <= bare commit p50 + 0.2 ms: ` +
         `${ms(added)} vs ${ms(commit.p50)} + 0.2 ms = ${ms(commit.p50 + 0.2)}`,

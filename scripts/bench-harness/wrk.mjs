@@ -113,9 +113,14 @@ export async function runWrk({ url, headers, tool, connections = 16, threads = 2
   const before = around?.();
   const from = Number(process.hrtime.bigint() / 1000n);
   const out = await new Promise((resolve, reject) => {
+    // Through a shell whose `times` prints, once wrk has exited, the CPU its children used: the
+    // load generator's own CPU per call, which shares this machine's cores with the subject.
     const child = spawn(
-      'wrk',
+      'sh',
       [
+        '-c',
+        'wrk "$@"; code=$?; echo WRKTIMES >&2; times >&2; exit $code',
+        'sh',
         '-t',
         String(threads),
         '-c',
@@ -131,15 +136,16 @@ export async function runWrk({ url, headers, tool, connections = 16, threads = 2
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let s = '';
+    let err = '';
     child.stdout.on('data', (d) => (s += d));
-    child.stderr.on('data', (d) => (s += d));
+    child.stderr.on('data', (d) => (err += d));
     child.once('error', reject);
-    child.once('exit', () => resolve(s));
+    child.once('exit', () => resolve({ s: s + err.replace(/WRKTIMES[\s\S]*$/, ''), times: err }));
   });
   const to = Number(process.hrtime.bigint() / 1000n);
   const after = around?.();
-  const line = /WRKJSON (.*)/.exec(out)?.[1];
-  if (!line) throw new Error(`wrk printed no summary:\n${out}`);
+  const line = /WRKJSON (.*)/.exec(out.s)?.[1];
+  if (!line) throw new Error(`wrk printed no summary:\n${out.s}`);
   // %q escapes newlines as "\\\n"; drop the sample if it does not parse.
   let r;
   try {
@@ -153,9 +159,18 @@ export async function runWrk({ url, headers, tool, connections = 16, threads = 2
     p50: r.p50 / 1000,
     p99: r.p99 / 1000,
     failed: r.errors + r.bad,
+    loadGenMs: childrenCpuMs(out.times),
     sample: r.sample,
     before,
     after,
     window: { from, to },
   };
+}
+
+/** The children's user + system CPU (ms) from a POSIX shell's `times` (its second line). */
+function childrenCpuMs(text) {
+  const lines = text.split('WRKTIMES')[1]?.trim().split('\n') ?? [];
+  const m = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/.exec(lines[1] ?? '');
+  if (!m) return NaN;
+  return (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000;
 }
