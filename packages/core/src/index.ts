@@ -59,3 +59,5 @@ export {
   scanJsonFrame,
   tooDeepMessage,
 } from './json-limits.js';
+export { plain, plainError, plainNotification, plainRequest, plainResult } from './jsonrpc-shape.js';
+export { dispatchDirectly } from './direct-dispatch.js';

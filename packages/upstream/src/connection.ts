@@ -6,6 +6,7 @@ import {
   type PriorDiscovery,
 } from '@modelcontextprotocol/client';
 import {
+  dispatchDirectly,
   GatewayError,
   type Era,
   type JsonObject,
@@ -147,6 +148,9 @@ export class McpUpstreamConnection implements UpstreamConnection {
       'upstream connected',
     );
     built.watchExit();
+    // The child's messages arrive on a plain onmessage field (remote transports carry the depth
+    // guard's accessor there, which this must not wrap).
+    if (spec.transport === 'stdio') dispatchDirectly(client, built.transport);
     const sub = client.autoOpenedSubscription;
     if (sub) conn.watchSubscription(sub);
     return conn;

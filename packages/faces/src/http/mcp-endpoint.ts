@@ -30,6 +30,7 @@ import { sessionIdHash, type SessionDirectory } from './session-directory.js';
 import type { SharedStreams } from './shared-streams.js';
 import type { SharedCancellations } from './cancellations.js';
 import { isProbe, ModernDirectory } from './modern-directory.js';
+import { dispatchDirectly } from '@mcpgate/core';
 
 /** Scale-out: what replicas sharing one Postgres use to serve each other's sessions. */
 export interface Cluster {
@@ -288,6 +289,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
     const info = lazy.info;
     try {
       await server.connect(transport);
+      dispatchDirectly(server, transport);
       legacyTransports.set(wireId, transport);
       await transport.handle(r.req, r.res, r.parsed, authInfoFor(r.scope), r.headers);
     } finally {
@@ -348,6 +350,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions) {
         }
         const { entry, transport, server } = buildLegacy(wireId, rec.ownerKey, rec.info, { init: rec.init });
         await server.connect(transport);
+        dispatchDirectly(server, transport);
         legacyTransports.set(wireId, transport);
         opts.sessions.add(entry);
         byHash.set(idHash, entry);

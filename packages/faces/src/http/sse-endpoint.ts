@@ -17,6 +17,7 @@ import { SseServerTransport } from './sse-transport.js';
 import type { ReplicaLink } from './replica-link.js';
 import { sessionIdHash, type SessionDirectory } from './session-directory.js';
 import { SSE_POST, SseForwarder, type SsePostBody } from './sse-forward.js';
+import { dispatchDirectly } from '@mcpgate/core';
 
 export interface SseEndpointOptions extends SessionOpener {
   readonly name: string;
@@ -157,6 +158,7 @@ export function createSseEndpoint(opts: SseEndpointOptions) {
       opts.sessions.add(entry);
       release();
       await server.connect(transport);
+      dispatchDirectly(server, transport);
       // The session exists from the stream's first event (its id): recorded even without a call.
       // The client names itself only later, in `initialize`, so this record has no client name.
       lazy.start();
