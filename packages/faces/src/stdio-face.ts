@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Server } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import {
+  dispatchDirectly,
   newId,
   type Gateway,
   type GatewaySession,
@@ -159,6 +160,13 @@ export function serveGatewayStdio(opts: StdioFaceOptions): StdioFaceHandle {
         },
       });
       server.onclose = () => void teardown();
+      // The SDK connects this instance to its own per-connection channel; once it has, that
+      // channel's messages reach the server without the Protocol's classifier (dispatchDirectly).
+      const connect = server.connect.bind(server);
+      server.connect = async (channel) => {
+        await connect(channel);
+        dispatchDirectly(server, channel);
+      };
       pinned = server;
       return server;
     },
