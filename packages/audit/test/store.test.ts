@@ -126,6 +126,45 @@ describe('LISTEN on Postgres', () => {
   });
 });
 
+describe('a held connection on Postgres', () => {
+  it('runs every statement on one backend, replaces it when it dies, and never keeps close() waiting', async () => {
+    const s = await pgSchema('held');
+    const st = await s.open({ poolSize: 2 });
+    try {
+      const held = st.holdConnection?.();
+      expect(held).toBeDefined();
+      const pid = async () =>
+        (await held!.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const first = await pid();
+      expect(await pid()).toBe(first);
+      // The pool's other connection still serves everyone else.
+      expect((await st.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid).not.toBe(
+        first,
+      );
+      await admin('SELECT pg_terminate_backend($1)', [first]);
+      // The statement in flight on the dead connection fails; the next one gets a fresh backend.
+      await expect
+        .poll(async () => pid().catch(() => first), { timeout: 10_000, interval: 100 })
+        .not.toBe(first);
+    } finally {
+      // Still held here: close() releases it instead of waiting for it.
+      await st.close();
+      await s.drop();
+    }
+  });
+
+  it('is not offered when the pool cannot spare a connection', async () => {
+    const s = await pgSchema('held1');
+    const st = await s.open({ poolSize: 1 });
+    try {
+      expect(st.holdConnection?.()).toBeUndefined();
+    } finally {
+      await st.close();
+      await s.drop();
+    }
+  });
+});
+
 describe('audit appends on Postgres', () => {
   it('run as named statements, prepared once per connection, and land in the chain', async () => {
     const s = await pgSchema('prepared');

@@ -1,4 +1,4 @@
-import type { SqlClient } from '@mcpgate/core';
+import type { SqlClient, SqlQueryable } from '@mcpgate/core';
 import { GatewayError } from '@mcpgate/core';
 import { ChainTree } from '../merkle/chain-tree.js';
 import { buildRow, EVENT_COLUMNS, GENESIS_HASH, type EventInput, type EventRow } from '../chain/event.js';
@@ -14,6 +14,11 @@ interface Pending {
   readonly at: number;
   readonly resolve: (row: EventRow) => void;
   readonly reject: (err: unknown) => void;
+  /**
+   * Its row, chained ahead of time while the appender was idle (see prechain); used only if the
+   * chain is still where it was then (same seq and predecessor hash).
+   */
+  prebuilt?: EventRow;
 }
 
 const COLUMN_LIST = EVENT_COLUMNS.join(', ');
@@ -59,11 +64,24 @@ export class ChainAppender {
   private committedCount = 0;
   /** Merkle tree over the committed records, for checkpoint roots. */
   private readonly tree = new ChainTree();
+  /**
+   * Committed rows not yet in the tree. Hashing them into it is deferred to after the commit's
+   * waiters have run (setImmediate), so a write-ahead record's caller — the call on its way to
+   * the upstream — does not wait for it; committedRoot and loadHead catch up first.
+   */
+  private untreed: EventRow[] = [];
+  private treeing: NodeJS.Immediate | undefined;
+  private prechaining: NodeJS.Immediate | undefined;
 
+  /**
+   * `writer`: where the batches' INSERTs go (default `sql`) — a connection held for this chain
+   * saves the pool's checkout (a nextTick hop and two timers) on every commit. Reads go to `sql`.
+   */
   constructor(
     private readonly sql: SqlClient,
     readonly chainId: string,
     private readonly maxBatch: number,
+    private readonly writer: SqlQueryable = sql,
   ) {}
 
   /** Last committed head, if known. */
@@ -73,7 +91,19 @@ export class ChainAppender {
 
   /** Merkle root over records 1..head (hex), when known; read in the same tick as committedHead. */
   committedRoot(): string | undefined {
+    this.catchUpTree();
     return this.head ? this.tree.rootAt(this.head.seq) : undefined;
+  }
+
+  private catchUpTree(): void {
+    if (this.treeing) {
+      clearImmediate(this.treeing);
+      this.treeing = undefined;
+    }
+    if (this.untreed.length === 0) return;
+    const rows = this.untreed;
+    this.untreed = [];
+    this.tree.append(rows);
   }
 
   /**
@@ -88,10 +118,39 @@ export class ChainAppender {
       if (this.flushing) return;
       if (lingerMs > 0) {
         this.lingering ??= setTimeout(() => this.start(), lingerMs);
+        this.prechaining ??= setImmediate(() => this.prechain());
         return;
       }
       this.start();
     });
+  }
+
+  /**
+   * While records linger and nothing is being written, chain them onto the known head now —
+   * canonical encoding and hashing, the costly part of a row — so the write-ahead record that
+   * comes next (typically the same client's next call) finds them built and only its own row
+   * stands between it and its commit. Runs as an immediate: after the answer the lingering
+   * record belongs to has been written out. A row built here is used only if the chain has not
+   * moved since (see write); a record that cannot be built is left for write to refuse.
+   */
+  private prechain(): void {
+    this.prechaining = undefined;
+    const head = this.head;
+    if (this.flushing || !head) return;
+    const now = new Date();
+    let prev = head.hash;
+    let seq = head.seq;
+    for (const p of this.queue) {
+      if (!(p.prebuilt?.seq === seq + 1 && p.prebuilt.prev_hash === prev)) {
+        try {
+          p.prebuilt = buildRow(this.chainId, seq + 1, prev, p.input, now);
+        } catch {
+          return;
+        }
+      }
+      seq++;
+      prev = p.prebuilt.hash;
+    }
   }
 
   private lingering: NodeJS.Timeout | undefined;
@@ -156,6 +215,8 @@ export class ChainAppender {
   }
 
   private async loadHead(): Promise<Head> {
+    // Rows committed before the failure that made us re-read the head go into the tree first.
+    this.catchUpTree();
     const r = await this.sql.query<{ seq: number; hash: string }>(
       'SELECT seq, hash FROM events WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1',
       [this.chainId],
@@ -177,7 +238,11 @@ export class ChainAppender {
     for (const p of batch) {
       let row: EventRow;
       try {
-        row = buildRow(this.chainId, seq + 1, prev, p.input, now);
+        const pre = p.prebuilt;
+        row =
+          pre?.seq === seq + 1 && pre.prev_hash === prev
+            ? pre
+            : buildRow(this.chainId, seq + 1, prev, p.input, now);
       } catch (err) {
         p.reject(recordBuildError(p.input.type, err));
         continue;
@@ -192,14 +257,15 @@ export class ChainAppender {
       const params: unknown[] = [];
       for (const r of rows)
         for (const c of EVENT_COLUMNS) params.push(c === 'ts' ? r.ts.toISOString() : r[c]);
-      await this.sql.query(insertValuesSql(rows.length), params, {
+      await this.writer.query(insertValuesSql(rows.length), params, {
         prepare: `mcpgate_events_${rows.length}`,
       });
     } else {
-      await this.sql.query(INSERT_JSON, [JSON.stringify(rows)], { prepare: 'mcpgate_events_json' });
+      await this.writer.query(INSERT_JSON, [JSON.stringify(rows)], { prepare: 'mcpgate_events_json' });
     }
     this.head = { seq, hash: prev };
-    this.tree.append(rows);
+    for (const r of rows) this.untreed.push(r);
+    this.treeing ??= setImmediate(() => this.catchUpTree());
     return written;
   }
 }

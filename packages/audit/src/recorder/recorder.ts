@@ -17,6 +17,7 @@ import {
   unrecordableCall,
 } from './records.js';
 import { recoveryEvents } from './recovery.js';
+import type { HeldConnection, Store } from '../store/types.js';
 import { registerWriter } from './writer.js';
 
 export interface RecorderOptions {
@@ -99,6 +100,7 @@ export class AuditRecorder {
   private lastCheckpointSeq = 0;
   private checkpointing: Promise<CheckpointRow | undefined> | undefined;
   private closed = false;
+  private readonly held: HeldConnection | undefined;
 
   private constructor(
     private readonly sql: SqlClient,
@@ -107,7 +109,9 @@ export class AuditRecorder {
     private readonly opts: RecorderOptions,
   ) {
     this.log = (opts.logger ?? silentLogger).child({ component: 'audit', chain: chainId });
-    this.appender = new ChainAppender(sql, chainId, opts.maxBatch ?? 2000);
+    // The INSERTs of the chain go over a connection held for them when the store can spare one.
+    this.held = (sql as Partial<Store>).holdConnection?.();
+    this.appender = new ChainAppender(sql, chainId, opts.maxBatch ?? 2000, this.held ?? sql);
     this.capBytes = opts.payloadCapBytes ?? DEFAULT_PAYLOAD_CAP_BYTES;
     this.maxDeferred = opts.maxDeferred ?? 10_000;
     this.lingerMs = opts.lingerMs ?? 10;
@@ -487,6 +491,7 @@ export class AuditRecorder {
       );
     } finally {
       this.closed = true;
+      this.held?.release();
     }
   }
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger, SqlQueryOptions, SqlResult } from '@mcpgate/core';
 import { silentLogger } from '@mcpgate/core';
-import type { ScriptQueryable, Store } from './types.js';
+import type { HeldConnection, ScriptQueryable, Store } from './types.js';
 
 export interface PostgresOptions {
   /** `postgres://user@host:port/db` — credentials come from the URL (or PG* env read by the CLI). */
@@ -70,7 +70,8 @@ export function openPostgres(opts: PostgresOptions): Promise<Store> {
     types,
     ...(opts.schema ? { options: `-c search_path=${opts.schema},public` } : {}),
   };
-  const pool = new pg.Pool({ ...clientConfig, max: opts.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+  const poolSize = opts.poolSize ?? 10;
+  const pool = new pg.Pool({ ...clientConfig, max: poolSize, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => log.warn({ err: err.message }, 'audit store: idle connection error'));
 
@@ -113,6 +114,59 @@ export function openPostgres(opts: PostgresOptions): Promise<Store> {
     return listenClient;
   }
 
+  const held = new Set<() => void>();
+
+  /**
+   * A pool connection kept checked out. A checked-out pg client has no error listener of the
+   * pool's, so one is added: a connection lost while held is dropped (released as broken) and
+   * the next query takes a fresh one.
+   */
+  function holdConnection(): HeldConnection | undefined {
+    // The holder's reads (head, tree catch-up) and everyone else still need a pooled connection.
+    if (poolSize < 2) return undefined;
+    let client: pg.PoolClient | undefined;
+    let acquiring: Promise<pg.PoolClient> | undefined;
+    const onError = (err: Error): void => drop(err);
+    const drop = (err?: Error): void => {
+      const c = client;
+      client = undefined;
+      c?.off('error', onError);
+      // `true` destroys the connection rather than returning it to the pool.
+      c?.release(err ?? true);
+    };
+    const acquire = async (): Promise<pg.PoolClient> => {
+      const c = await pool.connect();
+      c.on('error', onError);
+      client = c;
+      return c;
+    };
+    const release = (): void => {
+      held.delete(release);
+      const c = client;
+      client = undefined;
+      c?.off('error', onError);
+      c?.release();
+    };
+    held.add(release);
+    return {
+      async query<R>(text: string, params?: readonly unknown[], o?: SqlQueryOptions): Promise<SqlResult<R>> {
+        if (closed) throw new Error('the store is closed');
+        const c = client ?? (await (acquiring ??= acquire().finally(() => (acquiring = undefined))));
+        const values = params as unknown[] | undefined;
+        try {
+          return toResult<R>(
+            await c.query(o?.prepare ? { name: o.prepare, text, values } : { text, values }),
+          );
+        } catch (err) {
+          // A failed statement leaves a healthy connection usable; a broken one is replaced.
+          if (isConnectionError(err) && client === c) drop(err as Error);
+          throw err;
+        }
+      },
+      release,
+    };
+  }
+
   async function inTransaction<T>(fn: (tx: ScriptQueryable) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     let broken: Error | undefined;
@@ -147,6 +201,7 @@ export function openPostgres(opts: PostgresOptions): Promise<Store> {
     },
     transaction: inTransaction,
     scriptTransaction: inTransaction,
+    holdConnection,
     async listen(channel, onPayload) {
       let set = listeners.get(channel);
       const first = !set;
@@ -175,6 +230,8 @@ export function openPostgres(opts: PostgresOptions): Promise<Store> {
       if (retryTimer) clearTimeout(retryTimer);
       const c = listenClient;
       listenClient = undefined;
+      // A held connection would keep pool.end() waiting for ever.
+      for (const release of [...held]) release();
       await Promise.allSettled([c?.end(), pool.end()]);
     },
   };

@@ -14,5 +14,17 @@ export interface Store extends SqlClient {
   scriptTransaction<T>(fn: (tx: ScriptQueryable) => Promise<T>): Promise<T>;
   /** Human-readable target for logs and errors: `postgres://host:port/db` (no password) or the PGlite dir. */
   readonly description: string;
+  /**
+   * A connection held for one sequential user — the audit appender, which has one batch in flight
+   * at a time — so each of its statements skips the pool's checkout. Absent when the store has no
+   * pool or too small a one to spare a connection; `close()` of the store releases it.
+   */
+  holdConnection?(): HeldConnection | undefined;
   close(): Promise<void>;
+}
+
+/** See `Store.holdConnection`. Reconnects by itself after a connection error. */
+export interface HeldConnection extends SqlQueryable {
+  /** Gives the connection back to the pool (idempotent). */
+  release(): void;
 }
