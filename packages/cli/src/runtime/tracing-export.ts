@@ -159,9 +159,7 @@ export function otlpHttpSender(o: PostOptions): Send {
       });
       req.on('response', (res: IncomingMessage) => {
         res.resume(); // the body (an ExportTraceServiceResponse) is not needed
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }));
         res.on('error', (err) => resolve({ error: err.message }));
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)));

@@ -153,11 +153,7 @@ function parentOf(ctx: CallContext, ids: Buffer): Parent | undefined {
   };
 }
 
-function startCall(
-  ctx: CallContext,
-  sampler: (ids: Buffer) => boolean,
-  exporter: BatchExporter,
-): CallTrace {
+function startCall(ctx: CallContext, sampler: (ids: Buffer) => boolean, exporter: BatchExporter): CallTrace {
   const ids = newIds();
   const parent = parentOf(ctx, ids);
   // Parent-based: a client's sampled flag decides; the ratio applies to traces that start here.
@@ -189,7 +185,13 @@ function startCall(
       record.stepTimes.push(start, end);
     },
     upstream(upstream: string, method: string): UpstreamTrace {
-      const up = { upstream, method, start: process.hrtime.bigint(), end: 0n, error: undefined as string | undefined };
+      const up = {
+        upstream,
+        method,
+        start: process.hrtime.bigint(),
+        end: 0n,
+        error: undefined as string | undefined,
+      };
       record.upstream = up;
       return {
         context: contextOf(ids, true, record.traceState),
