@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallContext, Logger, Outcome } from '@mcpgate/core';
 import type { TracingSection } from '@mcpgate/config';
@@ -28,7 +30,7 @@ function section(receiver: OtlpReceiver, over: Partial<TracingSection> = {}): Tr
     sampleRatio: 1,
     serviceName: 'gw-encode',
     ...over,
-  } as TracingSection;
+  };
 }
 
 function ctxOf(i: number, meta?: Record<string, unknown>, session = 'sess-1'): CallContext {
@@ -181,5 +183,29 @@ describe('tracing export (own OTLP encoder)', () => {
     expect(warnings).toEqual([
       { endpoint: expect.stringContaining('/nope'), droppedSpans: 12, err: 'HTTP 404' },
     ]);
+  });
+
+  it('tries again when the collector is busy (503), and the spans arrive', async () => {
+    const answers = [503, 200];
+    const seen: number[] = [];
+    const busy = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const status = answers.shift() ?? 200;
+        seen.push(status);
+        res.writeHead(status, { 'retry-after': '0' }).end();
+      });
+    });
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(busy.address() as AddressInfo).port}/v1/traces`;
+      const tracing = createTracing(section(receiver, { endpoint: url }), '9.9.9', logger);
+      call(tracing.tracer, ctxOf(1));
+      await tracing.shutdown();
+      expect(seen).toEqual([503, 200]);
+      expect(warnings).toEqual([]);
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
   });
 });

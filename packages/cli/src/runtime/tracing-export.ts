@@ -167,13 +167,11 @@ export function otlpHttpSender(o: PostOptions): Send {
       req.end(body);
     });
   return async (body) => {
-    let last = '';
     for (let attempt = 1; ; attempt++) {
       const res = await post(body);
       if (res.status !== undefined && res.status >= 200 && res.status < 300) return undefined;
-      last = res.error ?? `HTTP ${res.status}`;
       const again = res.error !== undefined || RETRYABLE.has(res.status!);
-      if (!again || attempt >= ATTEMPTS) return last;
+      if (!again || attempt >= ATTEMPTS) return res.error ?? `HTTP ${res.status}`;
       const hinted = Number(res.retryAfter) * 1000;
       const wait = Number.isFinite(hinted) && hinted > 0 ? Math.min(hinted, 10_000) : BACKOFF_MS * attempt;
       await new Promise((r) => setTimeout(r, wait).unref());
