@@ -204,93 +204,137 @@ function stepName(step: string): Fragments {
   return f;
 }
 
-/** Span ids of the spans nobody else refers to (steps), drawn for a whole batch at once. */
-function randomIds(spans: number): Buffer {
-  const ids = Buffer.allocUnsafe(spans * 8);
-  randomFillSync(ids);
-  return ids;
+/**
+ * Span ids of the spans nobody else refers to (steps), copied into the encoding from CSPRNG bytes
+ * drawn 4 KiB at a time (each byte used once).
+ */
+const RANDOM = Buffer.allocUnsafeSlow(4096);
+let randomAt = RANDOM.length;
+
+function randomSpanId(): number {
+  if (randomAt + 8 > RANDOM.length) {
+    randomFillSync(RANDOM);
+    randomAt = 0;
+  }
+  const at = randomAt;
+  randomAt += 8;
+  return at;
 }
 
-/** ExportTraceServiceRequest, protobuf. */
-export function encodeProtobuf(records: readonly CallRecord[], res: Resource): Uint8Array {
+/**
+ * Encodes ended calls as they come (the records are garbage a moment after the call, never
+ * promoted), and hands out an ExportTraceServiceRequest of everything added since the last one.
+ */
+export interface SpanEncoder {
+  /** Spans added since the last `take`. */
+  readonly spans: number;
+  add(record: CallRecord): void;
+  take(): Uint8Array;
+}
+
+/** OTLP protobuf. */
+export function protobufEncoder(res: Resource): SpanEncoder {
+  const w = new Writer(64 * 1024);
+  // ResourceSpans.resource and ScopeSpans.scope, the same for every request.
+  const head = new Writer(256);
+  const resource = head.begin(1);
+  head.stringAttr(1, 'service.name', res.serviceName);
+  head.stringAttr(1, 'service.version', res.serviceVersion);
+  head.end(resource);
+  const resourceBytes = Buffer.from(head.buf.subarray(0, head.pos));
+  head.pos = 0;
+  const scope = head.begin(1);
+  head.stringField(1, res.scopeName);
+  head.stringField(2, res.serviceVersion);
+  head.end(scope);
+  const scopeBytes = Buffer.from(head.buf.subarray(0, head.pos));
   let spans = 0;
-  for (const r of records) spans += spanCount(r);
-  const random = randomIds(spans);
-  let nextId = 0;
-  const w = new Writer(256 + spans * 190);
-  const rs = w.begin(1); // ResourceSpans
-  const resource = w.begin(1);
-  w.stringAttr(1, 'service.name', res.serviceName);
-  w.stringAttr(1, 'service.version', res.serviceVersion);
-  w.end(resource);
-  const ss = w.begin(2); // ScopeSpans
-  const scope = w.begin(1);
-  w.stringField(1, res.scopeName);
-  w.stringField(2, res.serviceVersion);
-  w.end(scope);
-  for (const r of records) {
-    const ids = r.ids;
-    const remote = r.parentSpanId !== undefined;
-    // The call (SERVER).
-    let span = w.begin(2);
+  return {
+    get spans() {
+      return spans;
+    },
+    add(r) {
+      spans += spanCount(r);
+      writeSpans(w, r, res.clockOffset);
+    },
+    take() {
+      // ExportTraceServiceRequest { 1: ResourceSpans { 1: resource, 2: ScopeSpans { 1: scope, 2: spans… } } }
+      const scopeSpansLen = scopeBytes.length + w.pos;
+      const resourceSpansLen = resourceBytes.length + 1 + varintSize(scopeSpansLen) + scopeSpansLen;
+      const out = new Writer(1 + varintSize(resourceSpansLen) + resourceSpansLen);
+      out.tag(1, 2);
+      out.varint(resourceSpansLen);
+      out.raw(resourceBytes);
+      out.tag(2, 2);
+      out.varint(scopeSpansLen);
+      out.raw(scopeBytes);
+      out.raw(w.buf.subarray(0, w.pos));
+      w.pos = 0;
+      spans = 0;
+      return out.buf;
+    },
+  };
+}
+
+/** A call's spans, each a ScopeSpans.spans field (2). */
+function writeSpans(w: Writer, r: CallRecord, clockOffset: bigint): void {
+  const ids = r.ids;
+  const remote = r.parentSpanId !== undefined;
+  // The call (SERVER).
+  let span = w.begin(2);
+  w.bytesField(1, ids, 0, 16);
+  w.bytesField(2, ids, 16, 8);
+  if (r.traceState) w.stringField(3, r.traceState);
+  if (remote) w.bytesField(4, r.parentSpanId, 0, 8);
+  w.stringField(5, r.name);
+  w.tag(6, 0);
+  w.varint(KIND_SERVER);
+  w.fixed64(7, r.start + clockOffset);
+  w.fixed64(8, r.end + clockOffset);
+  for (let i = 0; i < r.attrs.length; i += 2) w.stringAttr(9, r.attrs[i]!, r.attrs[i + 1]!);
+  if (r.error !== undefined) w.stringAttr(9, 'error.type', r.error);
+  status(w, r.error);
+  w.fixed32(16, SAMPLED | FLAGS_HAS_IS_REMOTE | (remote ? FLAGS_IS_REMOTE : 0));
+  w.end(span);
+  // The steps (INTERNAL), children of the call.
+  for (let s = 0; s < r.steps.length; s++) {
+    const t = r.steps[s]!;
+    span = w.begin(2);
     w.bytesField(1, ids, 0, 16);
-    w.bytesField(2, ids, 16, 8);
+    w.bytesField(2, RANDOM, randomSpanId(), 8);
     if (r.traceState) w.stringField(3, r.traceState);
-    if (remote) w.bytesField(4, r.parentSpanId, 0, 8);
-    w.stringField(5, r.name);
+    w.bytesField(4, ids, 16, 8);
+    w.raw(stepName(t.step).get(t.phase));
     w.tag(6, 0);
-    w.varint(KIND_SERVER);
-    w.fixed64(7, r.start + res.clockOffset);
-    w.fixed64(8, r.end + res.clockOffset);
-    for (let i = 0; i < r.attrs.length; i += 2) w.stringAttr(9, r.attrs[i]!, r.attrs[i + 1]!);
-    if (r.error !== undefined) w.stringAttr(9, 'error.type', r.error);
-    status(w, r.error);
-    w.fixed32(16, SAMPLED | FLAGS_HAS_IS_REMOTE | (remote ? FLAGS_IS_REMOTE : 0));
+    w.varint(KIND_INTERNAL);
+    w.fixed64(7, r.stepTimes[2 * s]! + clockOffset);
+    w.fixed64(8, r.stepTimes[2 * s + 1]! + clockOffset);
+    w.raw(stepAttr.get(t.step));
+    w.raw(phaseAttr.get(t.phase));
+    w.raw(verdictAttr.get(t.verdict));
+    w.fixed32(16, SAMPLED | FLAGS_HAS_IS_REMOTE);
     w.end(span);
-    // The steps (INTERNAL), children of the call.
-    for (let s = 0; s < r.steps.length; s++) {
-      const t = r.steps[s]!;
-      span = w.begin(2);
-      w.bytesField(1, ids, 0, 16);
-      w.bytesField(2, random, nextId, 8);
-      nextId += 8;
-      if (r.traceState) w.stringField(3, r.traceState);
-      w.bytesField(4, ids, 16, 8);
-      w.raw(stepName(t.step).get(t.phase));
-      w.tag(6, 0);
-      w.varint(KIND_INTERNAL);
-      w.fixed64(7, r.stepTimes[2 * s]! + res.clockOffset);
-      w.fixed64(8, r.stepTimes[2 * s + 1]! + res.clockOffset);
-      w.raw(stepAttr.get(t.step));
-      w.raw(phaseAttr.get(t.phase));
-      w.raw(verdictAttr.get(t.verdict));
-      w.fixed32(16, SAMPLED | FLAGS_HAS_IS_REMOTE);
-      w.end(span);
-    }
-    // The upstream round trip (CLIENT), child of the call.
-    const up = r.upstream;
-    if (up) {
-      span = w.begin(2);
-      w.bytesField(1, ids, 0, 16);
-      w.bytesField(2, ids, 24, 8);
-      if (r.traceState) w.stringField(3, r.traceState);
-      w.bytesField(4, ids, 16, 8);
-      w.stringField(5, `upstream ${up.method}`);
-      w.tag(6, 0);
-      w.varint(KIND_CLIENT);
-      w.fixed64(7, up.start + res.clockOffset);
-      w.fixed64(8, up.end + res.clockOffset);
-      w.stringAttr(9, 'mcp.method.name', up.method);
-      w.stringAttr(9, 'mcpgate.upstream', up.upstream);
-      if (up.error !== undefined) w.stringAttr(9, 'error.type', up.error);
-      status(w, up.error);
-      w.fixed32(16, SAMPLED | FLAGS_HAS_IS_REMOTE);
-      w.end(span);
-    }
   }
-  w.end(ss);
-  w.end(rs);
-  return w.buf.subarray(0, w.pos);
+  // The upstream round trip (CLIENT), child of the call.
+  const up = r.upstream;
+  if (up) {
+    span = w.begin(2);
+    w.bytesField(1, ids, 0, 16);
+    w.bytesField(2, ids, 24, 8);
+    if (r.traceState) w.stringField(3, r.traceState);
+    w.bytesField(4, ids, 16, 8);
+    w.stringField(5, `upstream ${up.method}`);
+    w.tag(6, 0);
+    w.varint(KIND_CLIENT);
+    w.fixed64(7, up.start + clockOffset);
+    w.fixed64(8, up.end + clockOffset);
+    w.stringAttr(9, 'mcp.method.name', up.method);
+    w.stringAttr(9, 'mcpgate.upstream', up.upstream);
+    if (up.error !== undefined) w.stringAttr(9, 'error.type', up.error);
+    status(w, up.error);
+    w.fixed32(16, SAMPLED | FLAGS_HAS_IS_REMOTE);
+    w.end(span);
+  }
 }
 
 function status(w: Writer, error: string | undefined): void {
@@ -304,83 +348,115 @@ function status(w: Writer, error: string | undefined): void {
 
 type JsonAttr = { key: string; value: { stringValue: string } };
 const attr = (key: string, value: string): JsonAttr => ({ key, value: { stringValue: value } });
+const stepAttrs = new Map<string, JsonAttr[]>();
 
-/** ExportTraceServiceRequest, OTLP/JSON (hex ids, decimal-string nanoseconds, numeric enums). */
-export function encodeJson(records: readonly CallRecord[], res: Resource): Uint8Array {
-  const spans: unknown[] = [];
-  let spanTotal = 0;
-  for (const r of records) spanTotal += spanCount(r);
-  const random = randomIds(spanTotal);
-  let nextId = 0;
-  const ns = (t: bigint): string => String(t + res.clockOffset);
-  for (const r of records) {
-    const traceId = r.ids.toString('hex', 0, 16);
-    const callId = r.ids.toString('hex', 16, 24);
-    const remote = r.parentSpanId !== undefined;
-    const common = { traceId, ...(r.traceState ? { traceState: r.traceState } : {}) };
-    const attrs: JsonAttr[] = [];
-    for (let i = 0; i < r.attrs.length; i += 2) attrs.push(attr(r.attrs[i]!, r.attrs[i + 1]!));
-    if (r.error !== undefined) attrs.push(attr('error.type', r.error));
-    spans.push({
-      ...common,
-      spanId: callId,
-      ...(remote ? { parentSpanId: r.parentSpanId.toString('hex') } : {}),
-      name: r.name,
-      kind: KIND_SERVER,
-      startTimeUnixNano: ns(r.start),
-      endTimeUnixNano: ns(r.end),
-      attributes: attrs,
-      ...(r.error !== undefined ? { status: { code: STATUS_ERROR } } : {}),
-      flags: SAMPLED | FLAGS_HAS_IS_REMOTE | (remote ? FLAGS_IS_REMOTE : 0),
-    });
-    for (let s = 0; s < r.steps.length; s++) {
-      const t = r.steps[s]!;
-      spans.push({
-        ...common,
-        spanId: random.toString('hex', nextId, nextId + 8),
-        parentSpanId: callId,
-        name: `${t.step} ${t.phase}`,
-        kind: KIND_INTERNAL,
-        startTimeUnixNano: ns(r.stepTimes[2 * s]!),
-        endTimeUnixNano: ns(r.stepTimes[2 * s + 1]!),
-        attributes: [
-          attr('mcpgate.step', t.step),
-          attr('mcpgate.step.phase', t.phase),
-          attr('mcpgate.step.verdict', t.verdict),
-        ],
-        flags: SAMPLED | FLAGS_HAS_IS_REMOTE,
-      });
-      nextId += 8;
-    }
-    const up = r.upstream;
-    if (up) {
-      spans.push({
-        ...common,
-        spanId: r.ids.toString('hex', 24, 32),
-        parentSpanId: callId,
-        name: `upstream ${up.method}`,
-        kind: KIND_CLIENT,
-        startTimeUnixNano: ns(up.start),
-        endTimeUnixNano: ns(up.end),
-        attributes: [
-          attr('mcp.method.name', up.method),
-          attr('mcpgate.upstream', up.upstream),
-          ...(up.error !== undefined ? [attr('error.type', up.error)] : []),
-        ],
-        ...(up.error !== undefined ? { status: { code: STATUS_ERROR } } : {}),
-        flags: SAMPLED | FLAGS_HAS_IS_REMOTE,
-      });
-    }
+/** A step span's attributes: a closed set of values, built once. */
+function stepAttributes(t: StepTiming): JsonAttr[] {
+  const key = `${t.step} ${t.phase} ${t.verdict}`;
+  let attrs = stepAttrs.get(key);
+  if (attrs === undefined) {
+    attrs = [
+      attr('mcpgate.step', t.step),
+      attr('mcpgate.step.phase', t.phase),
+      attr('mcpgate.step.verdict', t.verdict),
+    ];
+    if (stepAttrs.size < 1024) stepAttrs.set(key, attrs);
   }
-  const request = {
-    resourceSpans: [
-      {
-        resource: {
-          attributes: [attr('service.name', res.serviceName), attr('service.version', res.serviceVersion)],
+  return attrs;
+}
+
+const JSON_CLOSE = Buffer.from(']}]}]}');
+
+/** OTLP/JSON: hex ids, decimal-string nanoseconds, numeric enums. */
+export function jsonEncoder(res: Resource): SpanEncoder {
+  const head = JSON.stringify({
+    resource: {
+      attributes: [attr('service.name', res.serviceName), attr('service.version', res.serviceVersion)],
+    },
+  }).slice(0, -1);
+  const scope = JSON.stringify({ name: res.scopeName, version: res.serviceVersion });
+  const open = Buffer.from(`{"resourceSpans":[${head},"scopeSpans":[{"scope":${scope},"spans":`);
+  // The spans so far, comma-separated UTF-8: written as they come, no string kept alive.
+  const w = new Writer(256 * 1024);
+  let spans = 0;
+  const ns = (t: bigint): string => String(t + res.clockOffset);
+  return {
+    get spans() {
+      return spans;
+    },
+    add(r) {
+      spans += spanCount(r);
+      const ids = r.ids;
+      const traceId = ids.toString('hex', 0, 16);
+      const traceState = r.traceState;
+      const callId = ids.toString('hex', 16, 24);
+      const remote = r.parentSpanId !== undefined;
+      const attributes: JsonAttr[] = [];
+      for (let i = 0; i < r.attrs.length; i += 2) attributes.push(attr(r.attrs[i]!, r.attrs[i + 1]!));
+      if (r.error !== undefined) attributes.push(attr('error.type', r.error));
+      const list: unknown[] = [
+        {
+          traceId,
+          spanId: callId,
+          traceState,
+          parentSpanId: remote ? r.parentSpanId.toString('hex') : undefined,
+          name: r.name,
+          kind: KIND_SERVER,
+          startTimeUnixNano: ns(r.start),
+          endTimeUnixNano: ns(r.end),
+          attributes,
+          status: r.error !== undefined ? { code: STATUS_ERROR } : undefined,
+          flags: SAMPLED | FLAGS_HAS_IS_REMOTE | (remote ? FLAGS_IS_REMOTE : 0),
         },
-        scopeSpans: [{ scope: { name: res.scopeName, version: res.serviceVersion }, spans }],
-      },
-    ],
+      ];
+      for (let s = 0; s < r.steps.length; s++) {
+        const t = r.steps[s]!;
+        const at = randomSpanId();
+        list.push({
+          traceId,
+          spanId: RANDOM.toString('hex', at, at + 8),
+          traceState,
+          parentSpanId: callId,
+          name: `${t.step} ${t.phase}`,
+          kind: KIND_INTERNAL,
+          startTimeUnixNano: ns(r.stepTimes[2 * s]!),
+          endTimeUnixNano: ns(r.stepTimes[2 * s + 1]!),
+          attributes: stepAttributes(t),
+          flags: SAMPLED | FLAGS_HAS_IS_REMOTE,
+        });
+      }
+      const up = r.upstream;
+      if (up) {
+        const attributes = [attr('mcp.method.name', up.method), attr('mcpgate.upstream', up.upstream)];
+        if (up.error !== undefined) attributes.push(attr('error.type', up.error));
+        list.push({
+          traceId,
+          spanId: ids.toString('hex', 24, 32),
+          traceState,
+          parentSpanId: callId,
+          name: `upstream ${up.method}`,
+          kind: KIND_CLIENT,
+          startTimeUnixNano: ns(up.start),
+          endTimeUnixNano: ns(up.end),
+          attributes,
+          status: up.error !== undefined ? { code: STATUS_ERROR } : undefined,
+          flags: SAMPLED | FLAGS_HAS_IS_REMOTE,
+        });
+      }
+      // Undefined members are left out by JSON.stringify. The first call's `[` opens the spans
+      // array; a later call's becomes the comma between; each call's `]` is dropped (take() closes).
+      const json = JSON.stringify(list);
+      const start = w.pos;
+      w.ensure(json.length * 3);
+      const n = w.buf.write(json, start, 'utf8');
+      if (start > 0) w.buf[start] = 0x2c;
+      w.pos = start + n - 1;
+    },
+    take() {
+      const body = Buffer.concat([open, w.buf.subarray(0, w.pos), JSON_CLOSE]);
+      w.pos = 0;
+      spans = 0;
+      return body;
+    },
   };
-  return Buffer.from(JSON.stringify(request), 'utf8');
 }

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from '@mcpgate/core';
-import { spanCount, type CallRecord } from './otlp-encode.js';
+import { spanCount, type CallRecord, type SpanEncoder } from './otlp-encode.js';
 
 /** At most one "export failed" line per this many ms: a collector that is down must not flood the log. */
 const QUIET_MS = 60_000;
@@ -28,21 +28,26 @@ export interface PostOptions {
 export type Send = (body: Uint8Array) => Promise<string | undefined>;
 
 /**
- * Ended calls wait here and go out in batches: one export at a time, off every call's path (a
- * call only appends its record). Traces are best effort: a failed export drops those spans, says
- * so in the gateway's log (at most once a minute) and never affects a call.
+ * Ended calls are encoded a moment later (one macrotask, so a call's record dies young) and go out
+ * in batches: one export at a time, off every call's path (a call only appends its record).
+ * Traces are best effort: a failed export drops those spans, says so in the gateway's log (at
+ * most once a minute) and never affects a call.
  */
 export class BatchExporter {
-  private queue: CallRecord[] = [];
+  /** Ended, not yet encoded. */
+  private pending: CallRecord[] = [];
+  private encodeScheduled = false;
+  /** Encoded requests waiting for their turn. */
+  private ready: Array<{ body: Uint8Array; spans: number }> = [];
+  /** Spans pending, in the encoder and ready: what the queue bound counts. */
   private queuedSpans = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private lastWarned = -Infinity;
   private dropped = 0;
-  private lastError = '';
 
   constructor(
-    private readonly encode: (records: readonly CallRecord[]) => Uint8Array,
+    private readonly encoder: SpanEncoder,
     private readonly send: Send,
     private readonly options: BatchOptions,
     private readonly logger: Logger,
@@ -55,79 +60,81 @@ export class BatchExporter {
       this.lost(n, 'the export queue is full');
       return;
     }
-    this.queue.push(record);
+    this.pending.push(record);
     this.queuedSpans += n;
-    if (this.inFlight) return; // its completion looks at the queue
-    if (this.queuedSpans >= this.options.maxBatchSpans) this.exportNext();
-    else if (this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        if (!this.inFlight) this.exportNext();
-      }, this.options.delayMs);
-      this.timer.unref();
+    if (!this.encodeScheduled) {
+      this.encodeScheduled = true;
+      setImmediate(() => this.encodePending());
     }
   }
 
-  /** Exports everything queued (in batches), then resolves. */
+  /** Exports everything queued, then resolves. */
   async flush(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.inFlight || this.queue.length > 0) {
-      if (!this.inFlight) this.exportNext();
+    this.encodePending();
+    this.seal();
+    while (this.inFlight || this.ready.length > 0) {
+      this.pump();
       await this.inFlight;
     }
   }
 
-  private exportNext(): void {
-    const batch = this.take();
-    if (batch.length === 0) return;
-    const spans = batch.reduce((n, r) => n + spanCount(r), 0);
-    this.inFlight = (async () => {
-      let error: string | undefined;
-      try {
-        error = await this.send(this.encode(batch));
-      } catch (err) {
-        error = err instanceof Error ? err.message : String(err);
-      }
-      if (error !== undefined) this.lost(spans, error);
-    })().finally(() => {
-      this.inFlight = undefined;
-      if (this.queuedSpans >= this.options.maxBatchSpans) this.exportNext();
-      else if (this.queue.length > 0 && this.timer === undefined) {
+  private encodePending(): void {
+    this.encodeScheduled = false;
+    const pending = this.pending;
+    this.pending = [];
+    for (const r of pending) {
+      this.encoder.add(r);
+      if (this.encoder.spans >= this.options.maxBatchSpans) this.seal();
+    }
+    this.pump();
+  }
+
+  /** What the encoder holds becomes a request of its own. */
+  private seal(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const spans = this.encoder.spans;
+    if (spans > 0) this.ready.push({ spans, body: this.encoder.take() });
+  }
+
+  /** Sends the next ready request, or makes sure the encoder's content goes out within the delay. */
+  private pump(): void {
+    if (this.inFlight) return; // its completion pumps again
+    const next = this.ready.shift();
+    if (next === undefined) {
+      if (this.encoder.spans > 0 && this.timer === undefined) {
         this.timer = setTimeout(() => {
           this.timer = undefined;
-          if (!this.inFlight) this.exportNext();
+          this.seal();
+          this.pump();
         }, this.options.delayMs);
         this.timer.unref();
       }
-    });
-  }
-
-  /** The oldest calls, up to a batch's worth of spans (at least one call). */
-  private take(): CallRecord[] {
-    let spans = 0;
-    let i = 0;
-    while (i < this.queue.length) {
-      const n = spanCount(this.queue[i]!);
-      if (i > 0 && spans + n > this.options.maxBatchSpans) break;
-      spans += n;
-      i++;
+      return;
     }
-    const batch = this.queue.slice(0, i);
-    this.queue = this.queue.slice(i);
-    this.queuedSpans -= spans;
-    return batch;
+    this.inFlight = (async () => {
+      let error: string | undefined;
+      try {
+        error = await this.send(next.body);
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+      }
+      this.queuedSpans -= next.spans;
+      if (error !== undefined) this.lost(next.spans, error);
+    })().finally(() => {
+      this.inFlight = undefined;
+      this.pump();
+    });
   }
 
   private lost(spans: number, error: string): void {
     this.dropped += spans;
-    this.lastError = error;
     const now = Date.now();
     if (now - this.lastWarned < QUIET_MS) return;
     this.lastWarned = now;
     // The endpoint may carry no secret (headers hold those); the error names the cause.
     this.logger.warn(
-      { endpoint: this.endpoint, droppedSpans: this.dropped, err: this.lastError },
+      { endpoint: this.endpoint, droppedSpans: this.dropped, err: error },
       'trace export failed; spans dropped',
     );
     this.dropped = 0;

@@ -13,7 +13,7 @@ import {
   type UpstreamTrace,
 } from '@mcpgate/core';
 import type { TracingSection } from '@mcpgate/config';
-import { encodeJson, encodeProtobuf, type CallRecord, type Resource } from './otlp-encode.js';
+import { jsonEncoder, protobufEncoder, type CallRecord, type Resource } from './otlp-encode.js';
 import { BatchExporter, otlpHttpSender } from './tracing-export.js';
 
 export interface Tracing {
@@ -44,7 +44,7 @@ export function createTracing(section: TracingSection, version: string, logger: 
   };
   const json = section.protocol === 'http/json';
   const exporter = new BatchExporter(
-    json ? (records) => encodeJson(records, resource) : (records) => encodeProtobuf(records, resource),
+    json ? jsonEncoder(resource) : protobufEncoder(resource),
     otlpHttpSender({
       url: section.endpoint,
       contentType: json ? 'application/json' : 'application/x-protobuf',
