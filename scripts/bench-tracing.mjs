@@ -6,10 +6,12 @@
 // machine noise hits all alike; the gateway process's own CPU (user + system, from /proc) is
 // counted, not its upstream child's, nor the receiver's.
 // Prints numbers; asserts nothing (goal: on <= off + 10 %).
+import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { everythingBin } from '@mcpgate/testkit';
@@ -59,23 +61,44 @@ function countSpans(type, body) {
   return n;
 }
 
-/** A minimal OTLP/HTTP receiver (protobuf or JSON): counts spans per request path, answers 200. */
-async function startReceiver() {
-  const spans = new Map();
+/**
+ * A minimal OTLP/HTTP receiver (protobuf or JSON): counts spans per request path, answers 200.
+ * It runs in a process of its own (this script with `--receiver`): parsing the exports in the
+ * process that drives the calls would slow the client of the traced gateways only, and a gateway
+ * fed more slowly batches less (fewer calls per read and per audit commit) and spends more CPU
+ * per call for reasons that are not tracing.
+ */
+function runReceiver() {
+  const spans = {};
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const n = countSpans(req.headers['content-type'] ?? '', Buffer.concat(chunks));
-      spans.set(req.url, (spans.get(req.url) ?? 0) + n);
+      spans[req.url] =
+        (spans[req.url] ?? 0) + countSpans(req.headers['content-type'] ?? '', Buffer.concat(chunks));
       res.writeHead(200).end();
     });
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  process.on('message', (m) => {
+    if (m === 'spans') process.send({ spans });
+    else if (m === 'close') server.close(() => process.exit(0));
+  });
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+}
+
+async function startReceiver() {
+  const child = fork(fileURLToPath(import.meta.url), ['--receiver'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = () => new Promise((r) => child.once('message', r));
+  const { port } = await next();
   return {
-    url: (path) => `http://127.0.0.1:${server.address().port}${path}`,
-    spans: (path) => spans.get(path) ?? 0,
-    close: () => new Promise((r) => server.close(r)),
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    spans: async (path) => {
+      child.send('spans');
+      return (await next()).spans[path] ?? 0;
+    },
+    close: () => new Promise((r) => (child.once('exit', r), child.send('close'))),
   };
 }
 
@@ -185,7 +208,7 @@ export async function benchTracing() {
   for (const v of variants) {
     v.callsMade = v.gw.calls();
     await v.gw.close(); // the gateway flushes on close: every span has arrived by now
-    v.spans = receiver.spans(v.path);
+    v.spans = await receiver.spans(v.path);
   }
   await receiver.close();
 
@@ -234,4 +257,5 @@ export async function benchTracing() {
   return { base, on };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchTracing();
+if (process.argv[2] === '--receiver') runReceiver();
+else if (import.meta.url === `file://${process.argv[1]}`) await benchTracing();

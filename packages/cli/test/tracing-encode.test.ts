@@ -134,13 +134,15 @@ describe('tracing export (own OTLP encoder)', () => {
     const tracing = createTracing(section(receiver), '9.9.9', logger);
     const meta = { traceparent: `00-${PARENT_TRACE}-${PARENT_SPAN}-01`, tracestate: 'vendor=abc' };
     const err = { kind: 'error', error: { code: 'upstream_timeout' } } as unknown as Outcome;
-    const tp = call(tracing.tracer, ctxOf(1, meta), err, new Error('the upstream timed out'));
+    // A non-ASCII value takes the encoder's UTF-8 path.
+    const tp = call(tracing.tracer, ctxOf(1, meta, 'sess-é'), err, new Error('the upstream timed out'));
     await tracing.shutdown();
     expect(tp).toMatch(new RegExp(`^00-${PARENT_TRACE}-[0-9a-f]{16}-01$`));
     expect(lastTracestate).toBe('vendor=abc');
     const root = receiver.spans.find((s) => s.kind === 2)!;
     expect(root.traceId).toBe(PARENT_TRACE);
     expect(root.parentSpanId).toBe(PARENT_SPAN);
+    expect(root.attributes['mcp.session.id']).toBe('sess-é');
     expect(root.attributes['error.type']).toBe('upstream_timeout');
     expect(root.status?.code).toBe(2);
     const up = receiver.spans.find((s) => s.kind === 3)!;

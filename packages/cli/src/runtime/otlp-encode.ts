@@ -108,6 +108,23 @@ class Writer {
 
   stringField(field: number, s: string): void {
     this.tag(field, 2);
+    const n = s.length;
+    if (n < 0x80) {
+      // Most strings here are short ASCII (keys, names, ids): copied in JS, no call into C++.
+      this.ensure(n + 1);
+      const at = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        this.buf[at + i] = c;
+      }
+      if (i === n) {
+        this.buf[this.pos] = n;
+        this.pos = at + n;
+        return;
+      }
+    }
     const len = Buffer.byteLength(s);
     this.varint(len);
     this.ensure(len);
