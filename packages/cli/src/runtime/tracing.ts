@@ -97,8 +97,8 @@ async function boundedShutdown(exporter: BatchExporter, logger: Logger): Promise
 const propagator = new W3CTraceContextPropagator();
 
 /**
- * Trace-id ratio sampling of new traces: deterministic on the trace id (bytes 8–11, random like
- * all of it), so every service sampling by ratio keeps or drops the same traces.
+ * Trace-id ratio sampling of new traces: decided by the trace id's own random bits (bytes 8–11),
+ * once per trace; what the upstream receives then carries the decision in its sampled flag.
  */
 function ratioSampler(ratio: number): (ids: Buffer) => boolean {
   if (ratio >= 1) return () => true;
