@@ -173,6 +173,11 @@ async function main() {
     content: { type: 'text', text: 'ok' },
   }));
   await client.connect(await transport());
+  // sse-retry takes the first GET after the tools/call POST for the client's reconnection. The
+  // bridge's SDK transport opens its standalone GET stream on its own once the session is up; on
+  // a loaded machine that GET could start after the host's first call and be timed as a
+  // reconnection made too early. A host that lets the connection settle keeps the two apart.
+  if (scenario === 'sse-retry') await new Promise((r) => setTimeout(r, 500));
   try {
     const { tools } = await client.listTools();
     for (const tool of tools) {

@@ -115,7 +115,9 @@ describe('mcpgate keys (built CLI, embedded store)', () => {
     const after = await check();
     expect(after.ok ? 'accepted' : after.description).toBe('API key revoked');
     expect(mcpgate(['keys', 'revoke', '--name', 'ci-bot']).code).toBe(1);
-  });
+    // Five CLI runs and two in-process opens of the embedded store, each loading PGlite: 22-28 s
+    // alone on 2 cores, past 60 s once in the full suite's busiest minutes.
+  }, 180_000);
 
   it('refuses to create a key without a pepper, saying which key to set', async () => {
     await writeFile(join(dir, 'nopepper.yaml'), 'upstreams: {}\nstore:\n  dir: ./data2\n');
