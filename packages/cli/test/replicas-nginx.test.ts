@@ -96,7 +96,7 @@ describe('three replicas behind nginx without stickiness', () => {
     await client.close();
   }, 60_000);
 
-  it('runs no call twice, and loses at most one, while a replica drains on SIGTERM', async () => {
+  it("runs no call twice, and loses at most the requests in flight at the listener's close, while a replica drains on SIGTERM", async () => {
     const clients: Client[] = [];
     for (let i = 0; i < 2; i++) {
       const c = newClient('legacy');
@@ -140,20 +140,26 @@ describe('three replicas behind nginx without stickiness', () => {
     // nginx tried the stopped replica, was refused, and passed the request on.
     const refused = lb.haproxyLog.filter((l) => /Connection refused/.test(l));
     console.log(
-      `nginx drain: ${answered.length + failures.length} calls, ${failures.length} failed; ` +
+      `nginx drain: ${answered.length + failures.length} calls, ${failures.length} failed ` +
+        `(${failures.map((f) => /502 Bad Gateway/.exec(f)?.[0] ?? f.slice(0, 60)).join(', ')}); ` +
         `drain took ${drainedMs} ms; ${refused.length} refused connections retried`,
     );
     // nginx has no health check to stop sending before the listener closes: a request on a
     // connection opened in that instant gets the gateway's 503 (nginx does not retry a POST) or
-    // a reset (502) — before anything ran. docs/deploy.md states it; about one run in fifteen loses
-    // one call so. Anything else, or more, fails the test.
+    // a reset (502) — before anything ran. docs/deploy.md states it. That instant can catch at
+    // most the one request each of the three clients has in flight; about one run in fifteen
+    // loses one call so, and once two (both 502). Anything else, or more, fails the test.
     const known = /gateway is shutting down|502 Bad Gateway/;
     expect(
       failures.filter((f) => !known.test(f)),
       lb.haproxyLog.slice(-10).join('\n'),
     ).toEqual([]);
-    expect(failures.length, failures.join('\n')).toBeLessThanOrEqual(1);
-    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(failures.length, failures.join('\n')).toBeLessThanOrEqual(3);
+    // The stop happened while nginx was sending to that replica: it met the closed listener
+    // (refused, retried) or a connection reset in the closing instant (502, after which nginx
+    // sets the replica aside for fail_timeout and may never meet the refusal).
+    const resets = failures.filter((f) => /502 Bad Gateway/.test(f)).length;
+    expect(refused.length + resets).toBeGreaterThanOrEqual(1);
     // Every answered call has exactly one request record: none ran twice.
     const recorded = await sql.query<{ body: string }>(
       `SELECT body::text AS body FROM events WHERE type = 'call.request' AND body::text LIKE '%drain-%'`,
