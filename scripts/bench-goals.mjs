@@ -24,6 +24,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { everythingBin, freePort, pgSchema } from '@mcpgate/testkit';
 import {
   apiKeyGatewayConfig,
+  auditedStdioConfig,
   BASE_ENV,
   cpuSnapshot,
   MCPGATE_CLI,
@@ -363,22 +364,7 @@ async function stdioRows(db) {
     'ev__echo',
   );
   const config = join(dir, 'mcpgate.yaml');
-  writeFileSync(
-    config,
-    [
-      'upstreams:',
-      '  everything:',
-      '    alias: ev',
-      `    command: ${JSON.stringify(process.execPath)}`,
-      `    args: [${JSON.stringify(EV)}, "stdio"]`,
-      '    era: legacy',
-      'logging: { level: info }',
-      'policy: { default: allow }',
-      `store: { url: ${JSON.stringify(db.url)} }`,
-      `audit: { signingKeyFile: ${JSON.stringify(join(dir, 'signing.key'))} }`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(config, auditedStdioConfig(dir, db.url, EV));
   const audited = await measureStdio(
     await connectStdio(process.execPath, [MCPGATE_CLI, 'stdio', '--config', config]),
     'ev__echo',

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { everythingBin, pgSchema } from '@mcpgate/testkit';
-import { BASE_ENV, cpuSnapshot, percentile, printTable, REPO } from './bench-util.mjs';
+import { auditedStdioConfig, BASE_ENV, cpuSnapshot, percentile, printTable, REPO } from './bench-util.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEQ = Number(process.env.BENCH_SEQ ?? 1500);
@@ -115,22 +115,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const db = await pgSchema({ prefix: 'mcpgate_bench_seq' });
     try {
       const config = join(dir, 'mcpgate.yaml');
-      writeFileSync(
-        config,
-        [
-          'upstreams:',
-          '  everything:',
-          '    alias: ev',
-          `    command: ${JSON.stringify(process.execPath)}`,
-          `    args: [${JSON.stringify(EV)}, "stdio"]`,
-          '    era: legacy',
-          'logging: { level: info }',
-          'policy: { default: allow }',
-          `store: { url: ${JSON.stringify(db.url)} }`,
-          `audit: { signingKeyFile: ${JSON.stringify(join(dir, 'signing.key'))} }`,
-          '',
-        ].join('\n'),
-      );
+      writeFileSync(config, auditedStdioConfig(dir, db.url, EV));
       const cli = join(repo, 'packages', 'cli', 'bin', 'mcpgate.js');
       add(
         `${label}audited`,

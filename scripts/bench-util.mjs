@@ -142,3 +142,20 @@ export function pgCpuOf(database) {
   }
   return ms;
 }
+
+/** `mcpgate stdio` with server-everything as upstream `ev` and the audit on `storeUrl` (the stdio benches). */
+export function auditedStdioConfig(dir, storeUrl, everything) {
+  return [
+    'upstreams:',
+    '  everything:',
+    '    alias: ev',
+    `    command: ${JSON.stringify(process.execPath)}`,
+    `    args: [${JSON.stringify(everything)}, "stdio"]`,
+    '    era: legacy',
+    'logging: { level: info }',
+    'policy: { default: allow }',
+    `store: { url: ${JSON.stringify(storeUrl)} }`,
+    `audit: { signingKeyFile: ${JSON.stringify(`${dir}/signing.key`)} }`,
+    '',
+  ].join('\n');
+}
